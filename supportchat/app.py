@@ -1,0 +1,134 @@
+"""The application factory: configuration, extensions, blueprints and namespaces, wired."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from sqlalchemy import event
+
+from . import config as settings
+from .extensions import csrf, db, jwt, limiter, migrate, socketio
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+# Socket.IO frames above this are refused by the transport (PROTOCOL.md §4.2).
+MAX_EVENT_BYTES = 64 * 1024
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application from ``config`` (tests) or the environment; wiring only."""
+    source = dict(os.environ if config is None else config)
+    instance = source.get("INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
+    app = Flask(__name__, instance_path=os.path.abspath(instance), instance_relative_config=False)
+    values, sources = settings.load(source, app.instance_path)
+    app.config.update(values)
+    app.config.update({key: value for key, value in source.items()
+                       if config is not None and key.isupper() and key not in values})
+    app.config["SETTING_SOURCES"] = sources
+    _configure_extensions(app)
+
+    from .blueprints import register_blueprints
+    from .sockets import register_namespaces
+    from .stores.sql import SqlTicketStore
+    from . import cli, errors_http
+
+    with app.app_context():
+        app.extensions["supportchat.store"] = SqlTicketStore(db.engine)
+    register_blueprints(app)
+    register_namespaces(socketio)
+    errors_http.register(app)
+    cli.register(app)
+    return app
+
+
+def _configure_extensions(app: Flask) -> None:
+    cfg = app.config
+    secure_cookies = str(cfg["BASE_URL"] or "").startswith("https://")
+    cfg.update(
+        SQLALCHEMY_DATABASE_URI=cfg["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(cfg["DATABASE_URL"]),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        JWT_SECRET_KEY=cfg["JWT_SECRET"],
+        JWT_ALGORITHM="HS256",
+        JWT_DECODE_ALGORITHMS=["HS256"],
+        JWT_TOKEN_LOCATION=["cookies", "headers"],
+        JWT_ACCESS_COOKIE_NAME="token",
+        JWT_REFRESH_COOKIE_NAME="refresh_token",
+        JWT_COOKIE_SECURE=secure_cookies,
+        JWT_COOKIE_SAMESITE="Lax",
+        JWT_COOKIE_CSRF_PROTECT=True,
+        JWT_CSRF_CHECK_FORM=True,
+        JWT_CSRF_FIELD_NAME="jwt_csrf",
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=cfg["ACCESS_TOKEN_MINUTES"]),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(hours=cfg["REFRESH_TOKEN_HOURS"]),
+        JWT_ENCODE_ISSUER=cfg["AUTH_JWT_ISSUER"],
+        JWT_DECODE_ISSUER=cfg["AUTH_JWT_ISSUER"],
+        JWT_ENCODE_AUDIENCE=cfg["AUTH_JWT_AUDIENCE"],
+        JWT_DECODE_AUDIENCE=cfg["AUTH_JWT_AUDIENCE"],
+        RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        MAX_CONTENT_LENGTH=(cfg["MAX_UPLOAD_MB"] + 1) * 1024 * 1024,
+    )
+    db.init_app(app)
+    if cfg["DATABASE_URL"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    jwt.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    from gevent import monkey
+
+    socketio.init_app(
+        app,
+        # gevent under `supportchat serve` and gunicorn; threads under `flask run`.
+        async_mode="gevent" if monkey.is_module_patched("socket") else "threading",
+        message_queue=cfg["REDIS_URL"],
+        max_http_buffer_size=MAX_EVENT_BYTES,
+        cors_allowed_origins=_origin_check(app),
+        manage_session=False,
+        ping_interval=20,
+        ping_timeout=20,
+    )
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_recycle": 1800}
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers run beside the single writer; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _origin_check(app: Flask):
+    from .sockets.origins import origin_allowed
+
+    def check(origin: str | None, environ: dict) -> bool:
+        return origin_allowed(app.config, origin, environ)
+
+    return check
+
+
+class StartupError(Exception):
+    """A backend that stops start-up; the message names the variable and the reason."""
+
+
+def check_backends(app: Flask) -> None:
+    """Fail fast, in one line, when the database is unreachable."""
+    with app.app_context():
+        try:
+            app.extensions["supportchat.store"].ping()
+        except Exception as exc:
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise StartupError(f"DATABASE_URL: cannot connect ({reason})") from None

@@ -1,0 +1,53 @@
+"""Admin pages: agent accounts (PROTOCOL.md §3.2)."""
+
+from flask import Blueprint, flash, g, make_response, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..errors import AppError
+from ..extensions import db
+from ..models import Agent
+from ..services import agents
+from .pages import agent_page
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class AgentForm(FlaskForm):
+    """A new agent account."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=1024)])
+    role = SelectField("Role", choices=[("agent", "Agent"), ("admin", "Admin")])
+
+
+@bp.get("/")
+@agent_page(admin=True)
+def index():
+    """Agents and a form to add one."""
+    return _page(AgentForm())
+
+
+@bp.post("/agents")
+@agent_page(admin=True)
+def create_agent():
+    """Create an agent account from the form."""
+    form = AgentForm()
+    if not form.validate():
+        return _page(form, status=400)
+    try:
+        agent = agents.create_agent(form.email.data, form.name.data, form.password.data,
+                                    form.role.data)
+    except AppError as error:
+        return _page(form, error=error.message, status=error.status)
+    flash(f"Created {agent.role} {agent.email}.")
+    return redirect(url_for("admin.index"), code=303)
+
+
+def _page(form: AgentForm, error: str | None = None, status: int = 200):
+    accounts = db.session.scalars(select(Agent).order_by(Agent.created_at)).all()
+    return make_response(render_template("admin/index.html", form=form, agents=accounts,
+                                         actor=g.actor, error=error), status)

@@ -1,0 +1,96 @@
+"""Agent sign-in, sign-out and the dashboard (PROTOCOL.md §3.2)."""
+
+from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
+from flask_jwt_extended import (decode_token, set_access_cookies, set_refresh_cookies,
+                                unset_jwt_cookies)
+from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_wtf import FlaskForm
+from jwt import PyJWTError
+from wtforms import EmailField, HiddenField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from ..extensions import limiter
+from ..services import agents, auth
+from .pages import agent_page, safe_next
+
+bp = Blueprint("agent", __name__, url_prefix="/agent")
+
+
+class LoginForm(FlaskForm):
+    """Email and password, with Flask-WTF's CSRF token."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    next = HiddenField()
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _limits_off() -> bool:
+    return _login_limit().lower() == "off"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _account_key() -> str:
+    return "login-account:" + request.form.get("email", "").strip().lower()
+
+
+@bp.get("/login")
+def login_form():
+    """The sign-in page."""
+    form = LoginForm(next=request.args.get("next", ""))
+    return render_template("agent/login.html", form=form)
+
+
+@bp.post("/login")
+@limiter.limit(_login_limit, deduct_when=_failed, exempt_when=_limits_off)
+@limiter.limit(_login_limit, key_func=_account_key, deduct_when=_failed, exempt_when=_limits_off)
+def login():
+    """Check the password; on success set the token cookies and go where the agent was going."""
+    form = LoginForm()
+    if not form.validate():
+        return render_template("agent/login.html", form=form,
+                               error="Enter your email and password."), 400
+    agent = agents.authenticate(form.email.data, form.password.data)
+    if agent is None:
+        return render_template("agent/login.html", form=form,
+                               error="Invalid email or password"), 401
+    access, refresh = auth.issue_tokens(agent)
+    response = redirect(safe_next(form.next.data, url_for("agent.dashboard")), code=303)
+    set_access_cookies(response, access)
+    set_refresh_cookies(response, refresh)
+    return response
+
+
+@bp.post("/logout")
+def logout():
+    """Revoke the session's token family and clear the cookies (CSRF-checked by Flask-WTF)."""
+    for name in ("JWT_ACCESS_COOKIE_NAME", "JWT_REFRESH_COOKIE_NAME"):
+        token = request.cookies.get(current_app.config[name])
+        try:
+            # Expired tokens are revoked too: their family may still hold a live refresh token.
+            auth.revoke(decode_token(token, allow_expired=True))
+            break
+        except (JWTExtendedException, PyJWTError):
+            continue  # a missing or forged cookie has nothing to revoke
+    response = redirect(url_for("agent.login_form"), code=303)
+    unset_jwt_cookies(response)
+    return response
+
+
+@bp.get("/dashboard")
+@agent_page
+def dashboard():
+    """The agent's inbox."""
+    return make_response(render_template("agent/dashboard.html", actor=g.actor))
+
+
+@bp.get("/")
+def index():
+    """``/agent/`` is the dashboard."""
+    return redirect(url_for("agent.dashboard"))

@@ -1,0 +1,175 @@
+"""Configuration from the environment, in one place, validated at start-up (PROTOCOL.md §6)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from limits import parse_many
+
+
+class ConfigError(Exception):
+    """A setting that stops start-up; the message names the variable and the reason."""
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        number = int(value)
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return number
+
+    return parse
+
+
+def _csv(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _rate(value: str) -> str:
+    value = value.strip()
+    if value.lower() != "off":
+        parse_many(value)  # raises ValueError with the offending part
+    return value
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip().lower()
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its parser, its default and whether it is a secret."""
+
+    name: str
+    parse: Callable[[str], Any] = _text
+    default: Any = None
+    secret: bool = False
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SUPPORTCHAT_ENV", _choice("development", "production"), "development",
+            help="production makes unset secrets a start-up error"),
+    Setting("SECRET_KEY", secret=True, help="signs sessions, CSRF tokens and download links"),
+    Setting("JWT_SECRET", secret=True, aliases=("AUTH_JWT_SECRET",), help="signs access tokens"),
+    Setting("AUTH_REFRESH_SECRET", secret=True, help="signs refresh tokens"),
+    Setting("AUTH_BEARER_TOKEN", secret=True, help="static admin token for /api/admin/*"),
+    Setting("AUTH_JWT_ISSUER", help="required iss claim when set"),
+    Setting("AUTH_JWT_AUDIENCE", help="required aud claim when set"),
+    Setting("ACCESS_TOKEN_MINUTES", _int_in(1, 24 * 60), 15, help="access token lifetime"),
+    Setting("REFRESH_TOKEN_HOURS", _int_in(1, 24 * 90), 12, help="refresh token lifetime"),
+    Setting("DATABASE_URL", help="SQLAlchemy URL; default SQLite in the instance folder"),
+    Setting("MONGO_URI", secret=True, help="set: tickets and messages in MongoDB"),
+    Setting("MONGO_DB", help="database name when MONGO_URI has none"),
+    Setting("REDIS_URL", secret=True, help="set: Socket.IO message queue and shared limits"),
+    Setting("ALLOWED_ORIGINS", _csv, [], help="origins or host names allowed to embed the widget"),
+    Setting("TRUSTED_PROXIES", _int_in(0, 10), 0, help="proxy hops whose X-Forwarded-For is believed"),
+    Setting("BLOCKLIST", _csv, [], help="addresses or networks refused at the door"),
+    Setting("UPLOAD_DIR", help="where uploads are kept; default instance/uploads"),
+    Setting("MAX_UPLOAD_MB", _int_in(1, 1024), 10),
+    Setting("MAX_MESSAGE_CHARS", _int_in(1, 16000), 4000),
+    Setting("IDENTITY_HMAC_SECRET", secret=True, help="verifies customer identities"),
+    Setting("MESSAGE_RATE_LIMIT", _rate, "10 per 10 seconds"),
+    Setting("CONNECT_RATE_LIMIT", _rate, "60 per minute"),
+    Setting("LOGIN_RATE_LIMIT", _rate, "5 per minute"),
+    Setting("PROFANITY_FILTER", _choice("off", "mask", "reject"), "off"),
+    Setting("PROFANITY_WORDS", _csv, [], help="comma-separated words for the profanity filter"),
+    Setting("BASE_URL", help="public origin, e.g. https://support.example.com"),
+    Setting("AI_API_KEY", secret=True, aliases=("GROK_API_KEY",)),
+    Setting("AI_BASE_URL"),
+    Setting("AI_MODEL"),
+    Setting("HOST", default="127.0.0.1"),
+    Setting("PORT", _int_in(1, 65535), 5000),
+    Setting("ADMIN_EMAIL", help="with ADMIN_PASSWORD: the first admin on an empty database"),
+    Setting("ADMIN_PASSWORD", secret=True),
+    Setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info"),
+)
+
+# Secrets that must be set in production; in development they are generated once.
+GENERATED_SECRETS = ("SECRET_KEY", "JWT_SECRET", "AUTH_REFRESH_SECRET")
+
+
+def load(environ: Mapping[str, str], instance_path: str | os.PathLike) -> tuple[dict, dict]:
+    """Read every setting; return (values, sources), raising ConfigError on a bad one."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for setting in SETTINGS:
+        raw, source = _lookup(environ, setting)
+        if raw is None or raw == "":
+            values[setting.name] = setting.default
+            sources[setting.name] = "default"
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: invalid value ({exc})") from None
+        sources[setting.name] = "environment"
+
+    instance = Path(instance_path)
+    production = values["SUPPORTCHAT_ENV"] == "production"
+    missing = [name for name in GENERATED_SECRETS if not values[name]]
+    if missing and production:
+        raise ConfigError(f"{missing[0]}: must be set when SUPPORTCHAT_ENV=production")
+    if missing:
+        stored = _instance_secrets(instance)
+        for name in missing:
+            values[name] = stored[name]
+            sources[name] = "instance file"
+    if not values["DATABASE_URL"]:
+        if production:
+            raise ConfigError("DATABASE_URL: must be set when SUPPORTCHAT_ENV=production")
+        values["DATABASE_URL"] = f"sqlite:///{instance / 'supportchat.db'}"
+    values["DATABASE_URL"] = _with_driver(values["DATABASE_URL"])
+    if not values["UPLOAD_DIR"]:
+        values["UPLOAD_DIR"] = str(instance / "uploads")
+    if bool(values["ADMIN_EMAIL"]) != bool(values["ADMIN_PASSWORD"]):
+        raise ConfigError("ADMIN_EMAIL: ADMIN_EMAIL and ADMIN_PASSWORD go together")
+    return values, sources
+
+
+def _with_driver(url: str) -> str:
+    """PostgreSQL URLs use psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _lookup(environ: Mapping[str, str], setting: Setting) -> tuple[str | None, str]:
+    for name in (setting.name, *setting.aliases):
+        if name in environ:
+            return environ[name], name
+    return None, setting.name
+
+
+def _instance_secrets(instance: Path) -> dict[str, str]:
+    """Development secrets, generated on first start and kept in the instance folder."""
+    path = instance / "secrets.json"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text())
+    if all(stored.get(name) for name in GENERATED_SECRETS):
+        return stored
+    for name in GENERATED_SECRETS:
+        stored.setdefault(name, secrets.token_urlsafe(48))
+    instance.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(stored, handle)
+    return stored

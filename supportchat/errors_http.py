@@ -1,0 +1,76 @@
+"""The HTTP door's one error handler: every failure becomes PROTOCOL.md §1's shape."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .errors import AppError, STATUS_BY_CODE
+from .stores.failures import unavailable_error
+
+log = logging.getLogger(__name__)
+
+_CODE_BY_STATUS = {status: code for code, status in reversed(STATUS_BY_CODE.items())}
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on ``app``."""
+    app.register_error_handler(AppError, respond)
+    app.register_error_handler(CSRFError, _csrf)
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def respond(error: AppError, headers: dict | None = None):
+    """JSON for API clients, a page for browsers on our pages."""
+    if _wants_html():
+        body = render_template("error.html", error=error), error.status
+    else:
+        body = jsonify({"error": error.to_dict()}), error.status
+    return (*body, headers or {})
+
+
+def _wants_html() -> bool:
+    if request.path.startswith(("/api/", "/socket.io", "/uploads/")):
+        return False
+    return request.accept_mimetypes.accept_html
+
+
+def _csrf(exc: CSRFError):
+    return respond(AppError("forbidden", "The form expired or did not come from this site; "
+                            "reload the page and try again.", {"reason": "csrf"}))
+
+
+def _rate_limited(exc: RateLimitExceeded):
+    retry = max(1, int(exc.retry_after)) if getattr(exc, "retry_after", None) else 60
+    error = AppError("rate_limited", f"Too many attempts; try again in {retry} seconds.",
+                     {"retryAfterMs": retry * 1000})
+    return respond(error, {"Retry-After": str(retry)})
+
+
+def _http(exc: HTTPException):
+    code = _CODE_BY_STATUS.get(exc.code or 500, "invalid" if (exc.code or 500) < 500 else "internal")
+    messages = {404: "Nothing lives at this address.", 405: "This address does not accept "
+                f"{request.method} requests.", 413: "The request body is over the size limit."}
+    return respond(AppError(code, messages.get(exc.code, exc.description or exc.name)),
+                   {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None)
+                   else None)
+
+
+def _unexpected(exc: Exception):
+    known = unavailable_error(exc)
+    if known is not None:
+        log.warning("backend unavailable on %s %s: %s", request.method, request.path,
+                    type(exc).__name__)
+        return respond(known)
+    request_id = uuid.uuid4().hex[:12]
+    log.exception("unexpected error on %s %s (request id %s)", request.method, request.path,
+                  request_id)
+    return respond(AppError("internal", f"Something went wrong on our side (request id "
+                            f"{request_id}); please try again."))

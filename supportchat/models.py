@@ -1,0 +1,157 @@
+"""Relational models (typed SQLAlchemy 2). The SQL ticket store reads these tables with Core."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .clock import utcnow
+from .extensions import db
+
+
+def new_id() -> str:
+    """A fresh opaque id."""
+    return uuid.uuid4().hex
+
+
+class Agent(db.Model):
+    """An agent or admin account."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="agent")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Setting(db.Model):
+    """One settings section (branding, behavior, ai) as JSON; secrets live in ``secret``."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    secret: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuthToken(db.Model):
+    """A refresh token issued, or any token revoked; ``family`` ties rotations together."""
+
+    __tablename__ = "auth_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family: Mapped[str] = mapped_column(String(64), index=True)
+    agent_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # access | refresh
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rotated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class BlockEntry(db.Model):
+    """An address or network refused at the door."""
+
+    __tablename__ = "blocklist"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    network: Mapped[str] = mapped_column(String(64), unique=True)
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEvent(db.Model):
+    """Who did what, when, and from where."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(128))
+    address: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class TicketRow(db.Model):
+    """A support conversation (SQL ticket store)."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the clientId
+    session_id: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_by: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    customer: Mapped[dict[str, Any]] = mapped_column(JSON)
+    assignee_id: Mapped[str | None] = mapped_column(String(32))
+    assignee_name: Mapped[str | None] = mapped_column(String(100))
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_public_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_message_at: Mapped[datetime] = mapped_column(DateTime)
+    last_message_preview: Mapped[str] = mapped_column(String(200), default="")
+    agent_read_seq: Mapped[int] = mapped_column(Integer, default=0)
+    guest_read_seq: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_tickets_inbox", "status", "last_message_at", "id"),
+        Index("ix_tickets_activity", "last_message_at", "id"),
+        Index("ix_tickets_assignee", "assignee_id", "last_message_at", "id"),
+        # At most one open ticket per session: two racing first messages open one ticket.
+        Index("uq_tickets_open_session", "session_id", unique=True,
+              sqlite_where=db.text("status = 'open'"), postgresql_where=db.text("status = 'open'")),
+        Index("ix_tickets_session", "session_id", "created_at"),
+    )
+
+
+class MessageRow(db.Model):
+    """One message of a ticket, numbered by ``seq`` without gaps."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(32), ForeignKey("tickets.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    client_msg_id: Mapped[str | None] = mapped_column(String(64))
+    sender_id: Mapped[str] = mapped_column(String(64))
+    sender_role: Mapped[str] = mapped_column(String(10))
+    sender_name: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("uq_messages_seq", "ticket_id", "seq", unique=True),
+        # NULL client_msg_id values never collide, so only keyed sends are deduplicated.
+        Index("uq_messages_client_msg", "ticket_id", "sender_id", "client_msg_id", unique=True),
+    )
+
+
+class FileRow(db.Model):
+    """Metadata of an uploaded file; the bytes live in the file store."""
+
+    __tablename__ = "files"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(32), ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(100))
+    uploader_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

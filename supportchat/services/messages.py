@@ -1,0 +1,83 @@
+"""Messages: validation, the profanity filter, storing, then publishing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from ..clock import iso
+from ..errors import AppError
+from ..stores import Message, NewMessage
+from . import files, publish, setting, store, tickets
+from .actors import Actor
+
+# Control characters other than tab and newline; carriage returns become newlines first.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str, *, allow_empty: bool = False) -> str:
+    """Text as it will be stored: NFC, newlines unified, control characters gone, trimmed,
+    within MAX_MESSAGE_CHARS; AppError otherwise."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text).strip()
+    if not text and not allow_empty:
+        raise AppError("invalid", "The message is empty; type something to send.",
+                       {"field": "text"})
+    limit = setting("MAX_MESSAGE_CHARS")
+    if len(text) > limit:
+        raise AppError("too_large", f"The message is {len(text)} characters long; the limit "
+                       f"is {limit}.", {"field": "text", "limit": limit})
+    return filter_profanity(text)
+
+
+def filter_profanity(text: str) -> str:
+    """Apply PROFANITY_FILTER (off | mask | reject) with PROFANITY_WORDS."""
+    mode, words = setting("PROFANITY_FILTER"), setting("PROFANITY_WORDS")
+    if mode == "off" or not words:
+        return text
+    pattern = _word_pattern(tuple(words))
+    if mode == "reject" and pattern.search(text):
+        raise AppError("invalid", "The message contains words that are not allowed here; "
+                       "please rephrase it.", {"field": "text"})
+    return pattern.sub(lambda match: "*" * len(match.group()), text)
+
+
+_patterns: dict[tuple[str, ...], re.Pattern] = {}
+
+
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern:
+    if words not in _patterns:
+        alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+        _patterns[words] = re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+    return _patterns[words]
+
+
+def post(actor: Actor, ticket_id: str, text: str, client_msg_id: str | None = None,
+         attachments: list[str] | None = None, kind: str = "message") -> tuple[Message, bool]:
+    """Store a message, then publish it; a repeated ``client_msg_id`` returns the stored one
+    and publishes nothing. The flag says whether the message is new."""
+    ticket = tickets.accessible(actor, ticket_id)
+    if kind == "note" and not actor.is_agent:
+        raise AppError("forbidden", "Only agents may write private notes.", {"field": "kind"})
+    stored_files = files.attachable(actor, ticket, attachments or [])
+    text = clean_text(text, allow_empty=bool(stored_files))
+    name = actor.name if actor.is_agent else ticket.customer["label"]
+    new = NewMessage(sender=actor.sender(name), text=text, kind=kind,
+                     client_msg_id=client_msg_id, attachments=stored_files)
+    message, created = store().append_message(ticket_id, new)
+    if created:
+        publish.to_ticket("chat:message", ticket_id, message_view(message),
+                          guests=kind != "note")
+        publish.message_stored(ticket_id, message.seq)
+    return message, created
+
+
+def message_view(message: Message) -> dict[str, Any]:
+    """PROTOCOL.md §2 Message."""
+    return {
+        "id": message.id, "ticketId": message.ticket_id, "seq": message.seq,
+        "clientMsgId": message.client_msg_id, "sender": message.sender, "text": message.text,
+        "attachments": [files.file_view(item) for item in message.attachments],
+        "kind": message.kind, "createdAt": iso(message.created_at),
+    }

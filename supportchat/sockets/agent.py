@@ -1,0 +1,39 @@
+"""``/agent``: agents and admins, authenticated once at connect (PROTOCOL.md §4)."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, request
+from flask_socketio import join_room
+
+from ..errors import AppError
+from ..services import auth, network, ratelimit
+from ..services.publish import AGENTS_ROOM
+from .base import ChatNamespace, refuse
+from .origins import own_origin
+
+
+class AgentNamespace(ChatNamespace):
+    """Agents: a verified JWT from the token cookie or ``auth.token``; own origin only."""
+
+    def on_connect(self, auth_data=None):
+        try:
+            network.check_address(request.remote_addr)
+            origin = request.headers.get("Origin")
+            if origin and origin != own_origin(current_app.config, request.environ):
+                raise AppError("forbidden", "Agents connect from this server's own pages only.")
+            ratelimit.check("connect", request.remote_addr or "unknown")
+            token = (auth_data.get("token") if isinstance(auth_data, dict) else None) \
+                or request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
+            claims = auth.verify_access_token(token or "")
+        except AppError as error:
+            raise refuse(error) from None
+        self.remember(auth.actor_from_claims(claims))
+        join_room(AGENTS_ROOM)
+        self.socketio.start_background_task(self._expire, request.sid, claims["exp"] - time.time())
+
+    def _expire(self, sid: str, seconds: float) -> None:
+        """Disconnect the socket when its token expires; the client refreshes and reconnects."""
+        self.socketio.sleep(max(0.0, seconds))
+        self.socketio.server.disconnect(sid, namespace=self.namespace)

@@ -1,0 +1,32 @@
+"""Which browser origins may open a socket (cross-site WebSocket hijacking must fail)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+from urllib.parse import urlsplit
+
+
+def own_origin(config: Mapping, environ: Mapping) -> str:
+    """The server's own origin: BASE_URL, or the scheme and Host of the request."""
+    if config.get("BASE_URL"):
+        parts = urlsplit(config["BASE_URL"])
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+
+
+def origin_allowed(config: Mapping, origin: str | None, environ: Mapping) -> bool:
+    """Engine-level check: no Origin (not a browser), our own, or one in ALLOWED_ORIGINS."""
+    if origin is None or origin == own_origin(config, environ):
+        return True
+    return listed(config.get("ALLOWED_ORIGINS") or [], origin)
+
+
+def listed(allowed: list[str], origin: str) -> bool:
+    """Whether ``origin`` matches an entry: ``*``, a full origin, or a bare host name."""
+    host = urlsplit(origin).hostname
+    for entry in allowed:
+        if entry == "*" or entry.rstrip("/") == origin:
+            return True
+        if "://" not in entry and host == entry.lower():
+            return True
+    return False

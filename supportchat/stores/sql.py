@@ -1,0 +1,224 @@
+"""The ticket store on SQLAlchemy Core: SQLite by default, PostgreSQL in production.
+
+Sequence numbers come from ``UPDATE tickets SET last_seq = last_seq + 1 ... RETURNING`` in
+the same transaction as the message insert. The update locks the ticket row (PostgreSQL) or
+the database (SQLite), so concurrent appends to one ticket are serialized and a rolled-back
+append gives its number back: ``seq`` has no gaps and no duplicates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, and_, case, insert, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from ..clock import utcnow
+from ..errors import AppError, not_found
+from ..models import FileRow, MessageRow, TicketRow, new_id
+from . import Message, NewMessage, StoredFile, Ticket, TicketQuery
+
+tickets = TicketRow.__table__
+messages = MessageRow.__table__
+files = FileRow.__table__
+
+PREVIEW_CHARS = 140
+
+
+def preview(new: NewMessage) -> str:
+    """The inbox preview of a message: its first characters, or its attachments' names."""
+    if new.text:
+        return new.text[:PREVIEW_CHARS]
+    return ", ".join(item["name"] for item in new.attachments)[:PREVIEW_CHARS]
+
+
+class SqlTicketStore:
+    """TicketStore on a SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def create_ticket(self, client_key: str, session_id: str | None,
+                      customer: dict[str, Any]) -> tuple[Ticket, bool]:
+        if session_id and (existing := self._open_for_session(session_id)):
+            return existing, False
+        now = utcnow()
+        row = {
+            "id": new_id(), "client_key": client_key, "session_id": session_id, "status": "open",
+            "created_at": now, "updated_at": now, "closed_at": None, "closed_by": None,
+            "customer": customer, "assignee_id": None, "assignee_name": None, "last_seq": 0,
+            "last_public_seq": 0, "last_message_at": now, "last_message_preview": "",
+            "agent_read_seq": 0, "guest_read_seq": 0, "rating": None,
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(tickets).values(row))
+        except IntegrityError:
+            # Another request opened this session's ticket first: answer with that one.
+            if session_id and (existing := self._open_for_session(session_id)):
+                return existing, False
+            raise
+        return _ticket(row), True
+
+    def get_ticket(self, ticket_id: str) -> Ticket | None:
+        return self._one(select(tickets).where(tickets.c.id == ticket_id))
+
+    def latest_for_session(self, session_id: str) -> Ticket | None:
+        return self._one(select(tickets).where(tickets.c.session_id == session_id)
+                         .order_by(tickets.c.created_at.desc()).limit(1))
+
+    def list_tickets(self, query: TicketQuery) -> list[Ticket]:
+        stmt = select(tickets)
+        if query.status != "all":
+            stmt = stmt.where(tickets.c.status == query.status)
+        if query.assignee == "none":
+            stmt = stmt.where(tickets.c.assignee_id.is_(None))
+        elif query.assignee:
+            stmt = stmt.where(tickets.c.assignee_id == query.assignee)
+        if query.client_key:
+            stmt = stmt.where(tickets.c.client_key == query.client_key)
+        if query.cursor:
+            stmt = stmt.where(tuple_(tickets.c.last_message_at, tickets.c.id) < tuple_(*query.cursor))
+        stmt = stmt.order_by(tickets.c.last_message_at.desc(), tickets.c.id.desc()).limit(query.limit)
+        with self.engine.connect() as conn:
+            return [_ticket(row._mapping) for row in conn.execute(stmt)]
+
+    def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
+        if new.client_msg_id and (stored := self._by_client_msg_id(ticket_id, new)):
+            return stored, False
+        now = utcnow()
+        next_seq = tickets.c.last_seq + 1
+        values: dict[str, Any] = {"last_seq": next_seq, "updated_at": now}
+        if new.kind != "note":
+            values.update(last_public_seq=next_seq, last_message_at=now,
+                          last_message_preview=preview(new))
+        # Whoever writes has read everything up to their own message.
+        values["guest_read_seq" if new.sender["role"] == "guest" else "agent_read_seq"] = next_seq
+        try:
+            with self.engine.begin() as conn:
+                seq = conn.execute(
+                    update(tickets).where(tickets.c.id == ticket_id, tickets.c.status == "open")
+                    .values(values).returning(tickets.c.last_seq)).scalar()
+                if seq is None:
+                    status = conn.execute(select(tickets.c.status)
+                                          .where(tickets.c.id == ticket_id)).scalar()
+                    raise not_found() if status is None else _closed()
+                row = {
+                    "id": new_id(), "ticket_id": ticket_id, "seq": seq,
+                    "client_msg_id": new.client_msg_id, "sender_id": new.sender["id"],
+                    "sender_role": new.sender["role"], "sender_name": new.sender["name"],
+                    "text": new.text, "attachments": new.attachments, "kind": new.kind,
+                    "created_at": now,
+                }
+                conn.execute(insert(messages).values(row))
+        except IntegrityError:
+            # A concurrent send with the same clientMsgId won; its transaction holds the number.
+            if new.client_msg_id and (stored := self._by_client_msg_id(ticket_id, new)):
+                return stored, False
+            raise
+        return _message(row), True
+
+    def messages_after(self, ticket_id: str, seq: int, limit: int,
+                       include_notes: bool) -> list[Message]:
+        stmt = self._messages(ticket_id, include_notes).where(messages.c.seq > seq)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.order_by(messages.c.seq).limit(limit))
+            return [_message(row._mapping) for row in rows]
+
+    def messages_before(self, ticket_id: str, seq: int | None, limit: int,
+                        include_notes: bool) -> list[Message]:
+        stmt = self._messages(ticket_id, include_notes)
+        if seq is not None:
+            stmt = stmt.where(messages.c.seq < seq)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.order_by(messages.c.seq.desc()).limit(limit))
+            return [_message(row._mapping) for row in reversed(rows.all())]
+
+    def close_ticket(self, ticket_id: str, closed_by: dict[str, str]) -> Ticket:
+        now = utcnow()
+        return self._update(ticket_id, tickets.c.status == "open", status="closed",
+                            closed_at=now, closed_by=closed_by, updated_at=now)
+
+    def assign_ticket(self, ticket_id: str, assignee: dict[str, str] | None) -> Ticket:
+        return self._update(ticket_id, None, assignee_id=assignee and assignee["id"],
+                            assignee_name=assignee and assignee["name"], updated_at=utcnow())
+
+    def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
+        column = tickets.c[f"{side}_read_seq"]
+        return self._update(ticket_id, None, **{column.name: case((column < seq, seq), else_=column)})
+
+    def add_file(self, ticket_id: str, name: str, size: int, type: str,
+                 uploader_id: str) -> StoredFile:
+        row = {"id": new_id(), "ticket_id": ticket_id, "name": name, "size": size, "type": type,
+               "uploader_id": uploader_id, "created_at": utcnow()}
+        with self.engine.begin() as conn:
+            conn.execute(insert(files).values(row))
+        return StoredFile(**row)
+
+    def get_file(self, file_id: str) -> StoredFile | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(files).where(files.c.id == file_id)).first()
+        return StoredFile(**row._mapping) if row else None
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+    def _update(self, ticket_id: str, condition, **values) -> Ticket:
+        where = tickets.c.id == ticket_id
+        with self.engine.begin() as conn:
+            stmt = update(tickets).where(where if condition is None else and_(where, condition))
+            conn.execute(stmt.values(values))
+            row = conn.execute(select(tickets).where(where)).first()
+        if row is None:
+            raise not_found()
+        return _ticket(row._mapping)
+
+    def _one(self, stmt) -> Ticket | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return _ticket(row._mapping) if row else None
+
+    def _open_for_session(self, session_id: str) -> Ticket | None:
+        return self._one(select(tickets).where(tickets.c.session_id == session_id,
+                                               tickets.c.status == "open"))
+
+    def _messages(self, ticket_id: str, include_notes: bool):
+        stmt = select(messages).where(messages.c.ticket_id == ticket_id)
+        return stmt if include_notes else stmt.where(messages.c.kind != "note")
+
+    def _by_client_msg_id(self, ticket_id: str, new: NewMessage) -> Message | None:
+        stmt = select(messages).where(messages.c.ticket_id == ticket_id,
+                                      messages.c.sender_id == new.sender["id"],
+                                      messages.c.client_msg_id == new.client_msg_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return _message(row._mapping) if row else None
+
+
+def _closed() -> AppError:
+    return AppError("ticket_closed", "This ticket is closed; start a new conversation to write again.")
+
+
+def _ticket(row) -> Ticket:
+    assignee = ({"id": row["assignee_id"], "name": row["assignee_name"]}
+                if row["assignee_id"] else None)
+    return Ticket(
+        id=row["id"], client_key=row["client_key"], session_id=row["session_id"],
+        status=row["status"], created_at=row["created_at"], updated_at=row["updated_at"],
+        closed_at=row["closed_at"], closed_by=row["closed_by"], customer=row["customer"],
+        assignee=assignee, last_seq=row["last_seq"], last_public_seq=row["last_public_seq"],
+        last_message_at=row["last_message_at"], last_message_preview=row["last_message_preview"],
+        agent_read_seq=row["agent_read_seq"], guest_read_seq=row["guest_read_seq"],
+        rating=row["rating"],
+    )
+
+
+def _message(row) -> Message:
+    return Message(
+        id=row["id"], ticket_id=row["ticket_id"], seq=row["seq"],
+        client_msg_id=row["client_msg_id"],
+        sender={"id": row["sender_id"], "role": row["sender_role"], "name": row["sender_name"]},
+        text=row["text"], attachments=row["attachments"] or [], kind=row["kind"],
+        created_at=row["created_at"],
+    )
