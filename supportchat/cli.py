@@ -61,7 +61,7 @@ def register(app) -> None:
     @click.option("--port", type=int, default=None, help="Port (default: PORT or 5000).")
     def serve(host: str | None, port: int | None) -> None:
         """Apply migrations, make sure an admin exists, and serve with gevent."""
-        from gevent.pywsgi import WSGIServer
+        from .server import make_server
 
         check_backends(app)
         upgrade(directory=app.extensions["migrate"].directory)
@@ -71,7 +71,7 @@ def register(app) -> None:
                        "  (shown once; change it or create your own admin)")
         host = host or app.config["HOST"]
         port = port or app.config["PORT"]
-        server = WSGIServer((host, port), app, log=None)
+        server = make_server(app, host, port)
         click.echo(f"supportchat serving on http://{host}:{port}/agent/login "
                    f"(database: {_redacted(app.config['DATABASE_URL'])})", err=False)
         sys.stdout.flush()
