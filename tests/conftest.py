@@ -120,6 +120,17 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def ticket_store(tmp_path, database_url):
+    """``(app, store)``: the app's ticket store on each backend, inside an app context."""
+    app = make_app(base_config(tmp_path / "instance", database_url))
+    with app.app_context():
+        yield app, app.extensions["supportchat.store"]
+        from supportchat.extensions import db
+
+        db.engine.dispose()
+
+
 def create_account(app, email="ana@example.com", name="Ana", password="correct horse 1",
                    role="agent"):
     """Create an agent account directly through the service."""
