@@ -1,0 +1,400 @@
+"""The ticket store on MongoDB (pymongo): collections ``tickets``, ``messages`` and ``files``.
+
+Numbering without gaps, on a standalone server too. Multi-document transactions need a
+replica set, and many small installs run one standalone ``mongod``, so appends use none.
+Instead the number and the message are written in ONE single-document update, which
+MongoDB applies atomically everywhere:
+
+1. Read the ticket (``lastSeq`` = L), then ``find_one_and_update`` it with the filter
+   ``{_id, status: "open", lastSeq: L}`` and ``$inc: {lastSeq: 1}``, ``$set: {pending:
+   <the whole message with seq L+1>}``. If another append got there first the filter
+   misses and we read again: the ``$inc`` is a compare-and-set, so two appends never share
+   a number, and a number is never handed out without its message.
+2. Insert the message into ``messages`` (``_id`` is the message id, so a second insert of
+   the same message is a harmless duplicate), then ``$unset`` ``pending`` if it still holds
+   this message.
+
+A crash between 1 and 2 leaves the message in the ticket's ``pending`` slot: stored, but
+not yet in the log. Whoever touches the ticket next moves it into the log before doing
+anything else — the next append (before it claims L+2) and every reader. Readers also
+stop at the ``lastSeq`` they read after that repair, so a message whose owner is still
+between 1 and 2 is never skipped over: clients may see the log end early (the broadcast
+follows), never a hole. Nothing is acknowledged before step 2, so a retry with the same
+``clientMsgId`` finds the repaired message instead of storing a second one.
+
+Timestamps are integer milliseconds since the Unix epoch (UTC): exact, so keyset cursors
+compare equal to what they were built from, and unambiguous on servers that store dates
+loosely (the nx-27017 test server turns a ``$set`` date into a string; see
+docs/mongodb.md for the quirks met while testing).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocument
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from ..clock import utcnow
+from ..errors import AppError, not_found
+from ..models import new_id
+from . import Message, NewMessage, StoredFile, Ticket, TicketQuery
+from .sql import _closed, preview
+
+# Down or unreachable answers `unavailable` within a few seconds instead of hanging;
+# options written in MONGO_URI win over these.
+CLIENT_DEFAULTS = {"serverSelectionTimeoutMS": 2000, "connectTimeoutMS": 2000,
+                   "socketTimeoutMS": 5000, "appname": "supportchat"}
+# Appends to one ticket that lose the compare-and-set retry; each loss means another won.
+APPEND_ATTEMPTS = 50
+EPOCH = datetime(1970, 1, 1)
+NEWEST = [("lastMessageAt", DESCENDING), ("_id", DESCENDING)]
+NEWEST_FILES = [("createdAt", DESCENDING), ("_id", DESCENDING)]
+
+INDEXES: dict[str, list[IndexModel]] = {
+    "tickets": [
+        IndexModel([("status", ASCENDING), *NEWEST], name="inbox"),
+        IndexModel(NEWEST, name="activity"),
+        IndexModel([("assignee.id", ASCENDING), *NEWEST], name="assignee"),
+        IndexModel([("clientKey", ASCENDING), *NEWEST], name="customer"),
+        IndexModel([("sessionId", ASCENDING), ("createdAt", DESCENDING)], name="session"),
+        # One open ticket per session: the field exists only while the ticket is open.
+        IndexModel([("openSessionId", ASCENDING)], name="open_session", unique=True,
+                   partialFilterExpression={"openSessionId": {"$exists": True}}),
+    ],
+    "messages": [
+        IndexModel([("ticketId", ASCENDING), ("seq", ASCENDING)], name="seq", unique=True),
+        # Sends without a clientMsgId store no such field and are never deduplicated.
+        IndexModel([("ticketId", ASCENDING), ("sender.id", ASCENDING), ("clientMsgId", ASCENDING)],
+                   name="client_msg", unique=True,
+                   partialFilterExpression={"clientMsgId": {"$exists": True}}),
+    ],
+    "files": [
+        IndexModel(NEWEST_FILES, name="newest"),
+        IndexModel([("ticketId", ASCENDING), *NEWEST_FILES], name="ticket"),
+    ],
+}
+
+
+class MongoTicketStore:
+    """TicketStore on one MongoDB database; the client is made on first use, per process."""
+
+    def __init__(self, uri: str, database: str):
+        self.uri = uri
+        self.database = database
+        self._client: MongoClient | None = None
+        self._pid = 0
+        self._indexed = False
+        self._lock = threading.Lock()
+
+    @property
+    def db(self) -> Database:
+        """The database; the first use in a process connects and creates the indexes."""
+        with self._lock:
+            if self._client is None or self._pid != os.getpid():
+                # A client inherited across fork() must not be used: each process makes its own.
+                given = {name.lower() for name, _ in parse_qsl(self.uri.partition("?")[2])}
+                options = {key: value for key, value in CLIENT_DEFAULTS.items()
+                           if key.lower() not in given}
+                self._client, self._pid = MongoClient(self.uri, **options), os.getpid()
+                self._indexed = False
+        db = self._client[self.database]
+        if not self._indexed:
+            # Outside the lock: while MongoDB is down, callers fail side by side, not in a queue.
+            create_indexes(db)
+            self._indexed = True
+        return db
+
+    @property
+    def tickets(self) -> Collection:
+        """The ``tickets`` collection."""
+        return self.db.tickets
+
+    @property
+    def messages(self) -> Collection:
+        """The ``messages`` collection."""
+        return self.db.messages
+
+    @property
+    def files(self) -> Collection:
+        """The ``files`` collection."""
+        return self.db.files
+
+    def close(self) -> None:
+        """Close this process's connections; the next use reconnects."""
+        with self._lock:
+            if self._client is not None and self._pid == os.getpid():
+                self._client.close()
+            self._client = None
+
+    def create_ticket(self, client_key: str, session_id: str | None,
+                      customer: dict[str, Any]) -> tuple[Ticket, bool]:
+        if session_id and (existing := self._open_for_session(session_id)):
+            return existing, False
+        now = utcnow()
+        ticket = Ticket(id=new_id(), client_key=client_key, session_id=session_id, status="open",
+                        created_at=now, updated_at=now, closed_at=None, closed_by=None,
+                        customer=customer, assignee=None, last_seq=0, last_public_seq=0,
+                        last_message_at=now, last_message_preview="", agent_read_seq=0,
+                        guest_read_seq=0, rating=None)
+        try:
+            self.tickets.insert_one(ticket_document(ticket))
+        except DuplicateKeyError:
+            # Another request opened this session's ticket first: answer with that one.
+            if session_id and (existing := self._open_for_session(session_id)):
+                return existing, False
+            raise
+        return ticket, True
+
+    def get_ticket(self, ticket_id: str) -> Ticket | None:
+        doc = self.tickets.find_one({"_id": ticket_id}, {"pending": 0})
+        return ticket_from_document(doc) if doc else None
+
+    def latest_for_session(self, session_id: str) -> Ticket | None:
+        docs = self.tickets.find({"sessionId": session_id}, {"pending": 0}) \
+            .sort("createdAt", DESCENDING).limit(1)
+        return next((ticket_from_document(doc) for doc in docs), None)
+
+    def list_tickets(self, query: TicketQuery) -> list[Ticket]:
+        where: dict[str, Any] = {}
+        if query.status != "all":
+            where["status"] = query.status
+        if query.assignee == "none":
+            where["assignee"] = None
+        elif query.assignee:
+            where["assignee.id"] = query.assignee
+        if query.client_key:
+            where["clientKey"] = query.client_key
+        if query.cursor:
+            at, last_id = _ms(query.cursor[0]), query.cursor[1]
+            where["$or"] = [{"lastMessageAt": {"$lt": at}},
+                            {"lastMessageAt": at, "_id": {"$lt": last_id}}]
+        docs = self.tickets.find(where, {"pending": 0}).sort(NEWEST).limit(query.limit)
+        return [ticket_from_document(doc) for doc in docs]
+
+    def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
+        for attempt in range(APPEND_ATTEMPTS):
+            ticket = self.tickets.find_one({"_id": ticket_id})
+            if ticket is None:
+                raise not_found()
+            if ticket.get("pending"):
+                self._settle(ticket_id, ticket["pending"])
+            if new.client_msg_id is not None and (stored := self._by_client_msg_id(ticket_id, new)):
+                return stored, False
+            if ticket["status"] != "open":
+                raise _closed()
+            now = utcnow()
+            message = Message(id=new_id(), ticket_id=ticket_id, seq=ticket["lastSeq"] + 1,
+                              client_msg_id=new.client_msg_id, sender=new.sender, text=new.text,
+                              attachments=new.attachments, kind=new.kind, created_at=now)
+            doc = message_document(message)
+            values: dict[str, Any] = {"pending": doc, "updatedAt": _ms(now)}
+            if new.kind != "note":
+                values.update(lastPublicSeq=message.seq, lastMessageAt=_ms(now),
+                              lastMessagePreview=preview(new))
+            # Whoever writes has read everything up to their own message.
+            reader = "guestReadSeq" if new.sender["role"] == "guest" else "agentReadSeq"
+            values[reader] = message.seq
+            claimed = self.tickets.find_one_and_update(
+                {"_id": ticket_id, "status": "open", "lastSeq": ticket["lastSeq"]},
+                {"$inc": {"lastSeq": 1}, "$set": values}, projection={"_id": 1})
+            if claimed is not None:
+                self._settle(ticket_id, doc)
+                return message, True
+            time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # let the winner finish
+        raise AppError("conflict", "This conversation is too busy to take the message right now; "
+                       "please send it again.")
+
+    def messages_after(self, ticket_id: str, seq: int, limit: int,
+                       include_notes: bool) -> list[Message]:
+        last = self._settled_last_seq(ticket_id)
+        if last is None:
+            return []
+        where = self._messages(ticket_id, include_notes, {"$gt": seq, "$lte": last})
+        return [message_from_document(doc)
+                for doc in self.messages.find(where).sort("seq", ASCENDING).limit(limit)]
+
+    def messages_before(self, ticket_id: str, seq: int | None, limit: int,
+                        include_notes: bool) -> list[Message]:
+        last = self._settled_last_seq(ticket_id)
+        if last is None:
+            return []
+        bounds = {"$lte": last} if seq is None else {"$lte": last, "$lt": seq}
+        where = self._messages(ticket_id, include_notes, bounds)
+        docs = list(self.messages.find(where).sort("seq", DESCENDING).limit(limit))
+        return [message_from_document(doc) for doc in reversed(docs)]
+
+    def close_ticket(self, ticket_id: str, closed_by: dict[str, str]) -> Ticket:
+        now = _ms(utcnow())
+        doc = self.tickets.find_one_and_update(
+            {"_id": ticket_id, "status": "open"},
+            {"$set": {"status": "closed", "closedAt": now, "closedBy": closed_by, "updatedAt": now},
+             "$unset": {"openSessionId": ""}},
+            projection={"pending": 0}, return_document=ReturnDocument.AFTER)
+        if doc is None and (ticket := self.get_ticket(ticket_id)):
+            return ticket  # already closed: nothing changes
+        return self._found(doc)
+
+    def assign_ticket(self, ticket_id: str, assignee: dict[str, str] | None) -> Ticket:
+        return self._found(self.tickets.find_one_and_update(
+            {"_id": ticket_id}, {"$set": {"assignee": assignee, "updatedAt": _ms(utcnow())}},
+            projection={"pending": 0}, return_document=ReturnDocument.AFTER))
+
+    def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
+        return self._found(self.tickets.find_one_and_update(
+            {"_id": ticket_id}, {"$max": {f"{side}ReadSeq": seq}},
+            projection={"pending": 0}, return_document=ReturnDocument.AFTER))
+
+    def add_file(self, ticket_id: str, name: str, size: int, type: str,
+                 uploader_id: str, file_id: str | None = None) -> StoredFile:
+        stored = StoredFile(id=file_id or new_id(), ticket_id=ticket_id, name=name, size=size,
+                            type=type, uploader_id=uploader_id, created_at=utcnow())
+        self.files.insert_one(file_document(stored))
+        return stored
+
+    def get_file(self, file_id: str) -> StoredFile | None:
+        doc = self.files.find_one({"_id": file_id})
+        return file_from_document(doc) if doc else None
+
+    def list_files(self, ticket_id: str | None, cursor: tuple[datetime, str] | None,
+                   limit: int) -> list[StoredFile]:
+        where: dict[str, Any] = {"ticketId": ticket_id} if ticket_id else {}
+        if cursor:
+            at, last_id = _ms(cursor[0]), cursor[1]
+            where["$or"] = [{"createdAt": {"$lt": at}}, {"createdAt": at, "_id": {"$lt": last_id}}]
+        docs = self.files.find(where).sort(NEWEST_FILES).limit(limit)
+        return [file_from_document(doc) for doc in docs]
+
+    def ping(self) -> None:
+        self.db.client.admin.command("ping")
+
+    def settle_all(self) -> int:
+        """Move every pending message into the log (before a copy); returns how many."""
+        stuck = list(self.tickets.find({"pending": {"$exists": True}}, {"pending": 1}))
+        for doc in stuck:
+            self._settle(doc["_id"], doc["pending"])
+        return len(stuck)
+
+    def _settle(self, ticket_id: str, doc: dict[str, Any]) -> None:
+        """Put a pending message into the log and clear the ticket's slot (see module doc)."""
+        try:
+            self.messages.insert_one(dict(doc))
+        except DuplicateKeyError:
+            if self.messages.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
+                raise  # another message holds this seq or clientMsgId: refuse to hide it
+        self.tickets.update_one({"_id": ticket_id, "pending._id": doc["_id"]},
+                                {"$unset": {"pending": ""}})
+
+    def _settled_last_seq(self, ticket_id: str) -> int | None:
+        """The ticket's lastSeq once its pending message (if any) is in the log."""
+        doc = self.tickets.find_one({"_id": ticket_id}, {"lastSeq": 1, "pending": 1})
+        if doc is None:
+            return None
+        if doc.get("pending"):
+            self._settle(ticket_id, doc["pending"])
+        return doc["lastSeq"]
+
+    def _messages(self, ticket_id: str, include_notes: bool, seq: dict[str, int]) -> dict[str, Any]:
+        where: dict[str, Any] = {"ticketId": ticket_id, "seq": seq}
+        if not include_notes:
+            where["kind"] = {"$ne": "note"}
+        return where
+
+    def _by_client_msg_id(self, ticket_id: str, new: NewMessage) -> Message | None:
+        doc = self.messages.find_one({"ticketId": ticket_id, "sender.id": new.sender["id"],
+                                      "clientMsgId": new.client_msg_id})
+        return message_from_document(doc) if doc else None
+
+    def _open_for_session(self, session_id: str) -> Ticket | None:
+        doc = self.tickets.find_one({"openSessionId": session_id}, {"pending": 0})
+        return ticket_from_document(doc) if doc else None
+
+    def _found(self, doc: dict[str, Any] | None) -> Ticket:
+        if doc is None:
+            raise not_found()
+        return ticket_from_document(doc)
+
+
+def create_indexes(db: Database) -> None:
+    """Create the store's indexes; creating an index that exists is a no-op."""
+    for collection, indexes in INDEXES.items():
+        db[collection].create_indexes(indexes)
+
+
+def _ms(moment: datetime | None) -> int | None:
+    return None if moment is None else (moment - EPOCH) // timedelta(milliseconds=1)
+
+
+def _at(ms: int | None) -> datetime | None:
+    return None if ms is None else EPOCH + timedelta(milliseconds=ms)
+
+
+def ticket_document(ticket: Ticket) -> dict[str, Any]:
+    """The ``tickets`` document of a ticket (read state included)."""
+    doc = {
+        "_id": ticket.id, "clientKey": ticket.client_key, "sessionId": ticket.session_id,
+        "status": ticket.status, "createdAt": _ms(ticket.created_at),
+        "updatedAt": _ms(ticket.updated_at), "closedAt": _ms(ticket.closed_at),
+        "closedBy": ticket.closed_by, "customer": ticket.customer, "assignee": ticket.assignee,
+        "lastSeq": ticket.last_seq, "lastPublicSeq": ticket.last_public_seq,
+        "lastMessageAt": _ms(ticket.last_message_at),
+        "lastMessagePreview": ticket.last_message_preview,
+        "agentReadSeq": ticket.agent_read_seq, "guestReadSeq": ticket.guest_read_seq,
+        "rating": ticket.rating,
+    }
+    if ticket.status == "open" and ticket.session_id:
+        doc["openSessionId"] = ticket.session_id
+    return doc
+
+
+def ticket_from_document(doc: dict[str, Any]) -> Ticket:
+    """A ticket from its document."""
+    return Ticket(
+        id=doc["_id"], client_key=doc["clientKey"], session_id=doc["sessionId"],
+        status=doc["status"], created_at=_at(doc["createdAt"]), updated_at=_at(doc["updatedAt"]),
+        closed_at=_at(doc["closedAt"]), closed_by=doc["closedBy"], customer=doc["customer"],
+        assignee=doc["assignee"], last_seq=doc["lastSeq"], last_public_seq=doc["lastPublicSeq"],
+        last_message_at=_at(doc["lastMessageAt"]), last_message_preview=doc["lastMessagePreview"],
+        agent_read_seq=doc["agentReadSeq"], guest_read_seq=doc["guestReadSeq"],
+        rating=doc["rating"],
+    )
+
+
+def message_document(message: Message) -> dict[str, Any]:
+    """The ``messages`` document of a message; no ``clientMsgId`` field when there is none."""
+    doc = {"_id": message.id, "ticketId": message.ticket_id, "seq": message.seq,
+           "sender": message.sender, "text": message.text, "attachments": message.attachments,
+           "kind": message.kind, "createdAt": _ms(message.created_at)}
+    if message.client_msg_id is not None:
+        doc["clientMsgId"] = message.client_msg_id
+    return doc
+
+
+def message_from_document(doc: dict[str, Any]) -> Message:
+    """A message from its document."""
+    return Message(id=doc["_id"], ticket_id=doc["ticketId"], seq=doc["seq"],
+                   client_msg_id=doc.get("clientMsgId"), sender=doc["sender"], text=doc["text"],
+                   attachments=doc["attachments"] or [], kind=doc["kind"],
+                   created_at=_at(doc["createdAt"]))
+
+
+def file_document(stored: StoredFile) -> dict[str, Any]:
+    """The ``files`` document of an uploaded file's metadata."""
+    return {"_id": stored.id, "ticketId": stored.ticket_id, "name": stored.name,
+            "size": stored.size, "type": stored.type, "uploaderId": stored.uploader_id,
+            "createdAt": _ms(stored.created_at)}
+
+
+def file_from_document(doc: dict[str, Any]) -> StoredFile:
+    """An uploaded file's metadata from its document."""
+    return StoredFile(id=doc["_id"], ticket_id=doc["ticketId"], name=doc["name"], size=doc["size"],
+                      type=doc["type"], uploader_id=doc["uploaderId"],
+                      created_at=_at(doc["createdAt"]))
