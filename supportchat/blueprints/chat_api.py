@@ -1,0 +1,58 @@
+"""The widget's HTTP contract: POST and GET /api/chat (PROTOCOL.md §3.4).
+
+Both call the same services as the socket door, so a message posted here is stored, numbered
+and broadcast to agents exactly like one sent over /guest.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from .. import schemas
+from ..errors import AppError
+from ..extensions import limiter
+from ..services import messages, settings, tickets
+from ..services.messages import message_view
+from . import api
+
+bp = Blueprint("chat_api", __name__, url_prefix="/api")
+
+
+def _client_key() -> str:
+    # Counted per clientId as sent (body, header, cookie); a request without one, per address.
+    sent = api.body_field("clientId")
+    return f"client:{sent or api.sent_client_id() or request.remote_addr}"
+
+
+@bp.post("/chat")
+@limiter.limit(api.message_limit, key_func=_client_key, exempt_when=api.message_limit_off)
+def post_message():
+    """Store a customer's message; the first use of a sessionId opens its ticket. ``reply``
+    is the configured automatic acknowledgement, sent once, on the opening message."""
+    payload = api.json_payload(schemas.ChatPost)
+    actor, minted = api.guest(payload.clientId)
+    messages.clean_text(payload.message, allow_empty=bool(payload.attachments))  # before opening
+    ticket, opened = tickets.continue_session(actor, payload.sessionId, payload.userIdentifier,
+                                              payload.metadata, payload.identifierHash)
+    message, _new = messages.post(actor, ticket.id, payload.message, payload.clientMsgId,
+                                  payload.attachments)
+    reply = settings.behavior()["autoReply"] if opened else ""
+    body = {"reply": reply, "ticketId": ticket.id, "status": ticket.status,
+            "message": message_view(message), "replies": []}
+    return api.remember_client(jsonify(body), minted)
+
+
+@bp.get("/chat")
+def read_messages():
+    """The messages after ``since``; with ``wait`` > 0, a long poll that returns as soon as
+    one is stored. ``lastSeq`` is the value to send as ``since`` next time."""
+    params = api.query(schemas.ChatPoll)
+    sent = api.sent_client_id()
+    if sent is None:  # nobody to mint one for: a new customer has no conversation to read
+        raise AppError("invalid", "Send the clientId that wrote to this conversation (X-Client-Id "
+                       "header, cs_client_id cookie or clientId parameter).", {"field": "clientId"})
+    actor, _minted = api.guest(sent)
+    ticket, found = tickets.poll(actor, params.sessionId, params.since, params.wait)
+    last = found[-1].seq if found else min(params.since, ticket.last_public_seq)
+    return jsonify({"ticketId": ticket.id, "status": ticket.status,
+                    "messages": [message_view(message) for message in found], "lastSeq": last})

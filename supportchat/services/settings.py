@@ -1,0 +1,84 @@
+"""Settings an admin edits at run time: branding, behaviour and AI (PROTOCOL.md §3.7).
+
+Each section is one row of ``settings``; its secret (the AI API key) lives in that row's
+``secret`` column and is never read back out through the API: it is write-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..extensions import db
+from ..models import Setting
+from . import setting
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "branding": {"title": "Support", "primaryColor": "#0f766e",
+                 "welcomeMessage": "Hi! How can we help?", "customCss": ""},
+    "behavior": {"autoReply": "", "offlineMessage": "", "businessHours": ""},
+    "ai": {"enabled": False, "provider": "", "baseUrl": "", "model": ""},
+}
+# The write-only field of a section, and the environment variable that provides its default.
+SECRETS = {"ai": ("apiKey", "AI_API_KEY")}
+# Environment variables that provide a section's defaults until an admin saves one.
+ENVIRONMENT_DEFAULTS = {"ai": {"baseUrl": "AI_BASE_URL", "model": "AI_MODEL"}}
+
+
+def section(name: str) -> dict[str, Any]:
+    """One section's readable values: stored ones over the defaults."""
+    row = db.session.get(Setting, name)
+    values = {**DEFAULTS[name], **_environment_defaults(name)}
+    if row is not None:
+        values.update({key: value for key, value in row.value.items() if key in values})
+    return values
+
+
+def branding() -> dict[str, Any]:
+    """Title, colour, welcome message and custom CSS of the widget and the chat page."""
+    return section("branding")
+
+
+def behavior() -> dict[str, Any]:
+    """Automatic reply, offline message and business hours."""
+    return section("behavior")
+
+
+def secret(name: str) -> str | None:
+    """A section's write-only secret (stored, else from the environment), for server use."""
+    row = db.session.get(Setting, name)
+    if row is not None and row.secret is not None:
+        return row.secret or None
+    return setting(SECRETS[name][1]) or None
+
+
+def read_all() -> dict[str, Any]:
+    """Every section, with ``<secret>Set`` flags in place of the secrets themselves."""
+    values = {name: section(name) for name in DEFAULTS}
+    for name, (field, _variable) in SECRETS.items():
+        values[name][f"{field}Set"] = secret(name) is not None
+    return values
+
+
+def update(changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Apply a partial update: a given field replaces the stored one, ``null`` restores its
+    default; a secret given as a string is replaced, as ``null`` cleared, when absent kept."""
+    for name, fields in changes.items():
+        row = db.session.get(Setting, name) or Setting(key=name, value={})
+        stored = dict(row.value)
+        secret_field = SECRETS.get(name, (None,))[0]
+        for key, value in fields.items():
+            if key == secret_field:
+                row.secret = value or ""  # "" marks "cleared", overriding the environment
+            elif value is None:
+                stored.pop(key, None)
+            else:
+                stored[key] = value
+        row.value = stored
+        db.session.add(row)
+    db.session.commit()
+    return read_all()
+
+
+def _environment_defaults(name: str) -> dict[str, Any]:
+    return {key: setting(variable) for key, variable in ENVIRONMENT_DEFAULTS.get(name, {}).items()
+            if setting(variable)}

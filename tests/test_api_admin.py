@@ -1,0 +1,522 @@
+"""The admin API (PROTOCOL.md §3.7): tokens with rotation and reuse detection, roles on every
+route, the static bearer token, settings with write-only secrets, accounts, the blocklist,
+schema upgrades, and an audit trail of every change."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import jwt
+import pytest
+import requests
+
+from conftest import base_config, create_account, make_app
+from socket_clients import ADMIN, WAIT
+
+PASSWORD = "correct horse 1"
+JWT_SECRET = "test-jwt-secret-" + "y" * 32
+REFRESH_SECRET = "test-refresh-secret-" + "z" * 32
+
+
+@pytest.fixture
+def build(tmp_path, database_url):
+    """``build(**config)``: an app on this test's database (SQLite, then PostgreSQL)."""
+    made = []
+
+    def make(**overrides):
+        made.append(make_app(base_config(tmp_path / f"instance-{len(made)}", database_url,
+                                         **overrides)))
+        return made[-1]
+
+    yield make
+    from supportchat.extensions import db
+
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(build):
+    return build().test_client()
+
+
+def sign_in(client, email="admin@example.com", role="admin", create=True) -> dict:
+    """Create an account (unless it exists) and return its tokens."""
+    if create:
+        create_account(client.application, email=email, name=email.split("@")[0], role=role)
+    response = client.post("/api/admin/auth/token", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def error_of(response, status, code):
+    assert response.status_code == status, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == code and error["message"]
+    return error
+
+
+def audit_events(app, action=None):
+    from sqlalchemy import select
+
+    from supportchat.extensions import db
+    from supportchat.models import AuditEvent
+
+    with app.app_context():
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        if action:
+            query = query.where(AuditEvent.action == action)
+        return [(event.actor, event.action, event.target, event.address, event.details)
+                for event in db.session.scalars(query)]
+
+
+# Tokens
+
+def test_an_agent_trades_email_and_password_for_tokens(client):
+    tokens = sign_in(client, "ana@example.com", role="agent")
+    assert set(tokens) == {"accessToken", "refreshToken", "expiresIn"}
+    assert tokens["expiresIn"] == 15 * 60
+    claims = jwt.decode(tokens["accessToken"], JWT_SECRET, algorithms=["HS256"])
+    assert (claims["type"], claims["role"], claims["name"]) == ("access", "agent", "ana")
+
+
+def test_a_wrong_password_and_an_unknown_email_are_refused_alike(client):
+    create_account(client.application)
+    wrong = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
+                                                       "password": "not it at all"})
+    unknown = client.post("/api/admin/auth/token", json={"email": "bob@example.com",
+                                                         "password": PASSWORD})
+    assert error_of(wrong, 401, "unauthorized") == error_of(unknown, 401, "unauthorized")
+
+
+def test_repeated_failed_sign_ins_are_rate_limited(build):
+    client = build(LOGIN_RATE_LIMIT="3 per minute").test_client()
+    create_account(client.application)
+    for _ in range(3):
+        client.post("/api/admin/auth/token", json={"email": "ana@example.com",
+                                                   "password": "nope-nope"})
+    response = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
+                                                          "password": PASSWORD})
+    error_of(response, 429, "rate_limited")
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_refresh_tokens_are_signed_with_their_own_secret(client):
+    tokens = sign_in(client)
+    jwt.decode(tokens["refreshToken"], REFRESH_SECRET, algorithms=["HS256"],
+               options={"verify_aud": False})
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(tokens["refreshToken"], JWT_SECRET, algorithms=["HS256"])
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(tokens["accessToken"], REFRESH_SECRET, algorithms=["HS256"])
+
+
+def test_neither_token_passes_for_the_other(client):
+    tokens = sign_in(client)
+    error_of(client.post("/api/admin/auth/refresh", headers=bearer(tokens["accessToken"])), 401,
+             "unauthorized")
+    error_of(client.get("/api/conversations", headers=bearer(tokens["refreshToken"])), 401,
+             "unauthorized")
+
+
+def test_a_refresh_token_signed_with_the_access_secret_is_refused(client):
+    tokens = sign_in(client)
+    claims = jwt.decode(tokens["refreshToken"], REFRESH_SECRET, algorithms=["HS256"])
+    forged = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+    error_of(client.post("/api/admin/auth/refresh", headers=bearer(forged)), 401, "unauthorized")
+
+
+def test_refreshing_rotates_the_pair_and_a_reused_refresh_token_revokes_the_family(client):
+    first = sign_in(client)
+    second = client.post("/api/admin/auth/refresh", headers=bearer(first["refreshToken"]))
+    assert second.status_code == 200
+    second = second.get_json()
+    assert second["refreshToken"] != first["refreshToken"]
+    assert client.get("/api/admin/settings",
+                      headers=bearer(second["accessToken"])).status_code == 200
+    # The old refresh token again: someone else holds a copy. The whole family goes.
+    error_of(client.post("/api/admin/auth/refresh", headers=bearer(first["refreshToken"])), 401,
+             "unauthorized")
+    error_of(client.post("/api/admin/auth/refresh", headers=bearer(second["refreshToken"])), 401,
+             "unauthorized")
+    error_of(client.get("/api/admin/settings", headers=bearer(second["accessToken"])), 401,
+             "unauthorized")
+    assert [event[4]["reason"] for event in audit_events(client.application, "auth.revoke")] == \
+        ["reuse"]
+
+
+def test_a_revoked_token_and_its_family_stop_working(client):
+    tokens = sign_in(client)
+    response = client.post("/api/admin/auth/revoke", headers=bearer(tokens["accessToken"]))
+    assert response.status_code == 200 and response.get_json() == {"revoked": True}
+    error_of(client.get("/api/admin/settings", headers=bearer(tokens["accessToken"])), 401,
+             "unauthorized")
+    error_of(client.post("/api/admin/auth/refresh", headers=bearer(tokens["refreshToken"])), 401,
+             "unauthorized")
+
+
+def test_refresh_and_revoke_hooks_hear_of_each_event(client):
+    from supportchat.services import audit
+
+    heard = []
+    audit.on_refresh(heard.append)
+    audit.on_revoke(heard.append)
+    try:
+        tokens = sign_in(client)
+        rotated = client.post("/api/admin/auth/refresh", headers=bearer(tokens["refreshToken"]))
+        client.post("/api/admin/auth/revoke", headers=bearer(rotated.get_json()["accessToken"]))
+    finally:
+        audit.off("auth.refresh", heard.append)
+        audit.off("auth.revoke", heard.append)
+    assert [event["action"] for event in heard] == ["auth.refresh", "auth.revoke"]
+    assert heard[0]["actor"] == heard[1]["actor"] and heard[0]["address"] == "127.0.0.1"
+    assert heard[0]["target"] == heard[1]["target"]  # one token family
+
+
+def cookie_session(client, tokens) -> str:
+    """Carry the tokens as a browser does; returns the access token's CSRF value."""
+    access = jwt.decode(tokens["accessToken"], options={"verify_signature": False})
+    refresh = jwt.decode(tokens["refreshToken"], options={"verify_signature": False})
+    client.set_cookie("token", tokens["accessToken"])
+    client.set_cookie("csrf_access_token", access["csrf"])
+    client.set_cookie("refresh_token", tokens["refreshToken"])
+    client.set_cookie("csrf_refresh_token", refresh["csrf"])
+    return access["csrf"]
+
+
+def test_cookie_signed_changes_need_the_csrf_header(client):
+    csrf = cookie_session(client, sign_in(client))
+    change = {"branding": {"title": "Acme Help"}}
+    error = error_of(client.put("/api/admin/settings", json=change), 403, "forbidden")
+    assert error["details"] == {"reason": "csrf"}
+    assert client.put("/api/admin/settings", json=change,
+                      headers={"X-CSRF-TOKEN": csrf}).status_code == 200
+    assert client.get("/api/admin/settings").get_json()["branding"]["title"] == "Acme Help"
+
+
+def test_refresh_by_cookie_needs_the_refresh_csrf_header_and_sets_new_cookies(client):
+    tokens = sign_in(client)
+    cookie_session(client, tokens)
+    error_of(client.post("/api/admin/auth/refresh"), 403, "forbidden")
+    refresh_csrf = client.get_cookie("csrf_refresh_token").value
+    response = client.post("/api/admin/auth/refresh", headers={"X-CSRF-TOKEN": refresh_csrf})
+    assert response.status_code == 200
+    assert client.get_cookie("refresh_token").value == response.get_json()["refreshToken"]
+
+
+def test_issuer_and_audience_are_required_when_configured(build):
+    client = build(AUTH_JWT_ISSUER="https://support.example.com",
+                   AUTH_JWT_AUDIENCE="supportchat").test_client()
+    tokens = sign_in(client)
+    claims = jwt.decode(tokens["accessToken"], JWT_SECRET, algorithms=["HS256"],
+                        audience="supportchat")
+    assert claims["iss"] == "https://support.example.com"
+    assert client.get("/api/admin/settings",
+                      headers=bearer(tokens["accessToken"])).status_code == 200
+    for changed in ({"iss": "https://evil.example.com"}, {"aud": "another-app"}):
+        forged = jwt.encode({**claims, **changed}, JWT_SECRET, algorithm="HS256")
+        error_of(client.get("/api/admin/settings", headers=bearer(forged)), 401, "unauthorized")
+    bare = {key: value for key, value in claims.items() if key not in ("iss", "aud")}
+    error_of(client.get("/api/admin/settings",
+                        headers=bearer(jwt.encode(bare, JWT_SECRET, algorithm="HS256"))),
+             401, "unauthorized")
+
+
+def test_an_expired_access_token_is_unauthorized(client):
+    claims = jwt.decode(sign_in(client)["accessToken"], JWT_SECRET, algorithms=["HS256"])
+    claims["exp"] = int((datetime.now(timezone.utc) - timedelta(minutes=1)).timestamp())
+    expired = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+    error_of(client.get("/api/admin/settings", headers=bearer(expired)), 401, "unauthorized")
+
+
+def test_a_token_without_an_agent_role_is_unauthorized(client):
+    claims = jwt.decode(sign_in(client)["accessToken"], JWT_SECRET, algorithms=["HS256"])
+    for role in ("guest", None):
+        forged = jwt.encode({**claims, "role": role}, JWT_SECRET, algorithm="HS256")
+        error_of(client.get("/api/conversations", headers=bearer(forged)), 401, "unauthorized")
+
+
+# Who may do what
+
+ADMIN_ROUTES = [
+    ("get", "/api/admin/settings", None),
+    ("put", "/api/admin/settings", {"branding": {"title": "x"}}),
+    ("get", "/api/admin/agents", None),
+    ("post", "/api/admin/agents", {"email": "x@example.com", "name": "X", "password": "12345678"}),
+    ("patch", "/api/admin/agents/some-id", {"name": "Y"}),
+    ("delete", "/api/admin/agents/some-id", None),
+    ("get", "/api/admin/blocklist", None),
+    ("put", "/api/admin/blocklist", {"entries": []}),
+    ("post", "/api/admin/db/init", None),
+]
+AGENT_ROUTES = [("/api/conversations", 200), ("/api/admin/inbox", 200),
+                ("/api/admin/sessions", 200), ("/api/admin/files", 200),
+                ("/api/admin/messages?conversationId=none", 404)]  # allowed, but no such ticket
+
+
+@pytest.mark.parametrize("method, path, body", ADMIN_ROUTES,
+                         ids=[f"{method} {path}" for method, path, _ in ADMIN_ROUTES])
+def test_admin_routes_refuse_agents_and_strangers(client, method, path, body):
+    agent = sign_in(client, "ana@example.com", role="agent")
+    call = getattr(client, method)
+    error_of(call(path, json=body), 401, "unauthorized")
+    error_of(call(path, json=body, headers=bearer(agent["accessToken"])), 403, "forbidden")
+    error_of(call(path, json=body, headers=bearer("not.a.token")), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("path, status", AGENT_ROUTES, ids=[path for path, _ in AGENT_ROUTES])
+def test_inbox_sessions_files_and_history_are_open_to_agents_only(client, path, status):
+    agent = sign_in(client, "ana@example.com", role="agent")
+    error_of(client.get(path), 401, "unauthorized")
+    response = client.get(path, headers=bearer(agent["accessToken"]))
+    assert response.status_code == status
+    if status == 404:
+        assert response.get_json()["error"]["message"] == "No such ticket."
+
+
+def test_the_static_bearer_token_is_an_admin_on_admin_routes_only(build):
+    client = build(AUTH_BEARER_TOKEN="static-admin-token-0123456789").test_client()
+    assert client.get("/api/admin/settings",
+                      headers=bearer("static-admin-token-0123456789")).status_code == 200
+    error_of(client.get("/api/admin/settings", headers=bearer("static-admin-token-01234567890")),
+             401, "unauthorized")
+    error_of(client.get("/api/conversations", headers=bearer("static-admin-token-0123456789")),
+             401, "unauthorized")
+    client.put("/api/admin/settings", json={"behavior": {"autoReply": "Hi"}},
+               headers=bearer("static-admin-token-0123456789"))
+    assert audit_events(client.application, "settings.update")[0][0] == "api-token"
+
+
+# Settings
+
+def test_settings_come_with_defaults_and_take_partial_changes(client):
+    headers = bearer(sign_in(client)["accessToken"])
+    defaults = client.get("/api/admin/settings", headers=headers).get_json()
+    assert set(defaults) == {"branding", "behavior", "ai"}
+    assert set(defaults["branding"]) == {"title", "primaryColor", "welcomeMessage", "customCss"}
+    assert set(defaults["behavior"]) == {"autoReply", "offlineMessage", "businessHours"}
+    assert set(defaults["ai"]) == {"enabled", "provider", "baseUrl", "model", "apiKeySet"}
+    changed = client.put("/api/admin/settings", headers=headers, json={
+        "branding": {"primaryColor": "#112233"}, "behavior": {"autoReply": "Thanks!"}}).get_json()
+    assert changed["branding"] == {**defaults["branding"], "primaryColor": "#112233"}
+    assert changed["behavior"]["autoReply"] == "Thanks!"
+    restored = client.put("/api/admin/settings", headers=headers,
+                          json={"branding": {"primaryColor": None}}).get_json()
+    assert restored["branding"] == defaults["branding"]
+
+
+def test_the_ai_api_key_is_write_only(client):
+    headers = bearer(sign_in(client)["accessToken"])
+    secret = "sk-live-" + uuid.uuid4().hex
+    response = client.put("/api/admin/settings", headers=headers,
+                          json={"ai": {"enabled": True, "provider": "grok", "apiKey": secret}})
+    assert secret not in response.get_data(as_text=True)
+    read = client.get("/api/admin/settings", headers=headers)
+    assert read.get_json()["ai"]["apiKeySet"] is True and secret not in read.get_data(as_text=True)
+    assert secret not in str(audit_events(client.application))
+    from supportchat.services import settings
+
+    with client.application.app_context():
+        assert settings.secret("ai") == secret
+    client.put("/api/admin/settings", headers=headers, json={"ai": {"model": "grok-2"}})
+    with client.application.app_context():
+        assert settings.secret("ai") == secret  # left out: kept
+    cleared = client.put("/api/admin/settings", headers=headers, json={"ai": {"apiKey": None}})
+    assert cleared.get_json()["ai"]["apiKeySet"] is False
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"branding": {"primaryColor": "red; background: url(x)"}}, "branding.primaryColor"),
+    ({"branding": {"title": "x" * 101}}, "branding.title"),
+    ({"ai": {"baseUrl": "javascript:alert(1)"}}, "ai.baseUrl"),
+    ({"ai": {"enabled": "yes"}}, "ai.enabled"),
+    ({"behavior": "quiet"}, "behavior"),
+])
+def test_bad_settings_are_invalid_and_change_nothing(client, change, field):
+    headers = bearer(sign_in(client)["accessToken"])
+    before = client.get("/api/admin/settings", headers=headers).get_json()
+    error = error_of(client.put("/api/admin/settings", headers=headers, json=change), 400,
+                     "invalid")
+    assert error["details"]["field"] == field
+    assert client.get("/api/admin/settings", headers=headers).get_json() == before
+
+
+# Accounts
+
+def test_an_admin_creates_lists_renames_and_deletes_agents(client):
+    headers = bearer(sign_in(client)["accessToken"])
+    created = client.post("/api/admin/agents", headers=headers, json={
+        "email": "Bob@Example.com", "name": "Bob", "password": "long enough 1"})
+    assert created.status_code == 201
+    bob = created.get_json()["agent"]
+    assert (bob["email"], bob["role"], bob["active"]) == ("bob@example.com", "agent", True)
+    assert "password" not in str(bob).lower()
+    renamed = client.patch(f"/api/admin/agents/{bob['id']}", headers=headers,
+                           json={"name": "Robert"}).get_json()["agent"]
+    assert renamed["name"] == "Robert"
+    listed = client.get("/api/admin/agents", headers=headers).get_json()["agents"]
+    assert {item["email"] for item in listed} == {"admin@example.com", "bob@example.com"}
+    assert client.delete(f"/api/admin/agents/{bob['id']}", headers=headers).status_code == 204
+    error_of(client.delete(f"/api/admin/agents/{bob['id']}", headers=headers), 404, "not_found")
+    actions = [event[1] for event in audit_events(client.application)
+               if event[1].startswith("agent.")]
+    assert actions == ["agent.create", "agent.update", "agent.delete"]
+
+
+def test_an_email_already_taken_is_a_conflict(client):
+    headers = bearer(sign_in(client)["accessToken"])
+    error_of(client.post("/api/admin/agents", headers=headers, json={
+        "email": "admin@example.com", "name": "Again", "password": "long enough 1"}), 409,
+             "conflict")
+
+
+def test_the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted(client):
+    tokens = sign_in(client)
+    headers = bearer(tokens["accessToken"])
+    me = jwt.decode(tokens["accessToken"], options={"verify_signature": False})["sub"]
+    for change in ({"role": "agent"}, {"active": False}):
+        error_of(client.patch(f"/api/admin/agents/{me}", headers=headers, json=change), 409,
+                 "conflict")
+    error_of(client.delete(f"/api/admin/agents/{me}", headers=headers), 409, "conflict")
+    second = client.post("/api/admin/agents", headers=headers, json={
+        "email": "eve@example.com", "name": "Eve", "password": "long enough 1", "role": "admin"})
+    assert second.status_code == 201
+    assert client.patch(f"/api/admin/agents/{me}", headers=headers,
+                        json={"role": "agent"}).status_code == 200
+
+
+@pytest.mark.parametrize("change", [{"active": False}, {"role": "agent"},
+                                    {"password": "a brand new one"}])
+def test_deactivating_demoting_or_resetting_an_account_signs_it_out(client, change):
+    admin = bearer(sign_in(client)["accessToken"])
+    bob = sign_in(client, "bob@example.com", role="admin")
+    bob_id = jwt.decode(bob["accessToken"], options={"verify_signature": False})["sub"]
+    assert client.get("/api/conversations", headers=bearer(bob["accessToken"])).status_code == 200
+    changed = client.patch(f"/api/admin/agents/{bob_id}", headers=admin, json=change)
+    assert changed.status_code == 200
+    error_of(client.get("/api/conversations", headers=bearer(bob["accessToken"])), 401,
+             "unauthorized")
+    error_of(client.post("/api/admin/auth/refresh", headers=bearer(bob["refreshToken"])), 401,
+             "unauthorized")
+
+
+def test_a_deleted_agents_tokens_stop_working(client):
+    admin = bearer(sign_in(client)["accessToken"])
+    bob = sign_in(client, "bob@example.com", role="agent")
+    bob_id = jwt.decode(bob["accessToken"], options={"verify_signature": False})["sub"]
+    assert client.delete(f"/api/admin/agents/{bob_id}", headers=admin).status_code == 204
+    error_of(client.get("/api/conversations", headers=bearer(bob["accessToken"])), 401,
+             "unauthorized")
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"email": "not-an-email", "name": "X", "password": "long enough 1"}, "email"),
+    ({"email": "x@example.com", "name": "X", "password": "short"}, "password"),
+    ({"email": "x@example.com", "name": "X", "password": "long enough 1", "role": "root"}, "role"),
+    ({"email": "x@example.com", "password": "long enough 1"}, "name"),
+])
+def test_bad_account_fields_are_invalid(client, body, field):
+    headers = bearer(sign_in(client)["accessToken"])
+    error = error_of(client.post("/api/admin/agents", headers=headers, json=body), 400, "invalid")
+    assert error["details"]["field"] == field
+
+
+# Blocklist, schema, sessions and files
+
+def test_the_blocklist_is_stored_in_canonical_form_beside_the_environments(build):
+    client = build(BLOCKLIST="192.0.2.1").test_client()
+    headers = bearer(sign_in(client)["accessToken"])
+    assert client.get("/api/admin/blocklist", headers=headers).get_json() == \
+        {"entries": [], "environment": ["192.0.2.1"]}
+    stored = client.put("/api/admin/blocklist", headers=headers, json={"entries": [
+        "203.0.113.7", {"network": "2001:db8::/32", "note": "abuse"}, "::ffff:198.51.100.9",
+        "10.1.2.3/8"]}).get_json()
+    assert [(item["network"], item["note"]) for item in stored["entries"]] == [
+        ("203.0.113.7", None), ("2001:db8::/32", "abuse"), ("198.51.100.9", None),
+        ("10.0.0.0/8", None)]
+    replaced = client.put("/api/admin/blocklist", headers=headers,
+                          json={"entries": ["203.0.113.7"]}).get_json()
+    assert [item["network"] for item in replaced["entries"]] == ["203.0.113.7"]
+    assert audit_events(client.application, "blocklist.update")[-1][4] == \
+        {"entries": ["203.0.113.7"]}
+
+
+def test_a_bad_blocklist_entry_is_invalid_and_replaces_nothing(client):
+    headers = bearer(sign_in(client)["accessToken"])
+    client.put("/api/admin/blocklist", headers=headers, json={"entries": ["203.0.113.7"]})
+    error = error_of(client.put("/api/admin/blocklist", headers=headers,
+                                json={"entries": ["198.51.100.1", "10.0.0.0/33"]}), 400, "invalid")
+    assert error["details"]["field"] == "entries.1"
+    entries = client.get("/api/admin/blocklist", headers=headers).get_json()["entries"]
+    assert [item["network"] for item in entries] == ["203.0.113.7"]
+
+
+def test_db_init_upgrades_the_schema_and_can_run_again(client):
+    headers = bearer(sign_in(client)["accessToken"])
+    first = client.post("/api/admin/db/init", headers=headers)
+    again = client.post("/api/admin/db/init", headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.get_json() == again.get_json() == {"status": "ok", "revision": "0002"}
+    assert [event[1] for event in audit_events(client.application, "db.init")] == ["db.init"] * 2
+
+
+def test_every_admin_change_is_audited_with_who_and_from_where(client):
+    tokens = sign_in(client)
+    headers = bearer(tokens["accessToken"])
+    me = jwt.decode(tokens["accessToken"], options={"verify_signature": False})["sub"]
+    client.put("/api/admin/settings", headers=headers, json={"behavior": {"autoReply": "Hi"}})
+    client.put("/api/admin/blocklist", headers=headers, json={"entries": ["203.0.113.7"]})
+    created = client.post("/api/admin/agents", headers=headers, json={
+        "email": "bob@example.com", "name": "Bob", "password": "long enough 1"}).get_json()
+    client.delete(f"/api/admin/agents/{created['agent']['id']}", headers=headers)
+    events = [event for event in audit_events(client.application)
+              if not event[1].startswith("auth.")]
+    assert [(actor, action, address) for actor, action, _target, address, _details in events] == [
+        (me, "settings.update", "127.0.0.1"), (me, "blocklist.update", "127.0.0.1"),
+        (me, "agent.create", "127.0.0.1"), (me, "agent.delete", "127.0.0.1")]
+    assert events[0][4] == {"behavior": ["autoReply"]}
+
+
+def test_sessions_and_files_are_listed_page_by_page_for_agents(client):
+    headers = bearer(sign_in(client, "ana@example.com", role="agent")["accessToken"])
+    client_id = str(uuid.uuid4())
+    for index in range(3):
+        client.post("/api/chat/upload", content_type="multipart/form-data", data={
+            "file": (io.BytesIO(f"file {index}".encode()), f"f{index}.txt"),
+            "sessionId": f"s-{index}", "clientId": client_id})
+    sessions = client.get("/api/admin/sessions?limit=2", headers=headers).get_json()
+    assert len(sessions["sessions"]) == 2 and sessions["nextCursor"]
+    rest = client.get(f"/api/admin/sessions?limit=2&cursor={sessions['nextCursor']}",
+                      headers=headers).get_json()
+    assert len(rest["sessions"]) == 1 and rest["nextCursor"] is None
+    page = client.get("/api/admin/files?limit=2", headers=headers).get_json()
+    assert [item["name"] for item in page["files"]] == ["f2.txt", "f1.txt"]
+    last = client.get(f"/api/admin/files?limit=2&cursor={page['nextCursor']}",
+                      headers=headers).get_json()
+    assert [item["name"] for item in last["files"]] == ["f0.txt"] and last["nextCursor"] is None
+    one = client.get(f"/api/admin/files?ticketId={page['files'][0]['ticketId']}",
+                     headers=headers).get_json()
+    assert [item["name"] for item in one["files"]] == ["f2.txt"]
+    assert client.get(one["files"][0]["url"]).data == b"file 2"
+
+
+def test_the_admin_api_over_real_http(live_server):
+    tokens = requests.post(live_server.url + "/api/admin/auth/token", json=ADMIN,
+                           timeout=WAIT).json()
+    headers = bearer(tokens["accessToken"])
+    changed = requests.put(live_server.url + "/api/admin/settings", headers=headers, timeout=WAIT,
+                           json={"branding": {"title": "Acme Help"}})
+    assert changed.status_code == 200 and changed.json()["branding"]["title"] == "Acme Help"
+    rotated = requests.post(live_server.url + "/api/admin/auth/refresh", timeout=WAIT,
+                            headers=bearer(tokens["refreshToken"]))
+    assert rotated.status_code == 200
+    reused = requests.post(live_server.url + "/api/admin/auth/refresh", timeout=WAIT,
+                           headers=bearer(tokens["refreshToken"]))
+    assert reused.status_code == 401 and reused.json()["error"]["code"] == "unauthorized"
