@@ -1,21 +1,104 @@
-"""The gevent WSGI server behind ``supportchat serve``."""
+"""The gevent WSGI server behind ``supportchat serve``, and the graceful stop that it and
+gunicorn's workers (gunicorn.conf.py) share: stop accepting, ask Socket.IO clients to
+reconnect elsewhere, answer long polls now, and let in-flight requests finish."""
 
 from __future__ import annotations
 
+import logging
+import signal
+import socket
+
+import gevent
 from flask import Flask
+from gevent.event import Event
+from gevent.pool import Pool
 from gevent.pywsgi import WSGIHandler, WSGIServer
+
+from . import fanout
+from .services.publish import waiters
+
+log = logging.getLogger(__name__)
 
 
 class Handler(WSGIHandler):
-    """Closes the connection after a WebSocket session instead of reading its leftover
-    frames as if they were the next HTTP request."""
+    """pywsgi's handler, made to end connections cleanly and promptly."""
 
     def run_application(self):
         super().run_application()
-        if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+        # After a WebSocket session, leftover frames are not the next HTTP request; and a
+        # stopping server sends clients elsewhere for their next one.
+        if self.server.stopping or self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
             self.close_connection = True
 
+    def handle_one_request(self):
+        if self.server.stopping:
+            return None  # no new request on a kept-alive connection once stopping
+        return super().handle_one_request()
 
-def make_server(app: Flask, host: str, port: int) -> WSGIServer:
-    """A gevent server for ``app``; access logs are off (they would carry clientIds)."""
-    return WSGIServer((host, port), app, handler_class=Handler, log=None)
+    def read_requestline(self):
+        # Waiting here is the idle time of a kept-alive connection; a stop closes those.
+        self.server.idle.add(self)
+        try:
+            return super().read_requestline()
+        finally:
+            self.server.idle.discard(self)
+
+
+class Server(WSGIServer):
+    """A pywsgi server whose handlers run in a pool, so a stop can wait for them."""
+
+    def __init__(self, listener, application):
+        super().__init__(listener, application, handler_class=Handler, spawn=Pool(),
+                         log=None)  # access lines come from the app: no clientIds in URLs
+        self.stopping = False
+        self.idle: set[Handler] = set()
+
+    def close_idle(self) -> None:
+        """End kept-alive connections that wait for a next request."""
+        for handler in list(self.idle):
+            try:
+                handler.socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already gone
+
+
+def make_server(app: Flask, host: str, port: int) -> Server:
+    """A gevent server for ``app`` on ``host:port``."""
+    return Server((host, port), app)
+
+
+def start(app: Flask) -> None:
+    """Background work a serving process needs from the start (the queue listener)."""
+    fanout.listen(app.extensions["socketio"].server)
+
+
+def drain(app: Flask) -> int:
+    """Ask this process's Socket.IO clients to reconnect (the load balancer sends them to a
+    live process, where they resync by seq) and answer its long polls now; returns how
+    many connections were asked."""
+    sockets = app.extensions["socketio"].server
+    fanout.refuse_new_clients(sockets)  # gunicorn's worker still accepts for a moment
+    moved = fanout.reconnect_clients(sockets)
+    waiters.release_all()
+    return moved
+
+
+def run(app: Flask, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT, then stop gracefully within SHUTDOWN_TIMEOUT."""
+    server = make_server(app, host, port)
+    server.start()
+    start(app)
+    stop = Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        gevent.signal_handler(signum, stop.set)
+    stop.wait()
+    server.close()  # stop accepting first, so reconnecting clients land elsewhere
+    server.stopping = True
+    moved = drain(app)
+    server.close_idle()
+    busy = len(server.pool)
+    timeout = app.config["SHUTDOWN_TIMEOUT"]
+    log.info("stopping: asked %d clients to reconnect elsewhere; waiting up to %d s for "
+             "%d open connections", moved, timeout, busy)
+    server.stop(timeout=timeout)
+    log.info("stopped")
