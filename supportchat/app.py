@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from .extensions import csrf, db, jwt, limiter, migrate, socketio
@@ -32,11 +33,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .blueprints import register_blueprints
     from .sockets import register_namespaces
+    from .services.uploads import LocalFileStore
     from .stores.sql import SqlTicketStore
     from . import cli, errors_http
 
     with app.app_context():
-        app.extensions["supportchat.store"] = SqlTicketStore(db.engine)
+        sql_store = SqlTicketStore(db.engine)
+    # Named readiness checks (PROTOCOL.md §3.8); agents and settings always stay in SQL.
+    backends = {"database": sql_store.ping}
+    store = sql_store
+    if app.config["MONGO_URI"]:
+        from .stores.mongo import MongoTicketStore
+
+        store = MongoTicketStore(app.config["MONGO_URI"], app.config["MONGO_DB"])
+        backends["mongo"] = store.ping
+    if app.config["REDIS_URL"]:
+        backends["redis"] = socketio.server.manager.ping
+    app.extensions["supportchat.store"] = store
+    app.extensions["supportchat.filestore"] = LocalFileStore(app.config["UPLOAD_DIR"])
+    app.extensions["supportchat.backends"] = backends
     register_blueprints(app)
     register_namespaces(socketio)
     errors_http.register(app)
@@ -45,7 +60,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure_extensions(app: Flask) -> None:
+    from . import fanout, logs, observe
+    from .sockets import wire
+
     cfg = app.config
+    logs.configure(cfg["LOG_LEVEL"])
+    observe.init_app(app)
     secure_cookies = str(cfg["BASE_URL"] or "").startswith("https://")
     cfg.update(
         SQLALCHEMY_DATABASE_URI=cfg["DATABASE_URL"],
@@ -63,7 +83,9 @@ def _configure_extensions(app: Flask) -> None:
         JWT_COOKIE_SAMESITE="Lax",
         JWT_COOKIE_CSRF_PROTECT=True,
         JWT_CSRF_CHECK_FORM=True,
-        JWT_CSRF_FIELD_NAME="jwt_csrf",
+        # Not "csrf_token": that form field is Flask-WTF's, a different token.
+        JWT_ACCESS_CSRF_FIELD_NAME="jwt_csrf",
+        JWT_REFRESH_CSRF_FIELD_NAME="jwt_csrf",
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=cfg["ACCESS_TOKEN_MINUTES"]),
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(hours=cfg["REFRESH_TOKEN_HOURS"]),
         JWT_ENCODE_ISSUER=cfg["AUTH_JWT_ISSUER"],
@@ -71,6 +93,13 @@ def _configure_extensions(app: Flask) -> None:
         JWT_ENCODE_AUDIENCE=cfg["AUTH_JWT_AUDIENCE"],
         JWT_DECODE_AUDIENCE=cfg["AUTH_JWT_AUDIENCE"],
         RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",
+        # Short timeouts: a limiter waiting on a vanished Redis would hold every request.
+        RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1,
+                                   "key_prefix": f"{cfg['REDIS_PREFIX']}:limits"}
+        if cfg["REDIS_URL"] else {},
+        # While Redis is away, count in this process's memory instead of failing requests.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_HEADERS_ENABLED=True,
         MAX_CONTENT_LENGTH=(cfg["MAX_UPLOAD_MB"] + 1) * 1024 * 1024,
     )
@@ -88,19 +117,31 @@ def _configure_extensions(app: Flask) -> None:
         app,
         # gevent under `supportchat serve` and gunicorn; threads under `flask run`.
         async_mode="gevent" if monkey.is_module_patched("socket") else "threading",
-        message_queue=cfg["REDIS_URL"],
+        client_manager=fanout.client_manager(cfg),
         max_http_buffer_size=MAX_EVENT_BYTES,
+        json=wire,  # orjson: every event and ack is encoded here
         cors_allowed_origins=_origin_check(app),
         manage_session=False,
         ping_interval=20,
         ping_timeout=20,
     )
+    if cfg["TRUSTED_PROXIES"]:
+        # Wrapped after socketio.init_app, so Socket.IO's middleware (and with it every
+        # connect's blocklist check) sees the corrected REMOTE_ADDR too. ProxyFix believes
+        # only the last TRUSTED_PROXIES entries of X-Forwarded-For, those our own proxies
+        # appended; whatever a client wrote itself stands to their left and is ignored. With
+        # one load balancer, TRUSTED_PROXIES=1 is the seed's "first hop": the address that
+        # load balancer saw. With 0 (the default) the header changes nothing.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg["TRUSTED_PROXIES"],
+                                x_proto=cfg["TRUSTED_PROXIES"])
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # Errors (and so logs) never show statement parameters: they carry message text.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_recycle": 1800}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_recycle": 1800,
+            "hide_parameters": True}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -124,11 +165,16 @@ class StartupError(Exception):
     """A backend that stops start-up; the message names the variable and the reason."""
 
 
+BACKEND_VARIABLES = {"database": "DATABASE_URL", "mongo": "MONGO_URI", "redis": "REDIS_URL"}
+
+
 def check_backends(app: Flask) -> None:
-    """Fail fast, in one line, when the database is unreachable."""
+    """Fail fast, in one line, when a configured backend is unreachable."""
     with app.app_context():
-        try:
-            app.extensions["supportchat.store"].ping()
-        except Exception as exc:
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            raise StartupError(f"DATABASE_URL: cannot connect ({reason})") from None
+        for name, ping in app.extensions["supportchat.backends"].items():
+            try:
+                ping()
+            except Exception as exc:
+                reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+                variable = BACKEND_VARIABLES.get(name, name)
+                raise StartupError(f"{variable}: cannot connect ({reason})") from None

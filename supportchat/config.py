@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
+from urllib.parse import unquote
 
 from limits import parse_many
 
@@ -78,6 +79,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MONGO_URI", secret=True, help="set: tickets and messages in MongoDB"),
     Setting("MONGO_DB", help="database name when MONGO_URI has none"),
     Setting("REDIS_URL", secret=True, help="set: Socket.IO message queue and shared limits"),
+    Setting("REDIS_PREFIX", default="supportchat",
+            help="names this deployment's Redis channels and keys; deployments sharing one "
+                 "Redis need different ones"),
     Setting("ALLOWED_ORIGINS", _csv, [], help="origins or host names allowed to embed the widget"),
     Setting("TRUSTED_PROXIES", _int_in(0, 10), 0, help="proxy hops whose X-Forwarded-For is believed"),
     Setting("BLOCKLIST", _csv, [], help="addresses or networks refused at the door"),
@@ -96,9 +100,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AI_MODEL"),
     Setting("HOST", default="127.0.0.1"),
     Setting("PORT", _int_in(1, 65535), 5000),
+    Setting("WEB_CONCURRENCY", _int_in(1, 64), 1,
+            help="gunicorn workers per process group; above 1 only WebSocket-only clients work"),
+    Setting("GUNICORN_BIND", help="gunicorn listen address(es), comma-separated; default HOST:PORT"),
+    Setting("SHUTDOWN_TIMEOUT", _int_in(1, 600), 20,
+            help="seconds a stopping process gives in-flight requests to finish"),
     Setting("ADMIN_EMAIL", help="with ADMIN_PASSWORD: the first admin on an empty database"),
     Setting("ADMIN_PASSWORD", secret=True),
     Setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info"),
+    Setting("METRICS_TOKEN", secret=True, help="set: GET /metrics needs Authorization: Bearer <token>"),
 )
 
 # Secrets that must be set in production; in development they are generated once.
@@ -134,8 +144,14 @@ def load(environ: Mapping[str, str], instance_path: str | os.PathLike) -> tuple[
     if not values["DATABASE_URL"]:
         if production:
             raise ConfigError("DATABASE_URL: must be set when SUPPORTCHAT_ENV=production")
+        instance.mkdir(parents=True, exist_ok=True)
         values["DATABASE_URL"] = f"sqlite:///{instance / 'supportchat.db'}"
     values["DATABASE_URL"] = _with_driver(values["DATABASE_URL"])
+    if values["MONGO_URI"]:
+        values["MONGO_DB"] = _mongo_database(values["MONGO_URI"]) or values["MONGO_DB"]
+        if not values["MONGO_DB"]:
+            raise ConfigError("MONGO_DB: name the database in MONGO_URI "
+                              "(mongodb://host:27017/supportchat) or set MONGO_DB")
     if not values["UPLOAD_DIR"]:
         values["UPLOAD_DIR"] = str(instance / "uploads")
     if bool(values["ADMIN_EMAIL"]) != bool(values["ADMIN_PASSWORD"]):
@@ -149,6 +165,11 @@ def _with_driver(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _mongo_database(uri: str) -> str | None:
+    """The database a MongoDB URI names in its path (``mongodb://host/<db>?...``), if any."""
+    return unquote(uri.partition("://")[2].partition("?")[0].partition("/")[2]) or None
 
 
 def _lookup(environ: Mapping[str, str], setting: Setting) -> tuple[str | None, str]:

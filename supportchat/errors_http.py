@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
-import uuid
+import math
+import time
 
 from flask import Flask, jsonify, render_template, request
+from flask_jwt_extended.exceptions import CSRFError as JWTCSRFError
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import logs
 from .errors import AppError, STATUS_BY_CODE
+from .extensions import jwt, limiter
 from .stores.failures import unavailable_error
 
 log = logging.getLogger(__name__)
@@ -25,6 +29,23 @@ def register(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)
+    # flask-jwt-extended's own failures, on the API routes (pages catch theirs): same shape.
+    app.register_error_handler(JWTCSRFError, _jwt_csrf)
+    jwt.unauthorized_loader(_signed_out)
+    jwt.invalid_token_loader(_signed_out)
+    jwt.expired_token_loader(lambda _header, _payload: _signed_out("expired"))
+    jwt.revoked_token_loader(lambda _header, _payload: _signed_out("revoked"))
+
+
+def _signed_out(_reason: str):
+    return respond(AppError("unauthorized", "Sign in again: the token is missing, invalid, "
+                            "expired or revoked."))
+
+
+def _jwt_csrf(exc: JWTCSRFError):
+    return respond(AppError("forbidden", "Send the csrf_access_token cookie's value (to "
+                            "refresh: csrf_refresh_token's) as the X-CSRF-TOKEN header with "
+                            "every change.", {"reason": "csrf"}))
 
 
 def respond(error: AppError, headers: dict | None = None):
@@ -48,9 +69,12 @@ def _csrf(exc: CSRFError):
 
 
 def _rate_limited(exc: RateLimitExceeded):
-    retry = max(1, int(exc.retry_after)) if getattr(exc, "retry_after", None) else 60
+    breached = limiter.current_limit  # the limit that was hit, with its window's end
+    retry_ms = max(1000, math.ceil((breached.reset_at - time.time()) * 1000)) if breached \
+        else 60_000
+    retry = math.ceil(retry_ms / 1000)
     error = AppError("rate_limited", f"Too many attempts; try again in {retry} seconds.",
-                     {"retryAfterMs": retry * 1000})
+                     {"retryAfterMs": retry_ms})
     return respond(error, {"Retry-After": str(retry)})
 
 
@@ -69,7 +93,7 @@ def _unexpected(exc: Exception):
         log.warning("backend unavailable on %s %s: %s", request.method, request.path,
                     type(exc).__name__)
         return respond(known)
-    request_id = uuid.uuid4().hex[:12]
+    request_id = logs.request_id()  # the same id as the request's log line
     log.exception("unexpected error on %s %s (request id %s)", request.method, request.path,
                   request_id)
     return respond(AppError("internal", f"Something went wrong on our side (request id "

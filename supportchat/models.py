@@ -155,3 +155,5 @@ class FileRow(db.Model):
     type: Mapped[str] = mapped_column(String(100))
     uploader_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_files_created", "created_at", "id"),)

@@ -10,15 +10,23 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from .errors import AppError
 
 MAX_METADATA_BYTES = 4096
+# JavaScript's largest safe integer: every client can hold it, every database can store it.
+MAX_SEQ = 2**53 - 1
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# Ids are opaque, but control characters never belong in one (PostgreSQL refuses NUL).
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
 SessionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+Seq = Annotated[int, Field(ge=0, le=MAX_SEQ)]
+PATTERN_HINTS = {"sessionId": "must be 1 to 128 letters, digits, '_' or '-'",
+                 "branding.primaryColor": "must be a hex colour such as #0f766e",
+                 "ai.baseUrl": "must be an http:// or https:// address"}
 
 
 def _small_json(value: dict[str, Any]) -> dict[str, Any]:
-    if len(orjson.dumps(value)) > MAX_METADATA_BYTES:
+    encoded = orjson.dumps(value)
+    if len(encoded) > MAX_METADATA_BYTES:
         raise ValueError(f"must be at most {MAX_METADATA_BYTES} bytes as JSON")
-    return value
+    return orjson.loads(encoded)  # NaN and Infinity become null, as in JSON proper
 
 
 UserIdentifier = Annotated[
@@ -55,7 +63,7 @@ class TicketRef(Payload):
 
 
 class TicketJoin(TicketRef):
-    sinceSeq: int | None = Field(None, ge=0)
+    sinceSeq: Seq | None = None
 
 
 class ChatMessage(TicketRef):
@@ -74,7 +82,120 @@ class Typing(TicketRef):
 
 
 class Read(TicketRef):
-    seq: int = Field(ge=0)
+    seq: Seq
+
+
+# HTTP API (PROTOCOL.md §3.4–3.7)
+
+def Text(limit: int, min_length: int = 0):  # noqa: N802 - a type factory, used like a type
+    """A string of at most ``limit`` characters."""
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=limit)]
+
+
+class Query(Payload):
+    """Query-string parameters: digits are accepted where a number is expected."""
+
+    model_config = ConfigDict(extra="ignore", strict=False, frozen=True)
+
+
+class ChatPost(Payload):
+    clientId: str | None = None
+    sessionId: SessionId
+    message: str
+    metadata: Metadata | None = None
+    userIdentifier: UserIdentifier | None = None
+    identifierHash: Text(128) | None = None
+    clientMsgId: Id | None = None
+    attachments: list[Id] = Field(default_factory=list, max_length=10)
+
+
+class ChatPoll(Query):
+    sessionId: SessionId
+    since: Seq = 0
+    wait: int = Field(0, ge=0, le=30)
+
+
+class InboxQuery(Query):
+    cursor: Text(512) | None = None
+    limit: int = Field(25, ge=1, le=100)
+    status: Literal["open", "closed", "all"] = "open"
+    assigned: Literal["me", "none", "any"] = "any"
+
+
+class HistoryQuery(Query):
+    conversationId: Id
+    before: Seq | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+class SessionsQuery(Query):
+    cursor: Text(512) | None = None
+    limit: int = Field(25, ge=1, le=100)
+    status: Literal["open", "closed", "all"] = "all"
+
+
+class FilesQuery(Query):
+    cursor: Text(512) | None = None
+    limit: int = Field(25, ge=1, le=100)
+    ticketId: Id | None = None
+
+
+class TokenRequest(Payload):
+    email: Text(254, 1)
+    password: Text(1024, 1)
+
+
+class AgentCreate(Payload):
+    email: Text(254, 1)
+    name: Text(100, 1)
+    password: Text(1024, 1)
+    role: Literal["agent", "admin"] = "agent"
+
+
+class AgentUpdate(Payload):
+    name: Text(100, 1) | None = None
+    role: Literal["agent", "admin"] | None = None
+    active: bool | None = None
+    password: Text(1024, 1) | None = None
+
+
+class BlockItem(Payload):
+    network: Text(64, 1)
+    note: Text(200) | None = None
+
+
+class BlocklistUpdate(Payload):
+    entries: list[Text(64, 1) | BlockItem] = Field(max_length=1000)
+
+
+# Settings: a field left out keeps its value, null restores its default (secrets: clears).
+class BrandingUpdate(Payload):
+    title: Text(100) | None = None
+    primaryColor: Annotated[str, StringConstraints(pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}$")] | None \
+        = None
+    welcomeMessage: Text(500) | None = None
+    customCss: Text(20000) | None = None
+
+
+class BehaviorUpdate(Payload):
+    autoReply: Text(1000) | None = None
+    offlineMessage: Text(1000) | None = None
+    businessHours: Text(200) | None = None
+
+
+class AiUpdate(Payload):
+    enabled: bool | None = None
+    provider: Text(50) | None = None
+    baseUrl: Annotated[str, StringConstraints(max_length=500, pattern=r"^(https?://\S+)?$")] \
+        | None = None
+    model: Text(100) | None = None
+    apiKey: Text(500) | None = None
+
+
+class SettingsUpdate(Payload):
+    branding: BrandingUpdate | None = None
+    behavior: BehaviorUpdate | None = None
+    ai: AiUpdate | None = None
 
 
 P = TypeVar("P", bound=Payload)
@@ -87,9 +208,20 @@ def parse(schema: type[P], data: Any) -> P:
     if not isinstance(data, dict):
         raise AppError("invalid", "The payload must be a JSON object.")
     try:
+        orjson.dumps(data)  # what no store can keep: broken characters, huge numbers, deep nesting
+    except orjson.JSONEncodeError as exc:
+        raise AppError("invalid", "The payload must be plain JSON text: no unpaired surrogate "
+                       "characters, integers within 64 bits, at most 254 levels of nesting.",
+                       {"reason": str(exc)}) from None
+    try:
         return schema.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "payload"
-        message = "is required" if first["type"] == "missing" else first["msg"][0].lower() + first["msg"][1:]
+        if first["type"] == "missing":
+            message = "is required"
+        elif first["type"] == "string_pattern_mismatch":
+            message = PATTERN_HINTS.get(field, "must not contain control characters")
+        else:
+            message = first["msg"][0].lower() + first["msg"][1:]
         raise AppError("invalid", f"{field}: {message}.", {"field": field}) from None

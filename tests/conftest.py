@@ -45,6 +45,7 @@ def free_port() -> int:
 
 def base_config(instance: Path, database_url: str | None = None, **overrides) -> dict[str, str]:
     """A complete configuration that needs nothing from the environment."""
+    instance.mkdir(parents=True, exist_ok=True)
     config = {
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-secret-key-" + "x" * 32,
@@ -91,6 +92,34 @@ def database_url(request, tmp_path):
     return request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture(scope="session")
+def mongo_server(tmp_path_factory):
+    """A MongoDB server's URI: SUPPORTCHAT_TEST_MONGO_URI, else an nx-27017 started here."""
+    from mongo_server import TEST_MONGO_URI, NxServer, answers
+
+    if TEST_MONGO_URI:
+        require(answers(TEST_MONGO_URI, 5000), f"MongoDB not reachable at {TEST_MONGO_URI}")
+        yield TEST_MONGO_URI
+        return
+    server = NxServer(tmp_path_factory.mktemp("mongo"))
+    try:
+        server.start()
+    except (OSError, RuntimeError) as exc:
+        require(False, f"nx-27017 could not be started: {exc}")
+    yield server.uri
+    server.stop()
+
+
+@pytest.fixture
+def mongo_uri(mongo_server):
+    """A fresh MongoDB database for one test (its name in the URI), dropped afterwards."""
+    from mongo_server import drop_database, with_database
+
+    uri = with_database(mongo_server, f"sc_test_{uuid.uuid4().hex[:12]}")
+    yield uri
+    drop_database(uri)
+
+
 def make_app(config: dict[str, str]):
     """An application with its schema migrated."""
     from flask_migrate import upgrade
@@ -120,15 +149,23 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def ticket_store(tmp_path, database_url):
-    """``(app, store)``: the app's ticket store on each backend, inside an app context."""
-    app = make_app(base_config(tmp_path / "instance", database_url))
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+                        pytest.param("mongo", marks=pytest.mark.mongo)])
+def ticket_store(request, tmp_path):
+    """``(app, store)``: the app's ticket store on SQLite, PostgreSQL and MongoDB, inside an
+    app context."""
+    database_url = (request.getfixturevalue("postgres_url") if request.param == "postgres"
+                    else f"sqlite:///{tmp_path / 'test.db'}")
+    mongo = {"MONGO_URI": request.getfixturevalue("mongo_uri")} if request.param == "mongo" else {}
+    app = make_app(base_config(tmp_path / "instance", database_url, **mongo))
     with app.app_context():
-        yield app, app.extensions["supportchat.store"]
+        store = app.extensions["supportchat.store"]
+        yield app, store
         from supportchat.extensions import db
 
         db.engine.dispose()
+        if mongo:
+            store.close()
 
 
 def create_account(app, email="ana@example.com", name="Ana", password="correct horse 1",
@@ -139,6 +176,20 @@ def create_account(app, email="ana@example.com", name="Ana", password="correct h
     with app.app_context():
         agents.create_agent(email, name, password, role)
     return {"email": email, "name": name, "password": password, "role": role}
+
+
+def run_command(argv: list[str], config: dict[str, str], stdin: str = "",
+                timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run a command beside ``config["INSTANCE_PATH"]`` with ``config`` as supportchat's whole
+    configuration: settings in the caller's environment are left out."""
+    from supportchat.config import SETTINGS
+
+    names = {name for setting in SETTINGS for name in (setting.name, *setting.aliases)}
+    env = {key: value for key, value in os.environ.items()
+           if key not in names and not key.startswith("FLASK_")}
+    env.update(config)
+    return subprocess.run(argv, env=env, input=stdin, capture_output=True, text=True,
+                          timeout=timeout, cwd=Path(config["INSTANCE_PATH"]).parent)
 
 
 @dataclass

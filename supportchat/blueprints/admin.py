@@ -2,13 +2,10 @@
 
 from flask import Blueprint, flash, g, make_response, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..errors import AppError
-from ..extensions import db
-from ..models import Agent
 from ..services import agents
 from .pages import agent_page
 
@@ -48,6 +45,6 @@ def create_agent():
 
 
 def _page(form: AgentForm, error: str | None = None, status: int = 200):
-    accounts = db.session.scalars(select(Agent).order_by(Agent.created_at)).all()
-    return make_response(render_template("admin/index.html", form=form, agents=accounts,
-                                         actor=g.actor, error=error), status)
+    page = render_template("admin/index.html", form=form, agents=agents.list_agents(),
+                           actor=g.actor, error=error)
+    return make_response(page, status)

@@ -1,6 +1,7 @@
 """Agent sign-in, sign-out and the dashboard (PROTOCOL.md §3.2)."""
 
-from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import (Blueprint, current_app, g, make_response, redirect, render_template, request,
+                   url_for)
 from flask_jwt_extended import (decode_token, set_access_cookies, set_refresh_cookies,
                                 unset_jwt_cookies)
 from flask_jwt_extended.exceptions import JWTExtendedException

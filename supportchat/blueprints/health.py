@@ -1,8 +1,12 @@
-"""Liveness and readiness (PROTOCOL.md §3.8)."""
+"""Liveness, readiness and metrics (PROTOCOL.md §3.8)."""
 
-from flask import Blueprint, jsonify
+import hmac
 
-from ..services import store
+from flask import Blueprint, current_app, jsonify, request
+
+from .. import metrics as prometheus
+from ..errors import AppError
+
 from ..stores.failures import unavailable_error
 
 bp = Blueprint("health", __name__)
@@ -17,10 +21,22 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """200 when every configured backend answers, else 503 naming the failing one."""
-    checks = {"database": _check(store().ping)}
+    backends = current_app.extensions["supportchat.backends"]
+    checks = {name: _check(ping) for name, ping in backends.items()}
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "unavailable", "checks": checks}
     return jsonify(body), 200 if ready else 503
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus text format; with METRICS_TOKEN set, only for ``Authorization: Bearer`` it."""
+    token = current_app.config["METRICS_TOKEN"]
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if token and not hmac.compare_digest(sent.encode(), token.encode()):
+        raise AppError("unauthorized", "Send the metrics token as 'Authorization: Bearer <token>'.")
+    body, content_type = prometheus.exposition()
+    return body, 200, {"Content-Type": content_type}
 
 
 def _check(ping) -> str:

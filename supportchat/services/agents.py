@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..clock import iso
 from ..errors import AppError, not_found
 from ..extensions import db
 from ..models import Agent
+from . import auth
 
 ROLES = ("agent", "admin")
 MIN_PASSWORD = 8
@@ -22,16 +25,9 @@ _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 def create_agent(email: str, name: str, password: str, role: str = "agent") -> Agent:
     """Create an account; AppError ``invalid`` or ``conflict`` says what to fix."""
     email = email.strip().lower()
-    name = name.strip()
     if not _EMAIL.match(email) or len(email) > 254:
         raise AppError("invalid", "Enter a valid email address.", {"field": "email"})
-    if not 1 <= len(name) <= 100:
-        raise AppError("invalid", "The name must be 1 to 100 characters.", {"field": "name"})
-    if role not in ROLES:
-        raise AppError("invalid", "The role must be agent or admin.", {"field": "role"})
-    if len(password) < MIN_PASSWORD:
-        raise AppError("invalid", f"The password must be at least {MIN_PASSWORD} characters.",
-                       {"field": "password"})
+    name, role, password = _checked_name(name), _checked_role(role), _checked_password(password)
     if db.session.scalar(select(Agent.id).where(Agent.email == email)):
         raise AppError("conflict", f"An account for {email} already exists.", {"field": "email"})
     agent = Agent(email=email, name=name, role=role, active=True,
@@ -39,6 +35,26 @@ def create_agent(email: str, name: str, password: str, role: str = "agent") -> A
     db.session.add(agent)
     db.session.commit()
     return agent
+
+
+def _checked_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise AppError("invalid", "The name must be 1 to 100 characters.", {"field": "name"})
+    return name
+
+
+def _checked_role(role: str) -> str:
+    if role not in ROLES:
+        raise AppError("invalid", "The role must be agent or admin.", {"field": "role"})
+    return role
+
+
+def _checked_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise AppError("invalid", f"The password must be at least {MIN_PASSWORD} characters.",
+                       {"field": "password"})
+    return password
 
 
 def authenticate(email: str, password: str) -> Agent | None:
@@ -69,3 +85,61 @@ def ensure_first_admin(email: str | None, password: str | None) -> tuple[str, st
     password = password or secrets.token_urlsafe(12)
     create_agent(email, "Admin", password, role="admin")
     return email, password
+
+
+def list_agents() -> list[Agent]:
+    """Every account, oldest first."""
+    return list(db.session.scalars(select(Agent).order_by(Agent.created_at, Agent.id)))
+
+
+def update_agent(agent_id: str, name: str | None = None, role: str | None = None,
+                 active: bool | None = None, password: str | None = None) -> Agent:
+    """Change an account. Deactivating, demoting or a new password signs it out everywhere;
+    the last active admin can be neither demoted nor deactivated (``conflict``)."""
+    agent = db.session.get(Agent, agent_id)
+    if agent is None:
+        raise not_found("agent")
+    name = agent.name if name is None else _checked_name(name)
+    role = agent.role if role is None else _checked_role(role)
+    if password is not None:
+        agent.password_hash = generate_password_hash(_checked_password(password))
+    if agent.role == "admin" and agent.active and (role == "agent" or active is False):
+        _keep_an_admin(agent.id)
+    signs_out = (role == "agent" and agent.role == "admin") or (active is False and agent.active) \
+        or password is not None
+    agent.name, agent.role = name, role
+    agent.active = agent.active if active is None else active
+    db.session.commit()
+    if signs_out:
+        auth.revoke_agent(agent.id)
+    return agent
+
+
+def delete_agent(agent_id: str) -> None:
+    """Delete an account and revoke its tokens; never the last active admin (``conflict``)."""
+    agent = db.session.get(Agent, agent_id)
+    if agent is None:
+        raise not_found("agent")
+    if agent.role == "admin" and agent.active:
+        _keep_an_admin(agent.id)
+    db.session.delete(agent)
+    db.session.commit()
+    auth.revoke_agent(agent_id)
+
+
+def _keep_an_admin(leaving_id: str) -> None:
+    # Lock every active admin row (PostgreSQL), so two admins demoting each other at once
+    # cannot both succeed; SQLite serializes writers anyway.
+    admins = db.session.scalars(select(Agent.id)
+                                .where(Agent.role == "admin", Agent.active.is_(True))
+                                .with_for_update()).all()
+    if not set(admins) - {leaving_id}:
+        db.session.rollback()
+        raise AppError("conflict", "This is the last active admin; make someone else an admin "
+                       "first.")
+
+
+def account_view(agent: Agent) -> dict[str, Any]:
+    """An account as the admin API shows it (never the password hash)."""
+    return {"id": agent.id, "email": agent.email, "name": agent.name, "role": agent.role,
+            "active": agent.active, "createdAt": iso(agent.created_at)}

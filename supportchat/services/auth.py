@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from jwt import PyJWTError
 from flask_jwt_extended.exceptions import JWTExtendedException
@@ -13,10 +14,30 @@ from sqlalchemy import select, update
 
 from ..clock import utcnow
 from ..errors import AppError
-from ..extensions import db
+from ..extensions import db, jwt
 from ..models import Agent, AuthToken
+from . import audit
 from .actors import Actor
 from .actors import agent as agent_actor
+
+
+class RefreshSubject(str):
+    """An agent id on its way into a refresh token. flask-jwt-extended hands the key loader
+    only the identity, so its type is what says "sign with AUTH_REFRESH_SECRET"."""
+
+
+@jwt.encode_key_loader
+def _signing_key(identity: Any) -> str:
+    return current_app.config["AUTH_REFRESH_SECRET" if isinstance(identity, RefreshSubject)
+                              else "JWT_SECRET"]
+
+
+@jwt.decode_key_loader
+def _verifying_key(_header: dict[str, Any], unverified: dict[str, Any]) -> str:
+    # The key is chosen by the unverified type claim, which that key's signature then covers:
+    # only AUTH_REFRESH_SECRET can make a token that passes as a refresh token.
+    return current_app.config["AUTH_REFRESH_SECRET" if unverified.get("type") == "refresh"
+                              else "JWT_SECRET"]
 
 
 def issue_tokens(agent: Agent, family: str | None = None) -> tuple[str, str]:
@@ -24,7 +45,8 @@ def issue_tokens(agent: Agent, family: str | None = None) -> tuple[str, str]:
     claims = {"role": agent.role, "name": agent.name}
     family = family or uuid.uuid4().hex
     access = create_access_token(identity=agent.id, additional_claims={**claims, "fam": family})
-    refresh = create_refresh_token(identity=agent.id, additional_claims={**claims, "fam": family})
+    refresh = create_refresh_token(identity=RefreshSubject(agent.id),
+                                   additional_claims={**claims, "fam": family})
     payload = decode_token(refresh)
     db.session.add(AuthToken(jti=payload["jti"], family=family, agent_id=agent.id, kind="refresh",
                              expires_at=_moment(payload["exp"])))
@@ -32,8 +54,8 @@ def issue_tokens(agent: Agent, family: str | None = None) -> tuple[str, str]:
     return access, refresh
 
 
-def revoke(payload: dict[str, Any]) -> None:
-    """Revoke a token and every other token of its family."""
+def revoke(payload: dict[str, Any], address: str | None = None, reason: str = "signout") -> None:
+    """Revoke a token and every other token of its family (audited as ``auth.revoke``)."""
     now = utcnow()
     family = payload.get("fam") or payload["jti"]
     db.session.execute(update(AuthToken).where(AuthToken.family == family,
@@ -44,6 +66,16 @@ def revoke(payload: dict[str, Any]) -> None:
                                  kind=payload.get("type", "access"),
                                  expires_at=_moment(payload["exp"]), revoked_at=now))
     db.session.commit()
+    audit.record(payload.get("sub") or "unknown", "auth.revoke", family, address,
+                 {"reason": reason, "jti": payload["jti"]})
+
+
+def revoke_agent(agent_id: str) -> None:
+    """Revoke every token family of an agent (deactivated, demoted or given a new password)."""
+    db.session.execute(update(AuthToken).where(AuthToken.agent_id == agent_id,
+                                               AuthToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+    db.session.commit()
 
 
 def is_revoked(payload: dict[str, Any]) -> bool:
@@ -52,6 +84,12 @@ def is_revoked(payload: dict[str, Any]) -> bool:
     stmt = select(AuthToken.jti).where(AuthToken.family.in_((family, payload["jti"])),
                                        AuthToken.revoked_at.is_not(None)).limit(1)
     return db.session.scalar(stmt) is not None
+
+
+@jwt.token_in_blocklist_loader
+def _refused_as_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+    # Every verify_jwt_in_request (pages, API) refuses tokens revoked at sign-out or reuse.
+    return is_revoked(payload)
 
 
 def actor_from_claims(payload: dict[str, Any]) -> Actor:
@@ -76,19 +114,25 @@ def _moment(timestamp: int) -> datetime:
     return datetime.fromtimestamp(timestamp, timezone.utc).replace(tzinfo=None)
 
 
-def rotate(payload: dict[str, Any]) -> tuple[Agent, str, str]:
+def rotate(payload: dict[str, Any], address: str | None = None) -> tuple[Agent, str, str]:
     """Trade a verified refresh token for a new pair in the same family. A token used twice
     means it was stolen: the whole family is revoked and the caller must sign in again."""
-    record = db.session.get(AuthToken, payload["jti"])
     refused = AppError("unauthorized", "Sign in again: this refresh token is no longer valid.")
-    if record is None or record.revoked_at is not None:
-        raise refused
-    if record.rotated_at is not None:
-        revoke(payload)
+    # One atomic claim: of two requests racing with the same token, only one rotates it.
+    claimed = db.session.execute(
+        update(AuthToken).where(AuthToken.jti == payload["jti"], AuthToken.kind == "refresh",
+                                AuthToken.revoked_at.is_(None), AuthToken.rotated_at.is_(None))
+        .values(rotated_at=utcnow())).rowcount
+    db.session.commit()
+    if not claimed:
+        record = db.session.get(AuthToken, payload["jti"])
+        if record is not None and record.revoked_at is None:
+            revoke(payload, address, reason="reuse")
         raise refused
     agent = db.session.get(Agent, payload["sub"])
     if agent is None or not agent.active:
         raise refused
-    record.rotated_at = utcnow()
-    access, refresh = issue_tokens(agent, family=record.family)
+    family = payload.get("fam") or payload["jti"]
+    access, refresh = issue_tokens(agent, family=family)
+    audit.record(agent.id, "auth.refresh", family, address, {"jti": payload["jti"]})
     return agent, access, refresh

@@ -39,9 +39,12 @@ def file_view(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def signed_url(file_id: str, name: str, now: float | None = None) -> str:
-    """``/uploads/<id>/<name>?exp=…&sig=…``, valid for LINK_SECONDS."""
+    """``/uploads/<id>/<name>?exp=…&sig=…``, valid for LINK_SECONDS; absolute with BASE_URL,
+    so that a widget on another site can follow it."""
     expires = int((now or time.time()) + LINK_SECONDS)
-    return f"/uploads/{file_id}/{quote(name)}?exp={expires}&sig={_signature(file_id, expires)}"
+    base = (setting("BASE_URL") or "").rstrip("/")
+    return (f"{base}/uploads/{file_id}/{quote(name, safe='')}?exp={expires}"
+            f"&sig={_signature(file_id, expires)}")
 
 
 def check_signature(file_id: str, expires: str, signature: str) -> bool:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+import zlib
 from typing import Any
 
 from ..clock import iso
@@ -11,6 +13,11 @@ from ..errors import AppError
 from ..stores import Message, NewMessage
 from . import files, publish, setting, store, tickets
 from .actors import Actor
+
+# A ticket's messages are stored and published under one of these locks, so this process
+# broadcasts them in seq order; across processes, clients close gaps with ticket:join
+# (PROTOCOL.md §4.1). A fixed set of stripes: no per-ticket lock to forget.
+_IN_ORDER = tuple(threading.RLock() for _ in range(64))
 
 # Control characters other than tab and newline; carriage returns become newlines first.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -65,11 +72,15 @@ def post(actor: Actor, ticket_id: str, text: str, client_msg_id: str | None = No
     name = actor.name if actor.is_agent else ticket.customer["label"]
     new = NewMessage(sender=actor.sender(name), text=text, kind=kind,
                      client_msg_id=client_msg_id, attachments=stored_files)
-    message, created = store().append_message(ticket_id, new)
-    if created:
-        publish.to_ticket("chat:message", ticket_id, message_view(message),
-                          guests=kind != "note")
-        publish.message_stored(ticket_id, message.seq)
+    with _IN_ORDER[zlib.crc32(ticket_id.encode()) % len(_IN_ORDER)]:
+        message, created = store().append_message(ticket_id, new)
+        if created:
+            publish.to_ticket("chat:message", ticket_id, message_view(message),
+                              guests=kind != "note")
+            publish.message_stored(ticket_id, message.seq)
+            # The inbox shows each ticket's latest message and unread flag.
+            publish.to_agents("ticket:updated", tickets.ticket_view(
+                store().get_ticket(ticket_id), for_agent=True))
     return message, created
 
 

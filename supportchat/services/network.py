@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
+import time
 from functools import lru_cache
 
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..errors import AppError
+from ..extensions import db
+from ..models import BlockEntry
 from . import setting
+
+log = logging.getLogger(__name__)
+
+# How long a process trusts its copy of the stored entries; other processes see an admin's
+# change within this time, the process that made it at once.
+CACHE_SECONDS = 5.0
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -36,7 +50,7 @@ def parse_network(entry: str) -> Network:
 
 def check_address(address: str | None) -> None:
     """AppError ``blocked`` when the caller's address is on the blocklist."""
-    if address and is_blocked(address, tuple(setting("BLOCKLIST"))):
+    if address and is_blocked(address, blocklist()):
         raise AppError("blocked", "Requests from your network are blocked by this service.")
 
 
@@ -49,3 +63,44 @@ def is_blocked(address: str, entries: tuple[str, ...]) -> bool:
 @lru_cache(maxsize=8)
 def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(parse_network(entry) for entry in entries)
+
+
+def blocklist() -> tuple[str, ...]:
+    """BLOCKLIST plus the entries admins stored, re-read at most every CACHE_SECONDS."""
+    cache = current_app.extensions.setdefault("supportchat.blocklist",
+                                              {"until": 0.0, "entries": ()})
+    now = time.monotonic()
+    if now >= cache["until"]:
+        try:
+            # Its own short connection: a long poll must not hold one while it waits.
+            with db.engine.connect() as conn:
+                cache["entries"] = tuple(conn.scalars(select(BlockEntry.network)))
+        except SQLAlchemyError as exc:  # keep the last known entries rather than fail every request
+            log.warning("stored blocklist not refreshed: %s", type(exc).__name__)
+        cache["until"] = now + CACHE_SECONDS
+    return (*setting("BLOCKLIST"), *cache["entries"])
+
+
+def stored_entries() -> list[BlockEntry]:
+    """The entries admins stored, oldest first."""
+    return list(db.session.scalars(select(BlockEntry).order_by(BlockEntry.id)))
+
+
+def replace_entries(entries: list[tuple[str, str | None]]) -> list[BlockEntry]:
+    """Replace the stored entries with ``(address or network, note)`` pairs, in canonical
+    form; AppError ``invalid`` names the first one that is neither."""
+    canonical: dict[str, str | None] = {}
+    for index, (entry, note) in enumerate(entries):
+        try:
+            network = parse_network(entry)
+        except ValueError:
+            raise AppError("invalid", f"entries.{index}: {entry!r} is not an IPv4 or IPv6 "
+                           "address or network.", {"field": f"entries.{index}"}) from None
+        single = network.prefixlen == network.max_prefixlen
+        canonical.setdefault(str(network.network_address) if single else str(network), note)
+    db.session.execute(delete(BlockEntry))
+    db.session.add_all(BlockEntry(network=network, note=note)
+                       for network, note in canonical.items())
+    db.session.commit()
+    current_app.extensions.pop("supportchat.blocklist", None)
+    return stored_entries()

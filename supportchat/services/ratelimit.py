@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 from flask import current_app
-from limits import parse
-from limits.storage import storage_from_string
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from ..errors import AppError
+
+log = logging.getLogger(__name__)
 
 SETTING_BY_KIND = {"message": "MESSAGE_RATE_LIMIT", "connect": "CONNECT_RATE_LIMIT"}
 
@@ -35,9 +38,45 @@ def allowed(value: str, kind: str, key: str) -> bool:
     return _limiter().hit(parse(value), kind, key)
 
 
-def _limiter() -> MovingWindowRateLimiter:
+def _limiter() -> "_Limiter":
     extensions = current_app.extensions
     if "supportchat.ratelimit" not in extensions:
-        uri = current_app.config["REDIS_URL"] or "memory://"
-        extensions["supportchat.ratelimit"] = MovingWindowRateLimiter(storage_from_string(uri))
+        config = current_app.config
+        extensions["supportchat.ratelimit"] = _Limiter(config["RATELIMIT_STORAGE_URI"],
+                                                       config["RATELIMIT_STORAGE_OPTIONS"])
     return extensions["supportchat.ratelimit"]
+
+
+class _Limiter:
+    """A moving-window limiter on Flask-Limiter's storage (Redis when configured, so limits
+    hold across processes) that counts in this process's memory while that storage does not
+    answer, as Flask-Limiter's in-memory fallback does for the HTTP door."""
+
+    RETRY_SECONDS = 5.0
+
+    def __init__(self, uri: str, options: dict) -> None:
+        self.shared = MovingWindowRateLimiter(storage_from_string(uri, **options))
+        self.local = MovingWindowRateLimiter(MemoryStorage())
+        self.failed_at: float | None = None
+
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        return self._call("hit", item, *identifiers)
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str):
+        return self._call("get_window_stats", item, *identifiers)
+
+    def _call(self, method: str, *args):
+        if self.failed_at is None or time.monotonic() - self.failed_at >= self.RETRY_SECONDS:
+            try:
+                result = getattr(self.shared, method)(*args)
+            except self.shared.storage.base_exceptions as exc:
+                if self.failed_at is None:
+                    log.warning("rate-limit storage unreachable (%s); counting in this "
+                                "process's memory until it is back", type(exc).__name__)
+                self.failed_at = time.monotonic()
+            else:
+                if self.failed_at is not None:
+                    log.warning("rate-limit storage back; socket limits are shared again")
+                    self.failed_at = None
+                return result
+        return getattr(self.local, method)(*args)

@@ -25,6 +25,9 @@ def open_ticket(actor: Actor, session_id: str | None = None,
     """Open a ticket for a guest, or return their open ticket for ``session_id``."""
     if actor.is_agent:
         raise AppError("forbidden", "Tickets are opened by customers.")
+    if session_id and (latest := store().latest_for_session(session_id)) \
+            and latest.client_key != actor.client_key:
+        raise not_found("session")  # another customer's conversation, even a closed one
     customer = {
         "label": (user_identifier or {}).get("email") or actor.name,
         "verified": identity_verified(user_identifier, identifier_hash),
@@ -79,6 +82,52 @@ def join(actor: Actor, ticket_id: str, since_seq: int | None) -> tuple[Ticket, l
     return ticket, found[:JOIN_LIMIT], len(found) > JOIN_LIMIT
 
 
+def for_session(actor: Actor, session_id: str) -> Ticket:
+    """The guest's conversation named ``session_id``; unknown or someone else's: ``not_found``."""
+    ticket = store().latest_for_session(session_id)
+    if ticket is None or ticket.client_key != actor.client_key:
+        raise not_found("conversation")
+    return ticket
+
+
+def continue_session(actor: Actor, session_id: str, user_identifier: dict[str, str] | None = None,
+                     metadata: dict[str, Any] | None = None,
+                     identifier_hash: str | None = None) -> tuple[Ticket, bool]:
+    """The ticket a guest's ``session_id`` names, opened on its first use; once that ticket
+    is closed the session is over (``ticket_closed``) and the widget starts a new one."""
+    if store().latest_for_session(session_id) is None:
+        return open_ticket(actor, session_id, user_identifier, metadata, identifier_hash)
+    ticket = for_session(actor, session_id)
+    if ticket.status == "closed":
+        raise AppError("ticket_closed", "This conversation is closed; start a new one to write "
+                       "again.")
+    return ticket, False
+
+
+def poll(actor: Actor, session_id: str, since: int, wait: float) -> tuple[Ticket, list[Message]]:
+    """The guest's messages after ``since``; with ``wait`` seconds, first wait for one to
+    arrive (long polling: only this greenlet sleeps, holding no database connection)."""
+    ticket = for_session(actor, session_id)
+    found: list[Message] = []
+
+    def arrived() -> bool:
+        found[:] = store().messages_after(ticket.id, since, JOIN_LIMIT, include_notes=False)
+        # A closed ticket is news too: the widget shows it at once, not when the wait ends.
+        return bool(found) or (store().get_ticket(ticket.id) or ticket).status != ticket.status
+
+    publish.waiters.wait(ticket.id, wait if ticket.status == "open" else 0, arrived)
+    return store().get_ticket(ticket.id) or ticket, found
+
+
+def history(actor: Actor, ticket_id: str, before: int | None,
+            limit: int) -> tuple[list[Message], bool]:
+    """Up to ``limit`` messages below seq ``before`` (None: the newest), oldest first, and
+    whether older ones exist."""
+    accessible(actor, ticket_id)
+    found = store().messages_before(ticket_id, before, limit + 1, actor.is_agent)
+    return found[-limit:], len(found) > limit
+
+
 def close(actor: Actor, ticket_id: str) -> Ticket:
     """Close a ticket; the room hears ``ticket:closed`` and agents ``ticket:updated``."""
     require_agent(actor)
@@ -87,6 +136,7 @@ def close(actor: Actor, ticket_id: str) -> Ticket:
         return ticket
     closed_by = {"id": actor.id, "role": actor.side, "name": actor.name}
     ticket = store().close_ticket(ticket_id, closed_by)
+    publish.ticket_changed(ticket_id)
     publish.to_ticket("ticket:closed", ticket_id, {"ticketId": ticket_id,
                                                    "closedAt": iso(ticket.closed_at),
                                                    "closedBy": closed_by})
@@ -113,23 +163,39 @@ def assign(actor: Actor, ticket_id: str, agent_id: str | None) -> Ticket:
 
 
 def mark_read(actor: Actor, ticket_id: str, seq: int) -> Ticket:
-    """Remember how far the actor's side has read, and tell the room."""
+    """Remember how far the actor's side has read; when that moved, tell the room (and, for
+    agents, the inbox: the ticket's unread flag changed)."""
     ticket = accessible(actor, ticket_id)
     seq = min(seq, ticket.last_seq if actor.is_agent else ticket.last_public_seq)
-    ticket = store().mark_read(ticket_id, actor.side, seq)
-    publish.to_ticket("read", ticket_id, {"ticketId": ticket_id, "role": actor.side, "seq": seq})
-    return ticket
+    updated = store().mark_read(ticket_id, actor.side, seq)
+    before, after = (_read_seq(item, actor.side) for item in (ticket, updated))
+    if after > before:
+        publish.to_ticket("read", ticket_id, {"ticketId": ticket_id, "role": actor.side,
+                                              "seq": after})
+        if actor.is_agent:
+            publish.to_agents("ticket:updated", ticket_view(updated, for_agent=True))
+    return updated
 
 
-def typing(actor: Actor, ticket_id: str, is_typing: bool, sid: str | None = None) -> None:
-    """Relay a typing indicator to the ticket's room, at most one "typing" every
-    TYPING_INTERVAL per person and ticket ("stopped" always goes through); nothing is stored."""
-    accessible(actor, ticket_id)
+def _read_seq(ticket: Ticket, side: str) -> int:
+    return ticket.agent_read_seq if side == "agent" else ticket.guest_read_seq
+
+
+def typing(actor: Actor, ticket_id: str, is_typing: bool) -> None:
+    """Relay a typing indicator to the other side of the ticket's room, at most one "typing"
+    every TYPING_INTERVAL per person and ticket ("stopped" always goes through); nothing is
+    stored."""
+    ticket = accessible(actor, ticket_id)
+    if ticket.status == "closed":
+        raise AppError("ticket_closed", "This ticket is closed; start a new conversation to "
+                       "write again.")
     if is_typing and not ratelimit.allowed(TYPING_INTERVAL, "typing", f"{actor.id}:{ticket_id}"):
         return
-    payload = {"ticketId": ticket_id, "sender": {"role": actor.side, "name": actor.name},
+    name = actor.name if actor.is_agent else ticket.customer["label"]
+    payload = {"ticketId": ticket_id, "sender": {"role": actor.side, "name": name},
                "typing": is_typing}
-    publish.to_ticket("typing", ticket_id, payload, skip_sid=sid)
+    publish.to_ticket("typing", ticket_id, payload, guests=actor.is_agent,
+                      agents=not actor.is_agent)
 
 
 def announce(ticket: Ticket) -> None:
@@ -158,7 +224,12 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
 
 def encode_cursor(ticket: Ticket) -> str:
     """An opaque keyset cursor pointing just after ``ticket``."""
-    raw = f"{ticket.last_message_at.isoformat()}|{ticket.id}"
+    return keyset_cursor(ticket.last_message_at, ticket.id)
+
+
+def keyset_cursor(moment: datetime, row_id: str) -> str:
+    """An opaque cursor just after the row (``moment``, ``row_id``) of a newest-first list."""
+    raw = f"{moment.isoformat()}|{row_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

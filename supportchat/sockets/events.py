@@ -16,6 +16,7 @@ from ..services.tickets import ticket_view
 
 
 def ticket_create(actor: Actor, data: Any) -> dict[str, Any]:
+    ratelimit.check("message", request.sid)  # opening a ticket alerts every agent: same budget
     payload = schemas.parse(schemas.TicketCreate, data)
     if payload.text is not None:
         messages.clean_text(payload.text)  # refuse bad text before anything is stored
@@ -73,7 +74,7 @@ def room_leave(actor: Actor, data: Any) -> dict[str, Any]:
 
 def typing(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.Typing, data)
-    tickets.typing(actor, payload.ticketId, payload.typing, sid=request.sid)
+    tickets.typing(actor, payload.ticketId, payload.typing)
     return {}
 
 
@@ -82,6 +83,9 @@ def read(actor: Actor, data: Any) -> dict[str, Any]:
     tickets.mark_read(actor, payload.ticketId, payload.seq)
     return {}
 
+
+# Checked before the payload is read, so a guest learns nothing but "forbidden".
+AGENT_ONLY = frozenset({"ticket:list", "ticket:close", "ticket:assign"})
 
 HANDLERS = {
     "ticket:create": ticket_create,

@@ -118,11 +118,17 @@ class TicketStore(Protocol):
         """Raise the last read seq of ``side`` (guest | agent) to ``seq``, never lower it."""
 
     def add_file(self, ticket_id: str, name: str, size: int, type: str,
-                 uploader_id: str) -> StoredFile:
-        """Record an uploaded file's metadata."""
+                 uploader_id: str, file_id: str | None = None) -> StoredFile:
+        """Record an uploaded file's metadata, under ``file_id`` (the file store's key for its
+        bytes) or a new id."""
 
     def get_file(self, file_id: str) -> StoredFile | None:
         """One file's metadata."""
+
+    def list_files(self, ticket_id: str | None, cursor: tuple[datetime, str] | None,
+                   limit: int) -> list[StoredFile]:
+        """Files newest first (of one ticket, or all), starting after ``cursor`` =
+        (created_at, id) of the previous page's last file."""
 
     def ping(self) -> None:
         """Raise if the database does not answer."""

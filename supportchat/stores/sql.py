@@ -4,13 +4,22 @@ Sequence numbers come from ``UPDATE tickets SET last_seq = last_seq + 1 ... RETU
 the same transaction as the message insert. The update locks the ticket row (PostgreSQL) or
 the database (SQLite), so concurrent appends to one ticket are serialized and a rolled-back
 append gives its number back: ``seq`` has no gaps and no duplicates.
+
+Appends that arrive together share one transaction and one durable commit (group commit):
+the first becomes the leader and writes everything queued behind it, and each append
+returns only after the commit that stored it. A commit waits for the disk, and under gevent
+SQLite's wait stops the whole process, so one commit per message capped the server at the
+disk's commit rate (bench/RESULTS.md).
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, insert, select, tuple_, update
+from sqlalchemy import Engine, and_, bindparam, case, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
@@ -23,6 +32,9 @@ messages = MessageRow.__table__
 files = FileRow.__table__
 
 PREVIEW_CHARS = 140
+BATCH_LIMIT = 256  # appends per group commit
+# Built once: every message reads its ticket at least twice.
+_TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
 
 
 def preview(new: NewMessage) -> str:
@@ -37,6 +49,9 @@ class SqlTicketStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._mutex = threading.Lock()
+        self._queue: list[_Append] = []
+        self._writing = False  # a leader is writing a batch
 
     def create_ticket(self, client_key: str, session_id: str | None,
                       customer: dict[str, Any]) -> tuple[Ticket, bool]:
@@ -61,7 +76,7 @@ class SqlTicketStore:
         return _ticket(row), True
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
-        return self._one(select(tickets).where(tickets.c.id == ticket_id))
+        return self._one(_TICKET_BY_ID, {"ticket_id": ticket_id})
 
     def latest_for_session(self, session_id: str) -> Ticket | None:
         return self._one(select(tickets).where(tickets.c.session_id == session_id)
@@ -86,7 +101,68 @@ class SqlTicketStore:
     def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
         if new.client_msg_id and (stored := self._by_client_msg_id(ticket_id, new)):
             return stored, False
+        item = _Append(ticket_id, new)
+        with self._mutex:
+            self._queue.append(item)
+            lead = not self._writing
+            self._writing = True
+        if not lead:
+            item.wake.wait()  # set when stored, or when the lead passes to this append
+        if not item.done:
+            self._write_batch()
+        if item.error is not None:
+            raise item.error
+        return item.outcome
+
+    def _write_batch(self) -> None:
+        """As the leader: store the queued appends with one commit, then pass the lead on."""
+        time.sleep(0)  # let appends that are already on their way join this batch
+        with self._mutex:
+            batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
+        try:
+            self._store(batch)
+        finally:
+            with self._mutex:
+                if self._queue:
+                    self._queue[0].wake.set()  # not done: it leads the next batch
+                else:
+                    self._writing = False
+            for item in batch:
+                if item.outcome is None and item.error is None:  # the leader was interrupted
+                    item.error = RuntimeError("the append was interrupted before its commit")
+                item.done = True
+                item.wake.set()
+
+    def _store(self, batch: list[_Append]) -> None:
+        """One transaction for the batch; each append's outcome or error is set on it."""
         now = utcnow()
+        rows = []
+        try:
+            with self.engine.begin() as conn:
+                for item in batch:
+                    item.error = None
+                    try:
+                        rows.append(self._numbered(conn, item.ticket_id, item.new, now))
+                        item.outcome = (_message(rows[-1]), True)
+                    except AppError as error:
+                        item.error = error
+                if rows:
+                    conn.execute(insert(messages), rows)
+        except IntegrityError as error:
+            if len(batch) > 1:  # find the one that collided: each on its own
+                for item in batch:
+                    self._store([item])
+                return
+            # A concurrent send with the same clientMsgId won; its transaction holds the number.
+            item, = batch
+            stored = item.new.client_msg_id and self._by_client_msg_id(item.ticket_id, item.new)
+            item.outcome, item.error = ((stored, False), None) if stored else (None, error)
+        except Exception as error:  # the database failed: every append in the batch hears it
+            for item in batch:
+                item.error = error
+
+    def _numbered(self, conn, ticket_id: str, new: NewMessage, now: datetime) -> dict[str, Any]:
+        """Take the ticket's next seq; the row of the message to insert with it."""
         next_seq = tickets.c.last_seq + 1
         values: dict[str, Any] = {"last_seq": next_seq, "updated_at": now}
         if new.kind != "note":
@@ -94,29 +170,20 @@ class SqlTicketStore:
                           last_message_preview=preview(new))
         # Whoever writes has read everything up to their own message.
         values["guest_read_seq" if new.sender["role"] == "guest" else "agent_read_seq"] = next_seq
-        try:
-            with self.engine.begin() as conn:
-                seq = conn.execute(
-                    update(tickets).where(tickets.c.id == ticket_id, tickets.c.status == "open")
-                    .values(values).returning(tickets.c.last_seq)).scalar()
-                if seq is None:
-                    status = conn.execute(select(tickets.c.status)
-                                          .where(tickets.c.id == ticket_id)).scalar()
-                    raise not_found() if status is None else _closed()
-                row = {
-                    "id": new_id(), "ticket_id": ticket_id, "seq": seq,
-                    "client_msg_id": new.client_msg_id, "sender_id": new.sender["id"],
-                    "sender_role": new.sender["role"], "sender_name": new.sender["name"],
-                    "text": new.text, "attachments": new.attachments, "kind": new.kind,
-                    "created_at": now,
-                }
-                conn.execute(insert(messages).values(row))
-        except IntegrityError:
-            # A concurrent send with the same clientMsgId won; its transaction holds the number.
-            if new.client_msg_id and (stored := self._by_client_msg_id(ticket_id, new)):
-                return stored, False
-            raise
-        return _message(row), True
+        seq = conn.execute(
+            update(tickets).where(tickets.c.id == ticket_id, tickets.c.status == "open")
+            .values(values).returning(tickets.c.last_seq)).scalar()
+        if seq is None:
+            status = conn.execute(select(tickets.c.status)
+                                  .where(tickets.c.id == ticket_id)).scalar()
+            raise not_found() if status is None else _closed()
+        return {
+            "id": new_id(), "ticket_id": ticket_id, "seq": seq,
+            "client_msg_id": new.client_msg_id, "sender_id": new.sender["id"],
+            "sender_role": new.sender["role"], "sender_name": new.sender["name"],
+            "text": new.text, "attachments": new.attachments, "kind": new.kind,
+            "created_at": now,
+        }
 
     def messages_after(self, ticket_id: str, seq: int, limit: int,
                        include_notes: bool) -> list[Message]:
@@ -148,8 +215,8 @@ class SqlTicketStore:
         return self._update(ticket_id, None, **{column.name: case((column < seq, seq), else_=column)})
 
     def add_file(self, ticket_id: str, name: str, size: int, type: str,
-                 uploader_id: str) -> StoredFile:
-        row = {"id": new_id(), "ticket_id": ticket_id, "name": name, "size": size, "type": type,
+                 uploader_id: str, file_id: str | None = None) -> StoredFile:
+        row = {"id": file_id or new_id(), "ticket_id": ticket_id, "name": name, "size": size, "type": type,
                "uploader_id": uploader_id, "created_at": utcnow()}
         with self.engine.begin() as conn:
             conn.execute(insert(files).values(row))
@@ -159,6 +226,17 @@ class SqlTicketStore:
         with self.engine.connect() as conn:
             row = conn.execute(select(files).where(files.c.id == file_id)).first()
         return StoredFile(**row._mapping) if row else None
+
+    def list_files(self, ticket_id: str | None, cursor: tuple[datetime, str] | None,
+                   limit: int) -> list[StoredFile]:
+        stmt = select(files)
+        if ticket_id:
+            stmt = stmt.where(files.c.ticket_id == ticket_id)
+        if cursor:
+            stmt = stmt.where(tuple_(files.c.created_at, files.c.id) < tuple_(*cursor))
+        stmt = stmt.order_by(files.c.created_at.desc(), files.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [StoredFile(**row._mapping) for row in conn.execute(stmt)]
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
@@ -174,9 +252,9 @@ class SqlTicketStore:
             raise not_found()
         return _ticket(row._mapping)
 
-    def _one(self, stmt) -> Ticket | None:
+    def _one(self, stmt, params: dict[str, Any] | None = None) -> Ticket | None:
         with self.engine.connect() as conn:
-            row = conn.execute(stmt).first()
+            row = conn.execute(stmt, params).first()
         return _ticket(row._mapping) if row else None
 
     def _open_for_session(self, session_id: str) -> Ticket | None:
@@ -194,6 +272,19 @@ class SqlTicketStore:
         with self.engine.connect() as conn:
             row = conn.execute(stmt).first()
         return _message(row._mapping) if row else None
+
+
+class _Append:
+    """One append waiting in the group-commit queue."""
+
+    __slots__ = ("ticket_id", "new", "outcome", "error", "done", "wake")
+
+    def __init__(self, ticket_id: str, new: NewMessage):
+        self.ticket_id, self.new = ticket_id, new
+        self.outcome: tuple[Message, bool] | None = None
+        self.error: BaseException | None = None
+        self.done = False
+        self.wake = threading.Event()
 
 
 def _closed() -> AppError:
