@@ -25,9 +25,11 @@ class Handler(WSGIHandler):
 
     def run_application(self):
         super().run_application()
-        # After a WebSocket session, leftover frames are not the next HTTP request; and a
-        # stopping server sends clients elsewhere for their next one.
-        if self.server.stopping or self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+        # After a WebSocket session, leftover frames are not the next HTTP request; after a
+        # 413 the rest of an oversized body is not worth reading; and a stopping server sends
+        # clients elsewhere for their next one.
+        if (self.server.stopping or (self.status or b"").startswith(b"413")  # pywsgi: bytes
+                or self.environ.get("HTTP_UPGRADE", "").lower() == "websocket"):
             self.close_connection = True
 
     def handle_one_request(self):

@@ -44,7 +44,9 @@ class ChatNamespace(Namespace):
         try:
             handler = events.HANDLERS.get(event)
             if handler is None:
-                raise AppError("invalid", f"Unknown event {event[:64]!r}.", {"event": event[:64]})
+                # Echoed safely: the ack is encoded by orjson, which refuses broken characters.
+                name = event[:64].encode("utf-8", "backslashreplace").decode()
+                raise AppError("invalid", f"Unknown event {name!r}.", {"event": name})
             actor = self.actor()
             if event in events.AGENT_ONLY:
                 require_agent(actor)
