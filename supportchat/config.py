@@ -35,6 +35,15 @@ def _csv(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _networks(value: str) -> list[str]:
+    from .services.network import parse_network
+
+    entries = _csv(value)
+    for entry in entries:
+        parse_network(entry)  # raises ValueError naming the entry
+    return entries
+
+
 def _rate(value: str) -> str:
     value = value.strip()
     if value.lower() != "off":
@@ -84,7 +93,7 @@ SETTINGS: tuple[Setting, ...] = (
                  "Redis need different ones"),
     Setting("ALLOWED_ORIGINS", _csv, [], help="origins or host names allowed to embed the widget"),
     Setting("TRUSTED_PROXIES", _int_in(0, 10), 0, help="proxy hops whose X-Forwarded-For is believed"),
-    Setting("BLOCKLIST", _csv, [], help="addresses or networks refused at the door"),
+    Setting("BLOCKLIST", _networks, [], help="addresses or networks refused at the door"),
     Setting("UPLOAD_DIR", help="where uploads are kept; default instance/uploads"),
     Setting("MAX_UPLOAD_MB", _int_in(1, 1024), 10),
     Setting("MAX_MESSAGE_CHARS", _int_in(1, 16000), 4000),

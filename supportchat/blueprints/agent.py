@@ -7,6 +7,7 @@ from flask_jwt_extended import (decode_token, set_access_cookies, set_refresh_co
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_wtf import FlaskForm
 from jwt import PyJWTError
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
@@ -38,7 +39,11 @@ def _failed(response) -> bool:
 
 
 def _account_key() -> str:
-    return "login-account:" + request.form.get("email", "").strip().lower()
+    try:
+        email = request.form.get("email", "")
+    except RequestEntityTooLarge:
+        email = ""  # the view answers 413; a key function must not raise
+    return "login-account:" + email.strip().lower()
 
 
 @bp.get("/login")
