@@ -13,28 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from conftest import base_config, create_account, make_app
+from conftest import create_account
 from socket_clients import ADMIN, WAIT, peers  # noqa: F401,F811 (peers: fixture)
 
 RESPONSE_FIELDS = {"reply", "ticketId", "status", "message", "replies"}
-
-
-@pytest.fixture
-def build(tmp_path, database_url):
-    """``build(**config)``: an app on this test's database (SQLite, then PostgreSQL)."""
-    made = []
-
-    def make(**overrides):
-        made.append(make_app(base_config(tmp_path / f"instance-{len(made)}", database_url,
-                                         **overrides)))
-        return made[-1]
-
-    yield make
-    from supportchat.extensions import db
-
-    for app in made:
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
@@ -188,8 +170,23 @@ def test_the_configured_acknowledgement_answers_the_opening_message(client):
 
     with client.application.app_context():
         settings.update({"behavior": {"autoReply": "Thanks! An agent will answer shortly."}})
-    assert say(client).get_json()["reply"] == "Thanks! An agent will answer shortly."
+    first = say(client).get_json()
+    assert first["reply"] == "Thanks! An agent will answer shortly."
+    [reply] = first["replies"]
+    assert reply["sender"]["role"] == "bot" and reply["seq"] == first["message"]["seq"] + 1
     assert say(client, message="more detail").get_json()["reply"] == ""
+
+
+def test_the_acknowledgement_stays_in_the_conversation_after_a_reload(client):
+    from supportchat.services import settings
+
+    with client.application.app_context():
+        settings.update({"behavior": {"autoReply": "Thanks! An agent will answer shortly."}})
+    opened = say(client).get_json()
+    history = client.get("/api/chat?sessionId=s-1&since=0",
+                         headers={"X-Client-Id": CLIENT}).get_json()
+    assert [m["text"] for m in history["messages"]] == [
+        opened["message"]["text"], "Thanks! An agent will answer shortly."]
 
 
 def test_too_many_messages_from_one_client_are_rate_limited_with_retry_after(build):

@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify, request
 from .. import schemas
 from ..errors import AppError
 from ..extensions import limiter
-from ..services import messages, settings, tickets
+from ..services import messages, tickets
 from ..services.messages import message_view
 from . import api
 
@@ -28,17 +28,17 @@ def _client_key() -> str:
 @limiter.limit(api.message_limit, key_func=_client_key, exempt_when=api.message_limit_off)
 def post_message():
     """Store a customer's message; the first use of a sessionId opens its ticket. ``reply``
-    is the configured automatic acknowledgement, sent once, on the opening message."""
+    is the text of the automatic acknowledgement, stored once, after the opening message."""
     payload = api.json_payload(schemas.ChatPost)
     actor, minted = api.guest(payload.clientId)
     messages.clean_text(payload.message, allow_empty=bool(payload.attachments))  # before opening
-    ticket, opened = tickets.continue_session(actor, payload.sessionId, payload.userIdentifier,
+    ticket, _opened = tickets.continue_session(actor, payload.sessionId, payload.userIdentifier,
                                               payload.metadata, payload.identifierHash)
-    message, _new = messages.post(actor, ticket.id, payload.message, payload.clientMsgId,
-                                  payload.attachments)
-    reply = settings.behavior()["autoReply"] if opened else ""
-    body = {"reply": reply, "ticketId": ticket.id, "status": ticket.status,
-            "message": message_view(message), "replies": []}
+    posted = messages.post(actor, ticket.id, payload.message, payload.clientMsgId,
+                           payload.attachments)
+    body = {"reply": posted.replies[0].text if posted.replies else "", "ticketId": ticket.id,
+            "status": ticket.status, "message": message_view(posted.message),
+            "replies": [message_view(reply) for reply in posted.replies]}
     return api.remember_client(jsonify(body), minted)
 
 

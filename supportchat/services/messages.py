@@ -6,12 +6,12 @@ import re
 import threading
 import unicodedata
 import zlib
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..clock import iso
 from ..errors import AppError
 from ..stores import Message, NewMessage
-from . import files, publish, setting, store, tickets
+from . import files, publish, setting, settings, store, tickets
 from .actors import Actor
 
 # A ticket's messages are stored and published under one of these locks, so this process
@@ -60,10 +60,18 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern:
     return _patterns[words]
 
 
+class Posted(NamedTuple):
+    """A stored message, whether it is new, and the automatic replies it got."""
+
+    message: Message
+    created: bool
+    replies: list[Message]
+
+
 def post(actor: Actor, ticket_id: str, text: str, client_msg_id: str | None = None,
-         attachments: list[str] | None = None, kind: str = "message") -> tuple[Message, bool]:
+         attachments: list[str] | None = None, kind: str = "message") -> Posted:
     """Store a message, then publish it; a repeated ``client_msg_id`` returns the stored one
-    and publishes nothing. The flag says whether the message is new."""
+    and publishes nothing. A customer's first message gets the configured automatic reply."""
     ticket = tickets.accessible(actor, ticket_id)
     if kind == "note" and not actor.is_agent:
         raise AppError("forbidden", "Only agents may write private notes.", {"field": "kind"})
@@ -72,11 +80,30 @@ def post(actor: Actor, ticket_id: str, text: str, client_msg_id: str | None = No
     name = actor.name if actor.is_agent else ticket.customer["label"]
     new = NewMessage(sender=actor.sender(name), text=text, kind=kind,
                      client_msg_id=client_msg_id, attachments=stored_files)
+    message, created = _store_and_publish(ticket_id, new)
+    replies = []
+    if created and not actor.is_agent and ticket.last_public_seq == 0:
+        replies = _auto_reply(ticket_id)
+    return Posted(message, created, replies)
+
+
+def _auto_reply(ticket_id: str) -> list[Message]:
+    """The behavior.autoReply text as a bot message, at most once per ticket."""
+    text = settings.behavior()["autoReply"].strip()
+    if not text:
+        return []
+    bot = {"id": "bot", "role": "bot", "name": settings.branding()["title"] or "Support"}
+    message, _created = _store_and_publish(
+        ticket_id, NewMessage(sender=bot, text=text, client_msg_id="auto-reply"))
+    return [message]
+
+
+def _store_and_publish(ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
     with _IN_ORDER[zlib.crc32(ticket_id.encode()) % len(_IN_ORDER)]:
         message, created = store().append_message(ticket_id, new)
         if created:
             publish.to_ticket("chat:message", ticket_id, message_view(message),
-                              guests=kind != "note")
+                              guests=new.kind != "note")
             publish.message_stored(ticket_id, message.seq)
             # The inbox shows each ticket's latest message and unread flag.
             publish.to_agents("ticket:updated", tickets.ticket_view(

@@ -25,7 +25,7 @@ def ticket_create(actor: Actor, data: Any) -> dict[str, Any]:
     join_room(ticket_room(ticket.id))
     ack: dict[str, Any] = {}
     if payload.text is not None:
-        message, _new = messages.post(actor, ticket.id, payload.text, payload.clientMsgId)
+        message = messages.post(actor, ticket.id, payload.text, payload.clientMsgId).message
         ack["message"] = message_view(message)
         ticket = tickets.accessible(actor, ticket.id)
     return {"ticket": ticket_view(ticket, for_agent=False), **ack}
@@ -50,9 +50,9 @@ def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
 def chat_message(actor: Actor, data: Any) -> dict[str, Any]:
     ratelimit.check("message", request.sid)
     payload = schemas.parse(schemas.ChatMessage, data)
-    message, _new = messages.post(actor, payload.ticketId, payload.text, payload.clientMsgId,
-                                  payload.attachments, payload.kind)
-    return {"message": message_view(message)}
+    posted = messages.post(actor, payload.ticketId, payload.text, payload.clientMsgId,
+                           payload.attachments, payload.kind)
+    return {"message": message_view(posted.message)}
 
 
 def ticket_close(actor: Actor, data: Any) -> dict[str, Any]:
