@@ -133,14 +133,33 @@ def make_app(config: dict[str, str]):
 
 
 @pytest.fixture
-def app(tmp_path):
-    """An application on a fresh SQLite database."""
-    app = make_app(base_config(tmp_path / "instance", TESTING="true"))
-    yield app
-    with app.app_context():
-        from supportchat.extensions import db
+def app_builder(tmp_path):
+    """``app_builder(database_url=None, **config)``: migrated apps, disposed at the end."""
+    made = []
 
-        db.engine.dispose()
+    def build(database_url: str | None = None, **overrides):
+        made.append(make_app(base_config(tmp_path / f"instance-{len(made)}", database_url,
+                                         **overrides)))
+        return made[-1]
+
+    yield build
+    from supportchat.extensions import db
+
+    for built in made:
+        with built.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def build(app_builder, database_url):
+    """``build(**config)``: an app on this test's database (SQLite, then PostgreSQL)."""
+    return lambda **overrides: app_builder(database_url, **overrides)
+
+
+@pytest.fixture
+def app(app_builder):
+    """An application on a fresh SQLite database."""
+    return app_builder(TESTING="true")
 
 
 @pytest.fixture

@@ -12,30 +12,12 @@ import jwt
 import pytest
 import requests
 
-from conftest import base_config, create_account, make_app
+from conftest import create_account
 from socket_clients import ADMIN, WAIT
 
 PASSWORD = "correct horse 1"
 JWT_SECRET = "test-jwt-secret-" + "y" * 32
 REFRESH_SECRET = "test-refresh-secret-" + "z" * 32
-
-
-@pytest.fixture
-def build(tmp_path, database_url):
-    """``build(**config)``: an app on this test's database (SQLite, then PostgreSQL)."""
-    made = []
-
-    def make(**overrides):
-        made.append(make_app(base_config(tmp_path / f"instance-{len(made)}", database_url,
-                                         **overrides)))
-        return made[-1]
-
-    yield make
-    from supportchat.extensions import db
-
-    for app in made:
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

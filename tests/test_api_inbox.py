@@ -18,13 +18,8 @@ CONVERSATION_FIELDS = {"id", "title", "participantLabel", "lastMessageAt", "last
 
 
 @pytest.fixture
-def app(tmp_path, database_url):
-    app = make_app(base_config(tmp_path / "instance", database_url))
-    yield app
-    from supportchat.extensions import db
-
-    with app.app_context():
-        db.engine.dispose()
+def app(build):
+    return build()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from conftest import base_config, create_account, make_app
+from conftest import create_account
 from socket_clients import WAIT
 
 CLIENT = str(uuid.uuid4())
@@ -62,24 +62,6 @@ REFUSED = [
     ("logo.svg", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>'),
     ("data.bin", bytes(range(256)) * 4),
 ]
-
-
-@pytest.fixture
-def build(tmp_path, database_url):
-    """``build(**config)``: an app on this test's database (SQLite, then PostgreSQL)."""
-    made = []
-
-    def make(**overrides):
-        made.append(make_app(base_config(tmp_path / f"instance-{len(made)}", database_url,
-                                         **overrides)))
-        return made[-1]
-
-    yield make
-    from supportchat.extensions import db
-
-    for app in made:
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

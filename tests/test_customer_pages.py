@@ -1,25 +1,7 @@
 """The customer pages' HTTP side: the embed script and the hosted chat page (PROTOCOL.md §3.3)."""
 
-import pytest
 
-from conftest import base_config, make_app
 from supportchat.services import settings
-
-
-@pytest.fixture
-def app(tmp_path):
-    """An application on a fresh SQLite database."""
-    app = make_app(base_config(tmp_path / "instance", f"sqlite:///{tmp_path / 'test.db'}"))
-    yield app
-    from supportchat.extensions import db
-
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def test_the_embed_script_is_javascript_any_site_may_load(client):
