@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from socket_clients import new_ticket, peers, refusal, server_app, sign_in  # noqa: F401 (fixtures)
+from socket_clients import (new_ticket, peers, refusal, server_app, sign_in,  # noqa: F401
+                            sign_out)
 
 pytestmark = pytest.mark.slow  # each test starts server processes
 
@@ -157,3 +158,13 @@ def test_the_server_disconnects_an_agent_whose_token_expires(live_server, peers,
     assert refusal(live_server.url, "/agent", auth={"token": short_lived})["code"] == "unauthorized"
     fresh = peers.agent(live_server, token=accounts.token(ana, timedelta(minutes=5)))
     assert fresh.ok("ticket:list")["ok"]
+
+
+def test_signing_out_disconnects_the_agents_open_sockets(live_server, peers):
+    session = sign_in(live_server)
+    agent = peers.agent(live_server, session)
+    assert agent.ok("ticket:list")["ok"]
+
+    sign_out(live_server, session)
+    agent.wait_for("disconnect", timeout=25)  # revocation is checked every 10 s
+    assert not agent.connected

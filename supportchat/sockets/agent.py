@@ -13,6 +13,9 @@ from ..services.publish import AGENTS_ROOM
 from .base import ChatNamespace, refuse
 from .origins import own_origin
 
+# How often a connected agent's token is checked for revocation.
+WATCH_SECONDS = 10
+
 
 class AgentNamespace(ChatNamespace):
     """Agents: a verified JWT from the token cookie or ``auth.token``; own origin only."""
@@ -31,9 +34,22 @@ class AgentNamespace(ChatNamespace):
             raise refuse(error) from None
         self.remember(auth.actor_from_claims(claims))
         join_room(AGENTS_ROOM)
-        self.socketio.start_background_task(self._expire, request.sid, claims["exp"] - time.time())
+        self.socketio.start_background_task(self._watch, current_app._get_current_object(),
+                                            request.sid, claims)
 
-    def _expire(self, sid: str, seconds: float) -> None:
-        """Disconnect the socket when its token expires; the client refreshes and reconnects."""
-        self.socketio.sleep(max(0.0, seconds))
-        self.socketio.server.disconnect(sid, namespace=self.namespace)
+    def _watch(self, app, sid: str, claims: dict) -> None:
+        """Disconnect the socket when its token expires, or within WATCH_SECONDS of its being
+        revoked (sign-out, deactivation, demotion); the client refreshes and reconnects. Ends
+        as soon as the socket is gone."""
+        manager = self.socketio.server.manager
+        while True:
+            remaining = claims["exp"] - time.time()
+            # Sleep first: while on_connect runs, the socket is not counted as connected yet.
+            self.socketio.sleep(max(0.0, min(WATCH_SECONDS, remaining)))
+            if not manager.is_connected(sid, self.namespace):
+                return
+            with app.app_context():
+                ended = remaining <= WATCH_SECONDS or auth.is_revoked(claims)
+            if ended:
+                self.socketio.server.disconnect(sid, namespace=self.namespace)
+                return
