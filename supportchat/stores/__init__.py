@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from ..errors import AppError
+
 
 @dataclass(frozen=True)
 class Ticket:
@@ -78,6 +80,22 @@ class TicketQuery:
     client_key: str | None = None
     cursor: tuple[datetime, str] | None = None  # (last_message_at, id) of the previous page's last row
     limit: int = 25
+
+
+PREVIEW_CHARS = 140
+
+
+def preview(new: NewMessage) -> str:
+    """The inbox preview of a message: its first characters, or its attachments' names."""
+    if new.text:
+        return new.text[:PREVIEW_CHARS]
+    return ", ".join(item["name"] for item in new.attachments)[:PREVIEW_CHARS]
+
+
+def closed_error() -> AppError:
+    """What every adapter raises when a message is appended to a closed ticket."""
+    return AppError("ticket_closed", "This ticket is closed; start a new conversation to write "
+                    "again.")
 
 
 class TicketStore(Protocol):

@@ -121,7 +121,7 @@ def _message_row(message: Message) -> dict[str, Any]:
     return row
 
 
-_FROM_ROW = {"tickets": sql._ticket, "messages": sql._message,
+_FROM_ROW = {"tickets": sql.ticket_from_row, "messages": sql.message_from_row,
              "files": lambda row: StoredFile(**row)}
 _TO_ROW = {"tickets": _ticket_row, "messages": _message_row, "files": asdict}
 _FROM_DOCUMENT = {"tickets": m.ticket_from_document, "messages": m.message_from_document,

@@ -46,8 +46,8 @@ from pymongo.errors import DuplicateKeyError
 from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import new_id
-from . import Message, NewMessage, StoredFile, Ticket, TicketQuery
-from .sql import _closed, preview
+from . import (Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error,
+               preview)
 
 # Down or unreachable answers `unavailable` within a few seconds instead of hanging;
 # options written in MONGO_URI win over these.
@@ -190,7 +190,7 @@ class MongoTicketStore:
             if new.client_msg_id is not None and (stored := self._by_client_msg_id(ticket_id, new)):
                 return stored, False
             if ticket["status"] != "open":
-                raise _closed()
+                raise closed_error()
             now = utcnow()
             message = Message(id=new_id(), ticket_id=ticket_id, seq=ticket["lastSeq"] + 1,
                               client_msg_id=new.client_msg_id, sender=new.sender, text=new.text,

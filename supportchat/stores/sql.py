@@ -25,23 +25,16 @@ from sqlalchemy.exc import IntegrityError
 from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import FileRow, MessageRow, TicketRow, new_id
-from . import Message, NewMessage, StoredFile, Ticket, TicketQuery
+from . import (Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error,
+               preview)
 
 tickets = TicketRow.__table__
 messages = MessageRow.__table__
 files = FileRow.__table__
 
-PREVIEW_CHARS = 140
 BATCH_LIMIT = 256  # appends per group commit
 # Built once: every message reads its ticket at least twice.
 _TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
-
-
-def preview(new: NewMessage) -> str:
-    """The inbox preview of a message: its first characters, or its attachments' names."""
-    if new.text:
-        return new.text[:PREVIEW_CHARS]
-    return ", ".join(item["name"] for item in new.attachments)[:PREVIEW_CHARS]
 
 
 class SqlTicketStore:
@@ -73,7 +66,7 @@ class SqlTicketStore:
             if session_id and (existing := self._open_for_session(session_id)):
                 return existing, False
             raise
-        return _ticket(row), True
+        return ticket_from_row(row), True
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         return self._one(_TICKET_BY_ID, {"ticket_id": ticket_id})
@@ -96,7 +89,7 @@ class SqlTicketStore:
             stmt = stmt.where(tuple_(tickets.c.last_message_at, tickets.c.id) < tuple_(*query.cursor))
         stmt = stmt.order_by(tickets.c.last_message_at.desc(), tickets.c.id.desc()).limit(query.limit)
         with self.engine.connect() as conn:
-            return [_ticket(row._mapping) for row in conn.execute(stmt)]
+            return [ticket_from_row(row._mapping) for row in conn.execute(stmt)]
 
     def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
         if new.client_msg_id and (stored := self._by_client_msg_id(ticket_id, new)):
@@ -143,7 +136,7 @@ class SqlTicketStore:
                     item.error = None
                     try:
                         rows.append(self._numbered(conn, item.ticket_id, item.new, now))
-                        item.outcome = (_message(rows[-1]), True)
+                        item.outcome = (message_from_row(rows[-1]), True)
                     except AppError as error:
                         item.error = error
                 if rows:
@@ -176,7 +169,7 @@ class SqlTicketStore:
         if seq is None:
             status = conn.execute(select(tickets.c.status)
                                   .where(tickets.c.id == ticket_id)).scalar()
-            raise not_found() if status is None else _closed()
+            raise not_found() if status is None else closed_error()
         return {
             "id": new_id(), "ticket_id": ticket_id, "seq": seq,
             "client_msg_id": new.client_msg_id, "sender_id": new.sender["id"],
@@ -190,7 +183,7 @@ class SqlTicketStore:
         stmt = self._messages(ticket_id, include_notes).where(messages.c.seq > seq)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt.order_by(messages.c.seq).limit(limit))
-            return [_message(row._mapping) for row in rows]
+            return [message_from_row(row._mapping) for row in rows]
 
     def messages_before(self, ticket_id: str, seq: int | None, limit: int,
                         include_notes: bool) -> list[Message]:
@@ -199,7 +192,7 @@ class SqlTicketStore:
             stmt = stmt.where(messages.c.seq < seq)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt.order_by(messages.c.seq.desc()).limit(limit))
-            return [_message(row._mapping) for row in reversed(rows.all())]
+            return [message_from_row(row._mapping) for row in reversed(rows.all())]
 
     def close_ticket(self, ticket_id: str, closed_by: dict[str, str]) -> Ticket:
         now = utcnow()
@@ -250,12 +243,12 @@ class SqlTicketStore:
             row = conn.execute(select(tickets).where(where)).first()
         if row is None:
             raise not_found()
-        return _ticket(row._mapping)
+        return ticket_from_row(row._mapping)
 
     def _one(self, stmt, params: dict[str, Any] | None = None) -> Ticket | None:
         with self.engine.connect() as conn:
             row = conn.execute(stmt, params).first()
-        return _ticket(row._mapping) if row else None
+        return ticket_from_row(row._mapping) if row else None
 
     def _open_for_session(self, session_id: str) -> Ticket | None:
         return self._one(select(tickets).where(tickets.c.session_id == session_id,
@@ -271,7 +264,7 @@ class SqlTicketStore:
                                       messages.c.client_msg_id == new.client_msg_id)
         with self.engine.connect() as conn:
             row = conn.execute(stmt).first()
-        return _message(row._mapping) if row else None
+        return message_from_row(row._mapping) if row else None
 
 
 class _Append:
@@ -287,11 +280,7 @@ class _Append:
         self.wake = threading.Event()
 
 
-def _closed() -> AppError:
-    return AppError("ticket_closed", "This ticket is closed; start a new conversation to write again.")
-
-
-def _ticket(row) -> Ticket:
+def ticket_from_row(row) -> Ticket:
     assignee = ({"id": row["assignee_id"], "name": row["assignee_name"]}
                 if row["assignee_id"] else None)
     return Ticket(
@@ -305,7 +294,7 @@ def _ticket(row) -> Ticket:
     )
 
 
-def _message(row) -> Message:
+def message_from_row(row) -> Message:
     return Message(
         id=row["id"], ticket_id=row["ticket_id"], seq=row["seq"],
         client_msg_id=row["client_msg_id"],
