@@ -359,6 +359,27 @@ def test_file_metadata_is_stored_and_found_by_id(ticket_store):
     assert store.get_file("no-such-file") is None
 
 
+def test_file_metadata_can_be_recorded_under_the_file_stores_key(ticket_store):
+    _app, store = ticket_store
+    ticket = open_ticket(store)
+    stored = store.add_file(ticket.id, "a.png", 10, "image/png", "guest-1", file_id="abc123")
+    assert stored.id == "abc123" and store.get_file("abc123") == stored
+
+
+def test_files_are_listed_newest_first_per_ticket_and_page_by_cursor(ticket_store):
+    _app, store = ticket_store
+    ticket, other = open_ticket(store), open_ticket(store, client_key="client-b")
+    # Added in a tight loop, several share a millisecond: the cursor must break ties by id.
+    added = [store.add_file(ticket.id, f"f{n}.txt", n, "text/plain", "guest-1") for n in range(7)]
+    store.add_file(other.id, "elsewhere.txt", 1, "text/plain", "guest-2")
+    seen, cursor = [], None
+    while page := store.list_files(ticket.id, cursor, 3):
+        seen.extend(page)
+        cursor = (page[-1].created_at, page[-1].id)
+    assert seen == sorted(added, key=lambda f: (f.created_at, f.id), reverse=True)
+    assert len(store.list_files(None, None, 100)) == 8
+
+
 # --- concurrency ---------------------------------------------------------------------------
 
 

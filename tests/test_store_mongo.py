@@ -178,18 +178,3 @@ def test_readiness_reports_both_databases_when_mongo_answers(mongo_app):
     assert response.status_code == 200
     checks = response.get_json()["checks"]
     assert (checks["database"], checks["mongo"]) == ("ok", "ok")
-
-
-def test_files_are_listed_newest_first_per_ticket_and_page_by_cursor(store):
-    ticket, _ = store.create_ticket("client-a", None, CUSTOMER)
-    other, _ = store.create_ticket("client-b", None, CUSTOMER)
-    # Added in a tight loop, several share a millisecond: the cursor must break ties by id.
-    added = [store.add_file(ticket.id, f"f{n}.txt", n, "text/plain", "guest-1") for n in range(7)]
-    store.add_file(other.id, "elsewhere.txt", 1, "text/plain", "guest-2")
-    seen, cursor = [], None
-    while page := store.list_files(ticket.id, cursor, 3):
-        seen.extend(page)
-        cursor = (page[-1].created_at, page[-1].id)
-    newest_first = sorted(added, key=lambda f: (f.created_at, f.id), reverse=True)
-    assert seen == newest_first
-    assert len(store.list_files(None, None, 100)) == 8
