@@ -211,6 +211,21 @@ def run_command(argv: list[str], config: dict[str, str], stdin: str = "",
                           timeout=timeout, cwd=Path(config["INSTANCE_PATH"]).parent)
 
 
+def stop_process(process: subprocess.Popen | None, gently: bool = True) -> None:
+    """SIGTERM and wait (SIGKILL after 10 s), or SIGKILL at once; nothing if already gone."""
+    if process is None or process.poll() is not None:
+        return
+    if gently:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    process.kill()
+    process.wait()
+
+
 @dataclass
 class LiveServer:
     """A real ``supportchat serve`` process (gevent) on a loopback port."""
@@ -246,19 +261,11 @@ class LiveServer:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it lingers."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def kill(self) -> None:
         """SIGKILL: the process dies mid-whatever it was doing."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, gently=False)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path else ""

@@ -8,21 +8,15 @@ Run as a script, this module is the nx-27017 launcher (``python tests/mongo_serv
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conftest import free_port, stop_process
+
 TEST_MONGO_URI = os.environ.get("SUPPORTCHAT_TEST_MONGO_URI", "")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def answers(uri: str, timeout_ms: int = 1000) -> bool:
@@ -64,7 +58,7 @@ class NxServer:
     """One nx-27017 process keeping its databases in ``data_dir``."""
 
     data_dir: Path
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
     @property
@@ -93,18 +87,11 @@ class NxServer:
 
     def kill(self) -> None:
         """SIGKILL: the server dies mid-whatever it was doing."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, gently=False)
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it lingers."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_process(self.process)
 
     def log(self) -> str:
         path = self.data_dir / "nx-27017.out"
