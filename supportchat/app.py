@@ -111,8 +111,12 @@ def _configure_extensions(app: Flask) -> None:
     jwt.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    import gevent
     from gevent import monkey
 
+    # Every socket event runs in a new greenlet; recording the stack that spawned each one
+    # (gevent's default, for debugging) cost more than the rest of the spawn.
+    gevent.config.track_greenlet_tree = False
     socketio.init_app(
         app,
         # gevent under `supportchat serve` and gunicorn; threads under `flask run`.

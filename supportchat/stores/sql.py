@@ -100,22 +100,30 @@ class SqlTicketStore:
             lead = not self._writing
             self._writing = True
         if not lead:
-            item.wake.wait()  # set when stored, or when the lead passes to this append
+            try:
+                item.wake.wait()  # set when stored, or when the lead passes to this append
+            except BaseException:  # this greenlet is being killed: nobody may wait on it
+                self._abandon(item)
+                raise
         if not item.done:
-            self._write_batch()
+            self._write_batch(item)
         if item.error is not None:
             raise item.error
         return item.outcome
 
-    def _write_batch(self) -> None:
+    def _write_batch(self, mine: _Append) -> None:
         """As the leader: store the queued appends with one commit, then pass the lead on."""
-        time.sleep(0)  # let appends that are already on their way join this batch
-        with self._mutex:
-            batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
+        batch: list[_Append] = []
         try:
+            time.sleep(0)  # let appends that are already on their way join this batch
+            with self._mutex:
+                batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
             self._store(batch)
         finally:
             with self._mutex:
+                if mine in self._queue:  # interrupted before taking its batch: leave the queue
+                    self._queue.remove(mine)
+                    batch.append(mine)
                 if self._queue:
                     self._queue[0].wake.set()  # not done: it leads the next batch
                 else:
@@ -125,6 +133,19 @@ class SqlTicketStore:
                     item.error = RuntimeError("the append was interrupted before its commit")
                 item.done = True
                 item.wake.set()
+
+    def _abandon(self, item: _Append) -> None:
+        """Take a still-queued append out, passing on the lead if it had been handed it."""
+        with self._mutex:
+            if item not in self._queue:
+                return  # already in a batch being written
+            handed_lead = item.wake.is_set()
+            self._queue.remove(item)
+            if handed_lead:
+                if self._queue:
+                    self._queue[0].wake.set()
+                else:
+                    self._writing = False
 
     def _store(self, batch: list[_Append]) -> None:
         """One transaction for the batch; each append's outcome or error is set on it."""

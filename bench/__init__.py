@@ -1,0 +1,1 @@
+"""supportchat's benchmark harness: Node load generator, baseline relay, runner and report."""

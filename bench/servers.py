@@ -1,0 +1,178 @@
+"""Processes under test: the baseline relay and ``supportchat serve`` on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WORK = Path(os.environ.get("BENCH_WORK_DIR", "/tmp/supportchat-bench"))
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ADMIN_EMAIL, ADMIN_PASSWORD = "bench-admin@example.com", "bench-admin-password-1"
+
+
+def raise_fd_limit() -> None:
+    """Soft open-files limit up to the hard one: 10,000 sockets need 10,000 descriptors."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+@dataclass
+class Server:
+    """A started server process and how to reach it."""
+
+    kind: str  # relay | sqlite | postgres
+    process: subprocess.Popen
+    port: int
+    log_path: Path
+    database_url: str | None = None
+    token: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.kind} server exited:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.kind} server did not start in {timeout}s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def server_env(instance: Path, database_url: str) -> dict[str, str]:
+    """supportchat's configuration for a benchmark: auth and storage on, rate limits off."""
+    return {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench-secret-key-" + "x" * 32,
+        "JWT_SECRET": "bench-jwt-secret-" + "y" * 32,
+        "AUTH_REFRESH_SECRET": "bench-refresh-secret-" + "z" * 32,
+        "ADMIN_EMAIL": ADMIN_EMAIL,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "MESSAGE_RATE_LIMIT": "off",
+        "CONNECT_RATE_LIMIT": "off",
+        "ACCESS_TOKEN_MINUTES": "240",
+        "LOG_LEVEL": "warning",
+    }
+
+
+@contextmanager
+def database(backend: str) -> Iterator[tuple[str, Path]]:
+    """A fresh database URL and instance folder for one server, removed afterwards."""
+    instance = WORK / f"{backend}-{uuid.uuid4().hex[:8]}"
+    instance.mkdir(parents=True)
+    if backend == "sqlite":
+        yield f"sqlite:///{instance / 'bench.db'}", instance
+    else:
+        name = f"bench_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), instance
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    shutil.rmtree(instance, ignore_errors=True)
+
+
+def _spawn(argv: list[str], env: dict[str, str], log_path: Path, cwd: Path) -> subprocess.Popen:
+    log = open(log_path, "ab")
+    return subprocess.Popen(argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+                            cwd=str(cwd), preexec_fn=raise_fd_limit)
+
+
+@contextmanager
+def running(kind: str, database_url: str | None = None, instance: Path | None = None) -> Iterator[Server]:
+    """Start the relay or supportchat, wait for /healthz, log an agent in; stop afterwards."""
+    port = free_port()
+    WORK.mkdir(parents=True, exist_ok=True)
+    if kind == "relay":
+        log_path = WORK / f"relay-{port}.log"
+        process = _spawn([sys.executable, str(BENCH / "baseline" / "relay.py"), str(port)], {},
+                         log_path, ROOT)
+    else:
+        log_path = instance / f"server-{port}.log"
+        env = {**server_env(instance, database_url), "PORT": str(port), "HOST": "127.0.0.1"}
+        # `python -m` imports the package from the working directory: another checkout
+        # (a branch, an experiment) can be measured against the same baseline.
+        process = _spawn([sys.executable, "-m", "supportchat", "serve"], env, log_path,
+                         Path(os.environ.get("BENCH_SUPPORTCHAT_DIR", ROOT)))
+    server = Server(kind, process, port, log_path, database_url)
+    try:
+        server.wait_ready()
+        if kind != "relay":
+            server.token = agent_token(server.url)
+        yield server
+    finally:
+        server.stop()
+
+
+def agent_token(url: str) -> str:
+    """An access token for the bench admin: the admin token API when it exists, else the
+    login form (CSRF token scraped from the page, the JWT taken from the cookie)."""
+    response = requests.post(url + "/api/admin/auth/token",
+                             json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10)
+    if response.ok:
+        return response.json()["accessToken"]
+    session = requests.Session()
+    page = session.get(url + "/agent/login", timeout=10).text
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = session.post(url + "/agent/login", allow_redirects=False, timeout=10,
+                            data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": csrf})
+    if response.status_code != 303 or "token" not in session.cookies:
+        raise RuntimeError(f"agent login failed: {response.status_code}")
+    return session.cookies["token"]
