@@ -13,4 +13,4 @@ def iso(moment: datetime | None) -> str | None:
     """PROTOCOL.md §1 timestamp, e.g. ``2026-11-22T10:00:00.123Z``."""
     if moment is None:
         return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"

@@ -62,6 +62,18 @@ def test_agents_hear_of_new_tickets_and_of_every_change(live_server, peers):
     assert agent.wait_for("ticket:updated", lambda t: t["status"] == "closed")["id"] == ticket["id"]
 
 
+def test_a_burst_of_messages_updates_the_inbox_once_with_the_latest_state(live_server, peers):
+    agent = peers.agent(live_server)  # looking at the inbox, not at the ticket
+    guest = peers.guest(live_server)
+    ticket = new_ticket(guest)["ticket"]
+
+    sent = [guest.send(ticket["id"], f"Line {n}") for n in range(1, 11)]
+    latest = agent.wait_for("ticket:updated", lambda t: t["lastSeq"] == sent[-1]["seq"])
+    assert latest["lastMessagePreview"] == "Line 10" and latest["unread"] is True
+    # Ten messages in well under a second: one inbox row per second, not one per message.
+    assert len(agent.received("ticket:updated")) <= 3
+
+
 def test_guests_hear_ticket_changes_without_customer_details(live_server, peers):
     agent = peers.agent(live_server)
     guest = peers.guest(live_server)

@@ -93,6 +93,16 @@ def test_get_ticket_returns_the_stored_ticket_or_none(ticket_store):
     assert store.get_ticket("no-such-ticket") is None
 
 
+def test_get_tickets_returns_those_that_exist(ticket_store):
+    _app, store = ticket_store
+    first = open_ticket(store, text="Hello")
+    second = open_ticket(store, client_key="client-b")
+    found = store.get_tickets([first.id, "no-such-ticket", second.id])
+    assert sorted(found, key=lambda ticket: ticket.id) == sorted([first, second], key=lambda ticket: ticket.id)
+    assert store.get_tickets(["no-such-ticket"]) == []
+    assert store.get_tickets([]) == []
+
+
 def test_latest_for_an_unknown_session_is_none(ticket_store):
     _app, store = ticket_store
     assert store.latest_for_session("never-used") is None

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from ..clock import iso
 from ..errors import AppError
 from ..stores import Message, NewMessage
-from . import files, publish, setting, settings, store, tickets
+from . import files, inbox, publish, setting, settings, store, tickets
 from .actors import Actor
 
 # A ticket's messages are stored and published under one of these locks, so this process
@@ -105,9 +105,7 @@ def _store_and_publish(ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
             publish.to_ticket("chat:message", ticket_id, message_view(message),
                               guests=new.kind != "note")
             publish.message_stored(ticket_id, message.seq)
-            # The inbox shows each ticket's latest message and unread flag.
-            publish.to_agents("ticket:updated", tickets.ticket_view(
-                store().get_ticket(ticket_id), for_agent=True))
+            inbox.message_stored(ticket_id)  # the inbox row: latest message, unread flag
     return message, created
 
 

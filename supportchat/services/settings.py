@@ -6,7 +6,10 @@ Each section is one row of ``settings``; its secret (the AI API key) lives in th
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+from flask import current_app
 
 from ..extensions import db
 from ..models import Setting
@@ -22,15 +25,22 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 SECRETS = {"ai": ("apiKey", "AI_API_KEY")}
 # Environment variables that provide a section's defaults until an admin saves one.
 ENVIRONMENT_DEFAULTS = {"ai": {"baseUrl": "AI_BASE_URL", "model": "AI_MODEL"}}
+# Sections are read on hot paths (every new conversation's first message); a process keeps
+# what it read this long, so an edit made through another process shows within that time.
+CACHE_SECONDS = 2.0
 
 
 def section(name: str) -> dict[str, Any]:
     """One section's readable values: stored ones over the defaults."""
-    row = db.session.get(Setting, name)
-    values = {**DEFAULTS[name], **_environment_defaults(name)}
-    if row is not None:
-        values.update({key: value for key, value in row.value.items() if key in values})
-    return values
+    cache = current_app.extensions.setdefault("supportchat.settings", {})
+    read_at, values = cache.get(name, (0.0, None))
+    if values is None or time.monotonic() - read_at > CACHE_SECONDS:
+        row = db.session.get(Setting, name)
+        values = {**DEFAULTS[name], **_environment_defaults(name)}
+        if row is not None:
+            values.update({key: value for key, value in row.value.items() if key in values})
+        cache[name] = (time.monotonic(), values)
+    return dict(values)
 
 
 def branding() -> dict[str, Any]:
@@ -76,6 +86,7 @@ def update(changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
         row.value = stored
         db.session.add(row)
     db.session.commit()
+    current_app.extensions.pop("supportchat.settings", None)
     return read_all()
 
 

@@ -108,6 +108,9 @@ class TicketStore(Protocol):
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         """One ticket by id."""
 
+    def get_tickets(self, ticket_ids: list[str]) -> list[Ticket]:
+        """The tickets of these ids that exist, in any order."""
+
     def latest_for_session(self, session_id: str) -> Ticket | None:
         """The newest ticket opened with ``session_id``."""
 

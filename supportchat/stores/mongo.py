@@ -158,6 +158,12 @@ class MongoTicketStore:
         doc = self.tickets.find_one({"_id": ticket_id}, {"pending": 0})
         return ticket_from_document(doc) if doc else None
 
+    def get_tickets(self, ticket_ids: list[str]) -> list[Ticket]:
+        if not ticket_ids:
+            return []
+        docs = self.tickets.find({"_id": {"$in": list(ticket_ids)}}, {"pending": 0})
+        return [ticket_from_document(doc) for doc in docs]
+
     def latest_for_session(self, session_id: str) -> Ticket | None:
         docs = self.tickets.find({"sessionId": session_id}, {"pending": 0}) \
             .sort("createdAt", DESCENDING).limit(1)

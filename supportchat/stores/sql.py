@@ -33,8 +33,32 @@ messages = MessageRow.__table__
 files = FileRow.__table__
 
 BATCH_LIMIT = 256  # appends per group commit
-# Built once: every message reads its ticket at least twice.
+
+# The statements every message runs, built once: building one and its cache key per call
+# was a tenth of the server's time under load (bench/RESULTS.md).
 _TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
+_TICKETS_BY_ID = select(tickets).where(tickets.c.id.in_(bindparam("ticket_ids", expanding=True)))
+_BY_CLIENT_MSG_ID = select(messages).where(
+    messages.c.ticket_id == bindparam("ticket_id"), messages.c.sender_id == bindparam("sender_id"),
+    messages.c.client_msg_id == bindparam("client_msg_id"))
+_INSERT_MESSAGES = insert(messages)
+
+
+def _numbering(public: bool, side: str):
+    """``UPDATE tickets`` taking the next seq of an open ticket: the writer (``side``) has
+    read everything up to their own message; a public message is also the inbox's latest."""
+    next_seq = tickets.c.last_seq + 1
+    values: dict[str, Any] = {"last_seq": next_seq, "updated_at": bindparam("now"),
+                              f"{side}_read_seq": next_seq}
+    if public:
+        values.update(last_public_seq=next_seq, last_message_at=bindparam("now"),
+                      last_message_preview=bindparam("preview_text"))
+    return (update(tickets).where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open")
+            .values(values).returning(tickets.c.last_seq))
+
+
+_NUMBERING = {(public, side): _numbering(public, side)
+              for public in (True, False) for side in ("guest", "agent")}
 
 
 class SqlTicketStore:
@@ -70,6 +94,13 @@ class SqlTicketStore:
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         return self._one(_TICKET_BY_ID, {"ticket_id": ticket_id})
+
+    def get_tickets(self, ticket_ids: list[str]) -> list[Ticket]:
+        if not ticket_ids:
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(_TICKETS_BY_ID, {"ticket_ids": list(ticket_ids)})
+            return [ticket_from_row(row._mapping) for row in rows]
 
     def latest_for_session(self, session_id: str) -> Ticket | None:
         return self._one(select(tickets).where(tickets.c.session_id == session_id)
@@ -161,7 +192,7 @@ class SqlTicketStore:
                     except AppError as error:
                         item.error = error
                 if rows:
-                    conn.execute(insert(messages), rows)
+                    conn.execute(_INSERT_MESSAGES, rows)
         except IntegrityError as error:
             if len(batch) > 1:  # find the one that collided: each on its own
                 for item in batch:
@@ -177,16 +208,9 @@ class SqlTicketStore:
 
     def _numbered(self, conn, ticket_id: str, new: NewMessage, now: datetime) -> dict[str, Any]:
         """Take the ticket's next seq; the row of the message to insert with it."""
-        next_seq = tickets.c.last_seq + 1
-        values: dict[str, Any] = {"last_seq": next_seq, "updated_at": now}
-        if new.kind != "note":
-            values.update(last_public_seq=next_seq, last_message_at=now,
-                          last_message_preview=preview(new))
-        # Whoever writes has read everything up to their own message.
-        values["guest_read_seq" if new.sender["role"] == "guest" else "agent_read_seq"] = next_seq
-        seq = conn.execute(
-            update(tickets).where(tickets.c.id == ticket_id, tickets.c.status == "open")
-            .values(values).returning(tickets.c.last_seq)).scalar()
+        side = "guest" if new.sender["role"] == "guest" else "agent"
+        seq = conn.execute(_NUMBERING[new.kind != "note", side], {
+            "ticket_id": ticket_id, "now": now, "preview_text": preview(new)}).scalar()
         if seq is None:
             status = conn.execute(select(tickets.c.status)
                                   .where(tickets.c.id == ticket_id)).scalar()
@@ -280,11 +304,10 @@ class SqlTicketStore:
         return stmt if include_notes else stmt.where(messages.c.kind != "note")
 
     def _by_client_msg_id(self, ticket_id: str, new: NewMessage) -> Message | None:
-        stmt = select(messages).where(messages.c.ticket_id == ticket_id,
-                                      messages.c.sender_id == new.sender["id"],
-                                      messages.c.client_msg_id == new.client_msg_id)
         with self.engine.connect() as conn:
-            row = conn.execute(stmt).first()
+            row = conn.execute(_BY_CLIENT_MSG_ID, {
+                "ticket_id": ticket_id, "sender_id": new.sender["id"],
+                "client_msg_id": new.client_msg_id}).first()
         return message_from_row(row._mapping) if row else None
 
 
