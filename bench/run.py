@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import servers
-from .servers import BENCH, Server, raise_fd_limit, rss_mb
+from .servers import BENCH, Server, cpu_seconds, raise_fd_limit, rss_mb
 
 RESULTS = BENCH / "results"
 COMMON = {"connectConcurrency": 50, "drainMs": 5000, "settleMs": 1000, "p99LimitMs": 250,
@@ -113,12 +113,19 @@ def one_run(kind: str, scenario: str, config: dict[str, Any], profile: str | Non
                 if line == "READY":  # idle: every socket is connected; let the process settle
                     time.sleep(5)
                     samples["rss"] = rss_mb(server.pid)
+                if line.startswith("setup:"):  # the load starts: count the server's CPU from here
+                    samples["cpu"] = cpu_seconds(server.pid)
                 if profile and line.startswith("setup:") and not profiler:
                     seconds = len(config.get("rates", [1])) * config["duration"]
                     profiler.append(profile_while(server, min(seconds, 60), profile))
 
             result = generate(server, config, on_line)
             result["rssMb"] = {"start": round(before, 1), "end": round(rss_mb(server.pid), 1)}
+            if "cpu" in samples and result.get("steps"):
+                # CPU per acknowledged message: steadier than latency on a shared machine.
+                cpu = cpu_seconds(server.pid) - samples["cpu"]
+                acked = sum(step["ackOk"] for step in result["steps"]) or 1
+                result["serverCpu"] = {"seconds": round(cpu, 2), "msPerAckedMessage": round(cpu * 1000 / acked, 3)}
             if "rss" in samples:
                 held = result["connected"] or 1
                 result["rssMb"]["held"] = round(samples["rss"], 1)
@@ -149,7 +156,8 @@ def headline(scenario: str, result: dict[str, Any]) -> dict[str, float]:
             "e2eP50Ms": step["e2eMs"].get("p50", 0), "e2eP95Ms": step["e2eMs"].get("p95", 0),
             "e2eP99Ms": step["e2eMs"].get("p99", 0), "e2eMaxMs": step["e2eMs"].get("max", 0),
             "ackP50Ms": step["ackMs"].get("p50", 0), "ackP99Ms": step["ackMs"].get("p99", 0),
-            "ackFail": step["ackFail"], "connectP99Ms": result["setup"].get("connectMs", {}).get("p99", 0)}
+            "ackFail": step["ackFail"], "connectP99Ms": result["setup"].get("connectMs", {}).get("p99", 0),
+            "cpuMsPerMessage": result.get("serverCpu", {}).get("msPerAckedMessage", 0)}
 
 
 def medians(rows: list[dict[str, float]]) -> dict[str, float]:
