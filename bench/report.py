@@ -41,6 +41,9 @@ def _chat_row(record: dict[str, Any]) -> list[str]:
                   f"{ours['ackP50Ms']:.0f}/{ours['ackP99Ms']:.0f} ms, failed acks {ours['ackFail']:.0f}")
         base = (f"{relay['deliveredPerSecond']:.0f}/s ({100 * relay['deliveredRatio']:.1f} %), e2e p99 "
                 f"{relay['e2eP99Ms']:.0f} ms, ack p99 {relay['ackP99Ms']:.0f} ms")
+        if ours.get("cpuMsPerMessage") and relay.get("cpuMsPerMessage"):
+            metric += f", server CPU {ours['cpuMsPerMessage']:.2f} ms per acked message"
+            base += f", server CPU {relay['cpuMsPerMessage']:.2f} ms"
         p99_ratio = ours["e2eP99Ms"] / relay["e2eP99Ms"] if relay["e2eP99Ms"] else float("inf")
         target = f"p99 {p99_ratio:.2f}× the relay's"
         if record["scenario"] == "fixed":

@@ -57,3 +57,6 @@ def _send_later(app: Flask, pending: _Pending) -> None:
                 return
             for ticket in found:
                 publish.to_agents("ticket:updated", tickets.ticket_view(ticket, for_agent=True))
+                # Each update is a frame per agent: let the messages waiting meanwhile go
+                # first, rather than hold them for the whole second's worth of frames.
+                socketio.sleep(0)
