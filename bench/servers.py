@@ -83,7 +83,7 @@ class Server:
                 if requests.get(self.url + "/healthz", timeout=1).ok:
                     return
             except requests.ConnectionError:
-                pass
+                pass  # not listening yet
             time.sleep(0.1)
         raise RuntimeError(f"{self.kind} server did not start in {timeout}s")
 

@@ -221,7 +221,7 @@ def stop_process(process: subprocess.Popen | None, gently: bool = True) -> None:
             process.wait(10)
             return
         except subprocess.TimeoutExpired:
-            pass
+            pass  # ignored SIGTERM: killed below
     process.kill()
     process.wait()
 

@@ -140,13 +140,13 @@ def _pipe(source: socket.socket, target: socket.socket) -> None:
         while data := source.recv(65536):
             target.sendall(data)
     except OSError:
-        pass
+        pass  # either side closed: the connection is over
     finally:
         for end in (source, target):
             try:
                 end.shutdown(socket.SHUT_RDWR)
             except OSError:
-                pass
+                pass  # already shut
 
 
 def failed_login(url: str) -> int:
