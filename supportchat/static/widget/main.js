@@ -36,7 +36,7 @@ class Embed {
       document.body.append(this.shell.host);
     }
     this.plugins.notify("onWidgetMount");
-    if (options.defaultOpen || container) this.open(!container);
+    if (options.defaultOpen || container) this.open(Boolean(container));
     else if (hasConversation()) this.load();
   }
 

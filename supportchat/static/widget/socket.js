@@ -48,6 +48,9 @@ export function socketTransport(ctx) {
   let stopped = false;
   let failures = 0;
   let retryTimer = null;
+  let everConnected = false;
+  let announceConnected = () => {};
+  const firstConnection = new Promise((resolve) => (announceConnected = resolve));
   const attempt = (number) => {
     ctx.on.telemetry({type: "reconnect_attempt", attempt: number});
     ctx.on.connection({state: "reconnecting"});
@@ -60,7 +63,17 @@ export function socketTransport(ctx) {
       (error && error.details.retryAfterMs) || backoff(options, failures));
   }
 
-  function emit(event, payload) {
+  /** The transport starts on first open, often just before the first message: until the first
+   * connection, events wait for it (at most heartbeatMs) instead of failing at once. */
+  function firstConnected() {
+    if (everConnected || stopped) return Promise.resolve();
+    let timer = null;
+    const waited = new Promise((resolve) => (timer = setTimeout(resolve, options.heartbeatMs)));
+    return Promise.race([firstConnection, waited]).finally(() => clearTimeout(timer));
+  }
+
+  async function emit(event, payload) {
+    await firstConnected();
     return new Promise((resolve, reject) => {
       if (!socket || !socket.connected) {
         reject(new ChatError("offline", OFFLINE));
@@ -123,7 +136,11 @@ export function socketTransport(ctx) {
       reconnectionDelay: options.backoffBaseMs,
       reconnectionDelayMax: options.backoffMaxMs,
     });
-    socket.on("connect", connected);
+    socket.on("connect", () => {
+      everConnected = true;
+      announceConnected();
+      connected();
+    });
     socket.on("disconnect", (reason) => {
       ctx.on.connection({state: "disconnected", reason});
       if (reason === "io server disconnect" && !stopped) connectLater(null);
