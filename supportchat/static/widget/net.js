@@ -1,7 +1,7 @@
 /** HTTP for the widget: fetch() with a deadline, JSON in and out, errors as ChatError. */
 import {ChatError, errorFromBody} from "./errors.js";
 
-export const SEND_TIMEOUT_MS = 15000;
+const SEND_TIMEOUT_MS = 15000;
 
 /**
  * @param {string} url
