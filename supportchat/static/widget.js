@@ -14,7 +14,7 @@
   var MODULES = "__SUPPORTCHAT_MODULES__";
   var script = document.currentScript;
   var existing = window.SupportChat;
-  if (existing && typeof existing.init === "function" && !Array.isArray(existing.q)) return;
+  if (existing && typeof existing.init === "function") return; // the loader ran already
   var api = {q: existing && Array.isArray(existing.q) ? existing.q : []};
   ["init", "open", "close", "destroy", "setUser", "rotateIdentity"].forEach(function (name) {
     api[name] = function () {
