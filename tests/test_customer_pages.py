@@ -1,7 +1,15 @@
 """The customer pages' HTTP side: the embed script and the hosted chat page (PROTOCOL.md §3.3)."""
 
+import re
 
 from supportchat.services import settings
+
+
+def modules_path(loader: str) -> str:
+    """The versioned folder of widget modules that the loader imports from."""
+    match = re.search(r'"(/static/v/[0-9a-f]{16}/)"', loader)
+    assert match, loader
+    return match.group(1)
 
 
 def test_the_embed_script_is_javascript_any_site_may_load(client):
@@ -10,8 +18,29 @@ def test_the_embed_script_is_javascript_any_site_may_load(client):
     assert response.mimetype == "text/javascript"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
-    assert "max-age=300" in response.headers["Cache-Control"]
-    assert b"window.SupportChat = SupportChat" in response.data
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert client.get("/widget.js", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
+def test_the_loader_names_modules_any_site_may_import_and_cache_for_good(client):
+    modules = modules_path(client.get("/widget.js").get_data(as_text=True))
+    for name in ("widget/main.js", "widget/chat.js", "shared/helpers.js", "socket.io.min.js"):
+        response = client.get(modules + name)
+        assert response.status_code == 200, name
+        assert response.mimetype == "text/javascript"
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Only the widget's own files: not the dashboard, not the loader's source.
+    assert client.get(modules + "dashboard/main.js").status_code == 404
+    assert client.get(modules + "widget.js").status_code == 404
+
+
+def test_a_loader_cached_before_a_release_is_sent_to_the_current_modules(client):
+    modules = modules_path(client.get("/widget.js").get_data(as_text=True))
+    response = client.get("/static/v/0123456789abcdef/widget/main.js")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(modules + "widget/main.js")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_the_chat_page_shows_the_branding_without_letting_it_become_markup(app, client):

@@ -1,0 +1,94 @@
+/**
+ * The agent's live inbox (templates/agent/dashboard.html): what every part of the page shares —
+ * the elements, the state, and the Socket.IO /agent connection, authenticated by the httpOnly
+ * token cookie (PROTOCOL.md §4). Needs the vendored Socket.IO client (static/socket.io.min.js)
+ * loaded before these modules.
+ */
+
+const ACK_TIMEOUT_MS = 10000;
+export const PAGE_SIZE = 25;
+export const JOIN_LIMIT = 200;
+const OFFLINE = "Not connected; it will be sent when the connection is back.";
+export const RETRYABLE = new Set(["timeout", "offline", "unavailable", "rate_limited", "internal"]);
+
+/**
+ * @typedef {{id: string, status: string, customer: {label: string, verified: boolean,
+ *   userIdentifier?: object, metadata?: object}, assignee: ({id: string, name: string}|null),
+ *   lastSeq: number, lastMessageAt: string, lastMessagePreview: string, unread: boolean}} Ticket
+ * @typedef {{id: string, ticketId: string, seq: number, clientMsgId: (string|null),
+ *   sender: {id: string, role: string, name: string}, text: string, kind: string,
+ *   attachments: {id: string, name: string, size: number, type: string, url: string}[],
+ *   createdAt: string}} Message
+ * @typedef {{clientMsgId: string, ticketId: string, text: string, kind: string,
+ *   state: ("pending"|"failed"), error?: string, retryable?: boolean}} Outgoing
+ */
+
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const workspace = $("workspace");
+export const me = {id: workspace.dataset.agentId, name: workspace.dataset.agentName};
+export const ui = {
+  connection: $("connection"), list: $("ticket-list"), inboxError: $("inbox-error"),
+  inboxEmpty: $("inbox-empty"), loadMore: $("load-more"), status: $("filter-status"),
+  assigned: $("filter-assigned"), empty: $("conversation-empty"), body: $("conversation-body"),
+  title: $("ticket-title"), meta: $("ticket-meta"), assign: $("assign"), close: $("close-ticket"),
+  error: $("conversation-error"), loadEarlier: $("load-earlier"), messages: $("messages"),
+  typing: $("typing"), closedNote: $("closed-note"), composer: $("composer"), reply: $("reply"),
+  asNote: /** @type {HTMLInputElement} */ ($("as-note")), send: $("send"),
+};
+
+/** Everything the page knows; the server is the source of truth, this is its latest answer. */
+export const state = {
+  /** @type {Map<string, Ticket>} */ tickets: new Map(),
+  nextCursor: /** @type {string|null} */ (null),
+  listGeneration: 0,
+  selected: /** @type {string|null} */ (null),
+  /** @type {Map<string, Message>} */ messages: new Map(),
+  /** @type {Outgoing[]} */ outbox: [],
+  lastSeq: 0,
+  guestReadSeq: 0,
+  readSent: 0,
+  typingSent: 0,
+  sending: Promise.resolve(),
+  /** @type {Ticket|null} the open ticket as the server last described it */
+  currentTicket: null,
+};
+/** @type {Ticket|null} the open ticket as the server last described it */
+
+export function formatWhen(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  const today = new Date().toDateString() === date.toDateString();
+  return today ? date.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"})
+    : date.toLocaleDateString([], {month: "short", day: "numeric"});
+}
+
+export function cookie(name) {
+  const match = document.cookie.split("; ").find((part) => part.startsWith(`${name}=`));
+  return match ? decodeURIComponent(match.slice(name.length + 1)) : "";
+}
+
+export function showError(element, message) {
+  element.textContent = message || "";
+  element.hidden = !message;
+}
+
+export const socket = window.io("/agent", {transports: ["websocket", "polling"], tryAllTransports: true});
+
+/** Emit with an acknowledgement; resolves with the ack, rejects with {code, message}. */
+export function emit(event, payload) {
+  return new Promise((resolve, reject) => {
+    if (!socket.connected) {
+      reject({code: "offline", message: OFFLINE});
+      return;
+    }
+    socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (timeout, ack) => {
+      if (timeout) reject({code: "timeout", message: "The server did not answer in time; try again."});
+      else if (!ack || !ack.ok) reject((ack && ack.error) || {code: "internal", message: "Unexpected answer from the server."});
+      else resolve(ack);
+    });
+  });
+}
+
+export function setConnection(text) {
+  ui.connection.textContent = text;
+}

@@ -1,0 +1,177 @@
+/** One conversation: joining it, catching up, receiving, read receipts, assign and close. */
+import {JOIN_LIMIT, emit, me, showError, socket, state, ui} from "./context.js";
+import {renderList, upsertTicket} from "./inbox.js";
+import {clearRows, renderMessages, stopTyping} from "./replies.js";
+
+const TYPING_SHOWN_MS = 6000;
+let typingShownTimer = null;
+
+export async function openTicket(ticketId) {
+  if (ticketId === state.selected) return;
+  const previous = state.selected;
+  if (previous) socket.emit("room:leave", {ticketId: previous}, () => {});
+  stopTyping();
+  Object.assign(state, {selected: ticketId, lastSeq: 0, guestReadSeq: 0, readSent: 0});
+  state.messages.clear();
+  ui.messages.replaceChildren();
+  clearRows();
+  ui.typing.textContent = "";
+  showError(ui.error, null);
+  ui.empty.hidden = true;
+  ui.body.hidden = false;
+  const cached = state.tickets.get(ticketId);
+  if (cached) renderHeader(cached);
+  renderList();
+  try {
+    const ack = await emit("ticket:join", {ticketId});
+    if (state.selected !== ticketId) return;
+    renderHeader(ack.ticket);
+    receive(ack.messages, false);
+    ui.loadEarlier.hidden = !ack.hasMore;
+    ui.messages.scrollTop = ui.messages.scrollHeight;
+    ui.reply.focus();
+  } catch (error) {
+    showError(ui.error, error.message);
+  }
+}
+
+/** After a reconnect or a gap: exactly what was missed, in order. */
+export async function resync() {
+  const ticketId = state.selected;
+  try {
+    const ack = await emit("ticket:join", state.lastSeq ? {ticketId, sinceSeq: state.lastSeq} : {ticketId});
+    if (state.selected !== ticketId) return;
+    renderHeader(ack.ticket);
+    receive(ack.messages, false);
+  } catch (error) {
+    showError(ui.error, error.message);
+  }
+}
+
+export async function loadEarlier() {
+  const ticketId = state.selected;
+  const first = Math.min(...Array.from(state.messages.values(), (message) => message.seq));
+  const since = Math.max(0, first - JOIN_LIMIT - 1);
+  const height = ui.messages.scrollHeight;
+  try {
+    const ack = await emit("ticket:join", {ticketId, sinceSeq: since});
+    if (state.selected !== ticketId) return;
+    receive(ack.messages.filter((message) => message.seq < first), false);
+    ui.loadEarlier.hidden = since === 0;
+    ui.messages.scrollTop += ui.messages.scrollHeight - height; // keep the reader's place
+  } catch (error) {
+    showError(ui.error, error.message);
+  }
+}
+
+ui.loadEarlier.addEventListener("click", loadEarlier);
+
+/** Merge messages: deduplicated by id, shown in seq order; a gap in a live one triggers a resync. */
+export function receive(messages, live) {
+  const fresh = messages.filter((message) => message.ticketId === state.selected
+    && !state.messages.has(message.id)).sort((a, b) => a.seq - b.seq);
+  if (!fresh.length) return;
+  if (live && fresh[0].seq > state.lastSeq + 1) {
+    resync();
+    return;
+  }
+  for (const message of fresh) {
+    state.messages.set(message.id, message);
+    state.lastSeq = Math.max(state.lastSeq, message.seq);
+    state.outbox = state.outbox.filter((entry) => entry.clientMsgId !== message.clientMsgId
+      || message.sender.id !== me.id);
+    if (message.sender.role === "guest") ui.typing.textContent = "";
+  }
+  renderMessages();
+  markRead();
+}
+
+socket.on("chat:message", (message) => receive([message], true));
+
+socket.on("ticket:closed", (event) => {
+  const ticket = state.tickets.get(event.ticketId);
+  if (event.ticketId === state.selected) {
+    renderHeader(Object.assign({}, ticket || state.currentTicket, {status: "closed"}));
+  }
+});
+
+socket.on("typing", (event) => {
+  if (event.ticketId !== state.selected || event.sender.role !== "guest") return;
+  ui.typing.textContent = event.typing ? `${event.sender.name} is typing…` : "";
+  clearTimeout(typingShownTimer);
+  if (event.typing) typingShownTimer = setTimeout(() => (ui.typing.textContent = ""), TYPING_SHOWN_MS);
+});
+
+socket.on("read", (event) => {
+  if (event.ticketId !== state.selected || event.role !== "guest") return;
+  state.guestReadSeq = Math.max(state.guestReadSeq, event.seq);
+  renderMessages();
+});
+
+/** Tell the server the agent has seen the latest message, when it is on screen. */
+export function markRead() {
+  const atEnd = ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 60;
+  if (!state.selected || document.visibilityState !== "visible" || !atEnd
+      || state.lastSeq <= state.readSent) return;
+  state.readSent = state.lastSeq;
+  const ticket = state.tickets.get(state.selected);
+  if (ticket && ticket.unread) upsertTicket(Object.assign({}, ticket, {unread: false}));
+  socket.emit("read", {ticketId: state.selected, seq: state.lastSeq}, () => {});
+}
+
+ui.messages.addEventListener("scroll", markRead);
+document.addEventListener("visibilitychange", markRead);
+
+export function renderHeader(ticket) {
+  state.currentTicket = ticket;
+  const closed = ticket.status === "closed";
+  const mine = Boolean(ticket.assignee) && ticket.assignee.id === me.id;
+  ui.title.textContent = ticket.customer.label;
+  const parts = [closed ? "Closed" : "Open", ticket.customer.verified ? "verified customer" : "unverified",
+    ticket.assignee ? `assigned to ${mine ? "you" : ticket.assignee.name}` : "unassigned"];
+  ui.meta.textContent = parts.join(" · ");
+  ui.assign.textContent = mine ? "Unassign" : "Assign to me";
+  ui.assign.hidden = closed;
+  ui.close.hidden = closed;
+  ui.closedNote.hidden = !closed;
+  ui.composer.hidden = closed;
+}
+
+ui.assign.addEventListener("click", async () => {
+  const mine = state.currentTicket && state.currentTicket.assignee && state.currentTicket.assignee.id === me.id;
+  ui.assign.disabled = true;
+  try {
+    const ack = await emit("ticket:assign", {ticketId: state.selected, agentId: mine ? null : me.id});
+    upsertTicket(ack.ticket);
+    renderHeader(ack.ticket);
+    showError(ui.error, null);
+  } catch (error) {
+    showError(ui.error, error.message);
+  } finally {
+    ui.assign.disabled = false;
+  }
+});
+
+// Closing cannot be undone: the first press asks, the second (within a few seconds) closes.
+let closeArmed = null;
+ui.close.addEventListener("click", async () => {
+  if (!closeArmed) {
+    ui.close.textContent = "Confirm close";
+    closeArmed = setTimeout(() => {
+      closeArmed = null;
+      ui.close.textContent = "Close ticket";
+    }, 4000);
+    return;
+  }
+  clearTimeout(closeArmed);
+  closeArmed = null;
+  ui.close.textContent = "Close ticket";
+  try {
+    const ack = await emit("ticket:close", {ticketId: state.selected});
+    upsertTicket(ack.ticket);
+    renderHeader(ack.ticket);
+    showError(ui.error, null);
+  } catch (error) {
+    showError(ui.error, error.message);
+  }
+});

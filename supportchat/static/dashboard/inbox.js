@@ -1,0 +1,102 @@
+/** The ticket list: filters, pages, live updates, keyboard navigation. */
+import {h} from "../shared/helpers.js";
+import {PAGE_SIZE, emit, formatWhen, me, showError, socket, state, ui} from "./context.js";
+import {openTicket, renderHeader} from "./conversation.js";
+
+export function matchesFilters(ticket) {
+  const status = ui.status.value;
+  const assigned = ui.assigned.value;
+  if (status !== "all" && ticket.status !== status) return false;
+  if (assigned === "me") return Boolean(ticket.assignee) && ticket.assignee.id === me.id;
+  if (assigned === "none") return !ticket.assignee;
+  return true;
+}
+
+/** Newest activity first, as the server pages them. */
+export function byActivity(a, b) {
+  return b.lastMessageAt.localeCompare(a.lastMessageAt) || b.id.localeCompare(a.id);
+}
+
+export async function loadTickets(reset) {
+  const generation = reset ? ++state.listGeneration : state.listGeneration;
+  const query = {status: ui.status.value, assigned: ui.assigned.value, limit: PAGE_SIZE};
+  if (!reset && state.nextCursor) query.cursor = state.nextCursor;
+  ui.loadMore.disabled = true;
+  try {
+    const ack = await emit("ticket:list", query);
+    if (generation !== state.listGeneration) return; // the filters changed meanwhile
+    if (reset) state.tickets.clear();
+    for (const ticket of ack.tickets) state.tickets.set(ticket.id, ticket);
+    state.nextCursor = ack.nextCursor;
+    showError(ui.inboxError, null);
+  } catch (error) {
+    showError(ui.inboxError, error.message);
+  } finally {
+    ui.loadMore.disabled = false;
+  }
+  renderList();
+}
+
+/** A ticket changed or appeared: keep it where the filters say it belongs. */
+export function upsertTicket(ticket) {
+  if (matchesFilters(ticket)) state.tickets.set(ticket.id, ticket);
+  else state.tickets.delete(ticket.id);
+  renderList();
+  if (ticket.id === state.selected) renderHeader(ticket);
+}
+
+socket.on("ticket:created", upsertTicket);
+socket.on("ticket:updated", upsertTicket);
+
+export function renderList() {
+  const tickets = Array.from(state.tickets.values()).sort(byActivity);
+  const focused = document.activeElement && document.activeElement.closest("#ticket-list li");
+  const focusedId = focused ? focused.dataset.id : null;
+  ui.list.replaceChildren(...tickets.map((ticket) => {
+    const selected = ticket.id === state.selected;
+    const assignee = ticket.assignee ? `Assigned to ${ticket.assignee.id === me.id ? "you" : ticket.assignee.name}` : "Unassigned";
+    return h("li", {role: "option", "data-id": ticket.id, "aria-selected": String(selected),
+      tabindex: selected || (!state.selected && ticket === tickets[0]) ? "0" : "-1",
+      class: ticket.unread ? "unread" : null},
+    h("div", {class: "row"},
+      h("span", {class: "label"}, ticket.customer.label),
+      ticket.unread ? h("span", {class: "badge", "aria-label": "unread"}, "New") : null,
+      h("time", {datetime: ticket.lastMessageAt}, formatWhen(ticket.lastMessageAt))),
+    h("div", {class: "preview"}, ticket.lastMessagePreview || "(no messages yet)"),
+    h("div", {class: "meta"}, `${ticket.status === "closed" ? "Closed · " : ""}${assignee}`));
+  }));
+  if (focusedId) {
+    const again = ui.list.querySelector(`li[data-id="${CSS.escape(focusedId)}"]`);
+    if (again) again.focus();
+  }
+  ui.inboxEmpty.hidden = tickets.length > 0;
+  ui.loadMore.hidden = !state.nextCursor;
+  const unread = tickets.filter((ticket) => ticket.unread).length;
+  document.title = `${unread ? `(${unread}) ` : ""}Inbox · supportchat`;
+}
+
+ui.list.addEventListener("click", (event) => {
+  const item = event.target.closest("li[data-id]");
+  if (item) openTicket(item.dataset.id);
+});
+
+ui.list.addEventListener("keydown", (event) => {
+  const item = event.target.closest("li[data-id]");
+  if (!item) return;
+  if (event.key === "Enter" || event.key === " ") {
+    event.preventDefault();
+    openTicket(item.dataset.id);
+  } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    const next = event.key === "ArrowDown" ? item.nextElementSibling : item.previousElementSibling;
+    if (next) {
+      item.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
+    }
+  }
+});
+
+ui.loadMore.addEventListener("click", () => loadTickets(false));
+ui.status.addEventListener("change", () => loadTickets(true));
+ui.assigned.addEventListener("change", () => loadTickets(true));

@@ -1,0 +1,213 @@
+/** The Widget's panel (methods of Widget, chat.js): built on first open, then kept in step. */
+import {h} from "../shared/helpers.js";
+import {ICONS, adoptStyles, icon} from "./launcher.js";
+import {PANEL_STYLES} from "./styles.js";
+
+/** @typedef {import("./chat.js").Widget} Widget */
+
+/** @param {string} [iso] */
+function formatTime(iso) {
+  const date = iso ? new Date(iso) : new Date();
+  return date.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
+}
+
+/** @param {number} bytes */
+function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export const viewMethods = {
+  /** The panel, in the launcher's shadow root. @this {Widget} */
+  build() {
+    adoptStyles(this.root, PANEL_STYLES);
+    const title = String(this.options.title);
+    this.statusLine = h("p", {class: "status", role: "status"});
+    this.log = h("ol", {class: "log", part: "log", role: "log", "aria-live": "polite",
+      "aria-label": "Messages", tabindex: "0"});
+    this.hint = h("p", {class: "hint"}, "Send us a message and we will answer here.");
+    this.typingLabel = h("span");
+    this.typingRow = h("div", {class: "typing", hidden: true, "aria-live": "polite"},
+      h("span", {class: "dots", "aria-hidden": "true"}, h("i"), h("i"), h("i")), this.typingLabel);
+    this.alert = h("div", {class: "alert", role: "alert", hidden: true});
+    this.newButton = h("button", {type: "button", class: "primary",
+      onclick: () => {
+        this.startConversation();
+        this.input.focus();
+      }}, "Start a new conversation");
+    this.closedBox = h("div", {class: "closed", part: "closed", hidden: true},
+      h("p", {}, "This conversation has been closed."), this.newButton);
+    this.input = h("textarea", {id: "cs-input", rows: "1", placeholder: "Write a message…",
+      "aria-label": "Message",
+      oninput: () => this.onInput(),
+      onkeydown: (event) => {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          this.submit();
+        }
+      }});
+    this.fileInput = h("input", {type: "file", hidden: true, tabindex: "-1",
+      onchange: () => {
+        for (const file of Array.from(this.fileInput.files || [])) this.upload(file);
+        this.fileInput.value = "";
+      }});
+    this.chips = h("div", {class: "chips"});
+    this.sendButton = h("button", {type: "submit", class: "control send", "aria-label": "Send"},
+      icon(...ICONS.send));
+    this.composer = h("form", {class: "composer", part: "composer",
+      onsubmit: (event) => {
+        event.preventDefault();
+        this.submit();
+      }},
+    this.chips, this.input, this.fileInput,
+    h("button", {type: "button", class: "control", "aria-label": "Attach a file",
+      onclick: () => this.fileInput.click()}, icon(...ICONS.attach)),
+    this.sendButton);
+    this.panel = h("section", {id: "cs-panel", class: "panel", part: "panel", role: "dialog",
+      "aria-label": title, hidden: true,
+      onkeydown: (event) => {
+        if (event.key === "Escape") this.close();
+      }},
+    h("div", {class: "head", part: "header"},
+      h("div", {class: "titles"}, h("h2", {}, title), this.statusLine),
+      h("button", {type: "button", class: "icon-button", "aria-label": "Close chat",
+        onclick: () => this.close()}, icon(...ICONS.close))),
+    this.alert, this.hint, this.log, this.typingRow, this.closedBox, this.composer);
+    this.root.insertBefore(this.panel, this.launcher);
+  },
+
+  /** @this {Widget} */
+  showAlert(message) {
+    this.alert.textContent = message || "";
+    this.alert.hidden = !message;
+  },
+
+  /** @this {Widget} */
+  autoSize() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${this.input.scrollHeight + 2}px`;
+  },
+
+  /** @this {Widget} */
+  scrollToEnd(force) {
+    const nearEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+    if (force || nearEnd) this.log.scrollTop = this.log.scrollHeight;
+  },
+
+  /** @this {Widget} */
+  render() {
+    const inline = this.host.dataset.mode === "inline";
+    this.panel.hidden = !this.isOpen;
+    this.launcher.hidden = inline;
+    this.launcher.setAttribute("aria-expanded", String(this.isOpen));
+    this.launcher.replaceChildren(icon(...(this.isOpen ? ICONS.close : ICONS.chat)), this.badge);
+    this.badge.hidden = this.unread === 0 || this.isOpen;
+    this.badge.textContent = this.unread > 9 ? "9+" : String(this.unread);
+    this.launcher.setAttribute("aria-label", this.unread && !this.isOpen
+      ? `Open chat: ${this.options.title} (${this.unread} new)`
+      : `${this.isOpen ? "Close" : "Open"} chat: ${this.options.title}`);
+    const closed = this.status === "closed";
+    this.closedBox.hidden = !closed;
+    this.composer.hidden = closed;
+    this.renderLog();
+    this.renderChips();
+  },
+
+  /** Reconcile the log with the state, keeping existing nodes (focus, screen readers). @this {Widget} */
+  renderLog() {
+    const nearEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+    const stored = Array.from(this.messages.values());
+    // Answers that exist only here sit after the message they answered.
+    const shown = stored.concat(this.localMessages).sort((a, b) => a.seq - b.seq);
+    const rows = [];
+    if (this.options.welcomeMessage) {
+      rows.push({key: "welcome", message: {sender: {role: "bot", name: this.options.title},
+        text: String(this.options.welcomeMessage), attachments: [], kind: "message"}});
+    }
+    const lastMine = stored.filter((message) => message.sender.role === "guest")
+      .sort((a, b) => a.seq - b.seq).pop();
+    for (const message of shown) {
+      rows.push({key: message.id, message, seen: message === lastMine && message.seq <= this.agentReadSeq});
+    }
+    for (const entry of this.outbox.entries) {
+      rows.push({key: `out-${entry.clientMsgId}`, entry, message: {sender: {role: "guest", name: "You"},
+        text: entry.text, attachments: entry.attachments, kind: "message", createdAt: entry.createdAt}});
+    }
+    const wanted = new Set(rows.map((row) => row.key));
+    for (const [key, element] of this.elements) {
+      if (!wanted.has(key)) {
+        element.remove();
+        this.elements.delete(key);
+      }
+    }
+    let previous = null;
+    for (const row of rows) {
+      const signature = `${row.entry ? `${row.entry.state}|${row.entry.error}` : ""}|${row.seen}`;
+      let element = this.elements.get(row.key);
+      if (!element || element.dataset.signature !== signature) {
+        const fresh = this.renderRow(row);
+        fresh.dataset.signature = signature;
+        if (element) element.replaceWith(fresh);
+        element = fresh;
+        this.elements.set(row.key, element);
+      }
+      const expected = previous ? previous.nextSibling : this.log.firstChild;
+      if (expected !== element) this.log.insertBefore(element, expected);
+      previous = element;
+    }
+    this.hint.hidden = rows.length > 0; // the log stays: a live region must exist before news
+    if (nearEnd) this.log.scrollTop = this.log.scrollHeight;
+  },
+
+  /** @this {Widget} */
+  renderRow(row) {
+    const {message, entry} = row;
+    const role = message.sender.role;
+    if (message.kind === "event" || role === "system") {
+      return h("li", {class: "msg event"}, message.text);
+    }
+    const mine = role === "guest";
+    const classes = ["msg", mine ? "mine" : "theirs", entry ? entry.state : "sent"];
+    const meta = h("div", {class: "meta"});
+    if (entry && entry.state === "pending") {
+      meta.append(h("span", {}, "Sending…"));
+    } else if (entry) {
+      meta.append(h("span", {class: "problem"}, entry.error || "Not sent."));
+      meta.append(entry.retryable
+        ? h("button", {type: "button", class: "link-button", onclick: () => this.retryFailed(entry)}, "Retry")
+        : h("button", {type: "button", class: "link-button", onclick: () => this.dismiss(entry)}, "Dismiss"));
+    } else if (message.createdAt) {
+      meta.append(h("time", {datetime: message.createdAt}, formatTime(message.createdAt)));
+      if (row.seen) meta.append(h("span", {}, "· Seen"));
+    }
+    return h("li", {class: classes.join(" "), part: `message ${mine ? "mine" : "theirs"}`},
+      mine ? h("span", {class: "sr-only"}, "You:") : h("span", {class: "name"}, message.sender.name || "Support"),
+      message.text ? h("div", {class: "bubble", part: "bubble"}, message.text) : null,
+      this.renderFiles(message.attachments || []),
+      meta);
+  },
+
+  /** @this {Widget} */
+  renderFiles(files) {
+    if (!files.length) return null;
+    return h("div", {class: "files"}, ...files.map((file) => {
+      const url = new URL(file.url || "#", this.serverUrl).toString();
+      const raster = /^image\/(png|jpeg|gif|webp)$/.test(file.type || "");
+      return h("a", {href: url, target: "_blank", rel: "noopener noreferrer"},
+        raster ? h("img", {src: url, alt: file.name}) : `📎 ${file.name} (${formatSize(file.size || 0)})`);
+    }));
+  },
+
+  /** @this {Widget} */
+  renderChips() {
+    this.chips.replaceChildren(...this.files.map((file) => h("span", {class: "chip"},
+      h("span", {}, file.uploading ? `Uploading ${file.name}…` : file.name),
+      file.uploading ? null : h("button", {type: "button", "aria-label": `Remove ${file.name}`,
+        onclick: () => {
+          this.files.splice(this.files.indexOf(file), 1);
+          this.renderChips();
+        }}, icon(...ICONS.close)))));
+    this.sendButton.disabled = this.files.some((file) => file.uploading);
+  },
+};

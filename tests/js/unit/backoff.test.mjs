@@ -1,0 +1,24 @@
+// Waiting between attempts: exponential, jittered, bounded.
+import assert from "node:assert/strict";
+import {test} from "node:test";
+
+import {backoff} from "../../../supportchat/static/widget/backoff.js";
+
+const timing = {backoffBaseMs: 500, backoffMaxMs: 10000};
+
+test("the first retry waits between half the base and the base", () => {
+  assert.equal(backoff(timing, 1, () => 0), 250);
+  assert.equal(backoff(timing, 1, () => 0.999999), 500);
+});
+
+test("each attempt doubles the wait until the maximum", () => {
+  const waits = [1, 2, 3, 4, 5, 6, 7].map((attempt) => backoff(timing, attempt, () => 0.999999));
+  assert.deepEqual(waits, [500, 1000, 2000, 4000, 8000, 10000, 10000]);
+});
+
+test("the jitter spreads browsers over the window, never beyond it", () => {
+  for (let i = 0; i < 200; i += 1) {
+    const wait = backoff(timing, 3);
+    assert.ok(wait >= 1000 && wait <= 2000, String(wait));
+  }
+});

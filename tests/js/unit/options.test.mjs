@@ -1,0 +1,28 @@
+// Options from the script tag's data-* attributes.
+import assert from "node:assert/strict";
+import {test} from "node:test";
+
+import {DEFAULTS, optionsFromDataset} from "../../../supportchat/static/widget/options.js";
+
+test("data-* values become typed options", () => {
+  const options = optionsFromDataset({apiUrl: "https://s.example/api/chat", title: "Help",
+    defaultOpen: "", pollIntervalMs: "1500", transportOptions: '{"heartbeatMs": 5000}',
+    userIdentifier: '{"email": "a@b.example"}'});
+  assert.deepEqual(options, {apiUrl: "https://s.example/api/chat", title: "Help", defaultOpen: true,
+    pollIntervalMs: 1500, transportOptions: {heartbeatMs: 5000}, userIdentifier: {email: "a@b.example"}});
+  assert.equal(optionsFromDataset({defaultOpen: "false"}).defaultOpen, false);
+});
+
+test("unknown names, plugins (code) and broken JSON are left out", (t) => {
+  const warnings = [];
+  t.mock.method(console, "warn", (message) => warnings.push(message));
+  const options = optionsFromDataset({colour: "red", plugins: "[]", transportOptions: "{oops"});
+  assert.deepEqual(options, {});
+  assert.deepEqual(warnings, ["[SupportChat] data-transportOptions is not JSON; ignored."]);
+});
+
+test("the defaults talk to the server the widget came from, over long polling", () => {
+  assert.match(DEFAULTS.apiUrl, /\/api\/chat$/);
+  assert.equal(DEFAULTS.transport, "polling");
+  assert.equal(DEFAULTS.title, "Support");
+});
