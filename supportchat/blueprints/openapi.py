@@ -231,7 +231,12 @@ def type_text(schema: dict[str, Any]) -> str:
         return f"array of {type_text(schema.get('items', {}))}"
     if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
         return f"object of {type_text(schema['additionalProperties'])}"
-    limits = [f"{word} {schema[key]}" for key, word in (
+    limits = [f"{word} {_number(schema[key])}" for key, word in (
         ("minLength", "min length"), ("maxLength", "max length"), ("minimum", "≥"),
         ("maximum", "≤"), ("maxItems", "at most"), ("pattern", "pattern")) if key in schema]
     return f"{kind} ({', '.join(limits)})" if limits else str(kind)
+
+
+def _number(value: Any) -> Any:
+    # openapi-pydantic keeps bounds as floats; 100.0 reads better as 100.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
