@@ -4,7 +4,7 @@ schemas the handlers parse with: JSON at /api/openapi.json, a readable page at /
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template
@@ -19,6 +19,8 @@ from .uploads import UploadForm
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
+# The public contract's version (HTTP routes, events, error shape), not the package's.
+CONTRACT_VERSION = "1.1"
 JSON, HTML, FORM = "application/json", "text/html", "application/x-www-form-urlencoded"
 REDIRECT = "redirect"
 SECURITY_SCHEMES = {
@@ -51,7 +53,6 @@ class Doc:
     form: dict[str, Any] | None = None  # media type and JSON schema of a form body
     security: tuple[dict[str, list], ...] = ()
     tag: str = "pages"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _form(media_type: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -159,7 +160,7 @@ def _build(app: Flask) -> dict[str, Any]:
             paths.setdefault(path, {})[method.lower()] = _operation(
                 doc, path, operation_id, view.__doc__ or "", sorted(rule.arguments))
     spec = OpenAPI(
-        openapi="3.1.0", info=Info(title="supportchat", version=app.config.get("VERSION", "1.1"), description=(
+        openapi="3.1.0", info=Info(title="supportchat", version=CONTRACT_VERSION, description=(
             "Every failure answers with the error shape {\"error\": {\"code\", \"message\", "
             "\"details\"?}}; the Socket.IO events are described in docs/socketio.md.")),
         paths={path: PathItem(**operations) for path, operations in paths.items()},
