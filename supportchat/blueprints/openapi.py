@@ -25,8 +25,8 @@ JSON, HTML, FORM = "application/json", "text/html", "application/x-www-form-urle
 REDIRECT = "redirect"
 SECURITY_SCHEMES = {
     "bearer": SecurityScheme(type="http", scheme="bearer", bearerFormat="JWT", description=(
-        "An agent's access token from /api/admin/auth/token. On /api/admin/* the "
-        "AUTH_BEARER_TOKEN value is accepted too, acting as an admin.")),
+        "Authorization: Bearer <access token>, an agent's token from /api/admin/auth/token. "
+        "On /api/admin/* the AUTH_BEARER_TOKEN value is accepted too, acting as an admin.")),
     "cookie": SecurityScheme(type="apiKey", security_scheme_in="cookie", name="access_token_cookie",
                              description="The dashboard's sign-in cookie; changes also need the "
                              "csrf_access_token cookie's value as the X-CSRF-TOKEN header."),
