@@ -13,7 +13,7 @@ from openapi_pydantic import (Components, Header, Info, MediaType, OpenAPI, Oper
 from openapi_pydantic.util import PydanticSchema, construct_open_api_with_schema_class
 from pydantic import BaseModel
 
-from .. import schemas
+from .. import responses, schemas
 from ..errors import STATUS_BY_CODE
 from .uploads import UploadForm
 
@@ -72,38 +72,38 @@ UPLOAD_FORM = _form("multipart/form-data", {
 
 CHAT, ADMIN, AUTH, OPS = "customers", "admin API", "tokens", "operations"
 DOCS: dict[str, Doc] = {
-    "chat_api.post_message": Doc({200: schemas.ChatPosted}, (400, 404, 409, 413, 429),
+    "chat_api.post_message": Doc({200: responses.ChatPosted}, (400, 404, 409, 413, 429),
                                  body=schemas.ChatPost, security=GUEST, tag=CHAT),
-    "chat_api.read_messages": Doc({200: schemas.ChatMessages}, (400, 404), schemas.ChatPoll,
+    "chat_api.read_messages": Doc({200: responses.ChatMessages}, (400, 404), schemas.ChatPoll,
                                   security=GUEST, tag=CHAT),
-    "uploads.upload": Doc({201: schemas.Uploaded}, (400, 401, 404, 409, 413, 415, 429),
+    "uploads.upload": Doc({201: responses.Uploaded}, (400, 401, 404, 409, 413, 415, 429),
                           form=UPLOAD_FORM, security=(*GUEST, *AGENT), tag=CHAT),
     "uploads.download": Doc({200: "*/*"}, (401, 404), tag=CHAT, security=({}, *AGENT)),
-    "admin_api.issue_token": Doc({200: schemas.Tokens}, (400, 401, 413, 429),
+    "admin_api.issue_token": Doc({200: responses.Tokens}, (400, 401, 413, 429),
                                  body=schemas.TokenRequest, tag=AUTH),
-    "admin_api.refresh_token": Doc({200: schemas.Tokens}, (401, 429), tag=AUTH, security=AGENT),
-    "admin_api.revoke_token": Doc({200: schemas.Revoked}, (401, 429), tag=AUTH, security=AGENT),
-    "admin_api.inbox": Doc({200: schemas.InboxPage}, (400, 401), schemas.InboxQuery,
+    "admin_api.refresh_token": Doc({200: responses.Tokens}, (401, 429), tag=AUTH, security=AGENT),
+    "admin_api.revoke_token": Doc({200: responses.Revoked}, (401, 429), tag=AUTH, security=AGENT),
+    "admin_api.inbox": Doc({200: responses.InboxPage}, (400, 401), schemas.InboxQuery,
                            security=AGENT, tag=ADMIN),
-    "admin_api.history": Doc({200: schemas.HistoryPage}, (400, 401, 404), schemas.HistoryQuery,
+    "admin_api.history": Doc({200: responses.HistoryPage}, (400, 401, 404), schemas.HistoryQuery,
                              security=AGENT, tag=ADMIN),
-    "admin_api.sessions": Doc({200: schemas.SessionsPage}, (400, 401), schemas.SessionsQuery,
+    "admin_api.sessions": Doc({200: responses.SessionsPage}, (400, 401), schemas.SessionsQuery,
                               security=AGENT, tag=ADMIN),
-    "admin_api.files": Doc({200: schemas.FilesPage}, (400, 401, 404), schemas.FilesQuery,
+    "admin_api.files": Doc({200: responses.FilesPage}, (400, 401, 404), schemas.FilesQuery,
                            security=AGENT, tag=ADMIN),
-    "admin_api.read_settings": Doc({200: schemas.Settings}, (401,), security=AGENT, tag=ADMIN),
-    "admin_api.write_settings": Doc({200: schemas.Settings}, (400, 401, 413),
+    "admin_api.read_settings": Doc({200: responses.Settings}, (401,), security=AGENT, tag=ADMIN),
+    "admin_api.write_settings": Doc({200: responses.Settings}, (400, 401, 413),
                                     body=schemas.SettingsUpdate, security=AGENT, tag=ADMIN),
-    "admin_api.list_agents": Doc({200: schemas.AccountList}, (401,), security=AGENT, tag=ADMIN),
-    "admin_api.create_agent": Doc({201: schemas.AccountBody}, (400, 401, 409, 413),
+    "admin_api.list_agents": Doc({200: responses.AccountList}, (401,), security=AGENT, tag=ADMIN),
+    "admin_api.create_agent": Doc({201: responses.AccountBody}, (400, 401, 409, 413),
                                   body=schemas.AgentCreate, security=AGENT, tag=ADMIN),
-    "admin_api.update_agent": Doc({200: schemas.AccountBody}, (400, 401, 404, 409, 413),
+    "admin_api.update_agent": Doc({200: responses.AccountBody}, (400, 401, 404, 409, 413),
                                   body=schemas.AgentUpdate, security=AGENT, tag=ADMIN),
     "admin_api.delete_agent": Doc({204: ""}, (401, 404, 409), security=AGENT, tag=ADMIN),
-    "admin_api.read_blocklist": Doc({200: schemas.Blocklist}, (401,), security=AGENT, tag=ADMIN),
-    "admin_api.write_blocklist": Doc({200: schemas.Blocklist}, (400, 401, 413),
+    "admin_api.read_blocklist": Doc({200: responses.Blocklist}, (401,), security=AGENT, tag=ADMIN),
+    "admin_api.write_blocklist": Doc({200: responses.Blocklist}, (400, 401, 413),
                                      body=schemas.BlocklistUpdate, security=AGENT, tag=ADMIN),
-    "admin_api.init_database": Doc({200: schemas.SchemaRevision}, (401,), security=AGENT,
+    "admin_api.init_database": Doc({200: responses.SchemaRevision}, (401,), security=AGENT,
                                    tag=ADMIN),
     "customer.chat_page": Doc({200: HTML}),
     "customer.widget_js": Doc({200: "text/javascript"}),
@@ -115,8 +115,8 @@ DOCS: dict[str, Doc] = {
     "admin.index": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
     "admin.create_agent": Doc({303: REDIRECT, 302: REDIRECT, 400: HTML, 409: HTML}, (413,),
                               form=AGENT_FORM, security=({"cookie": []},)),
-    "health.healthz": Doc({200: schemas.Health}, tag=OPS),
-    "health.readyz": Doc({200: schemas.Readiness, 503: schemas.Readiness}, tag=OPS),
+    "health.healthz": Doc({200: responses.Health}, tag=OPS),
+    "health.readyz": Doc({200: responses.Readiness, 503: responses.Readiness}, tag=OPS),
     "health.metrics": Doc({200: "text/plain"}, (401,), security=({}, {"metricsToken": []}),
                           tag=OPS),
 }
@@ -210,7 +210,7 @@ def _response(kind: type[BaseModel] | str) -> Response:
 
 def _error(status: int, path: str) -> Response:
     codes = ", ".join(code for code, known in STATUS_BY_CODE.items() if known == status)
-    error = MediaType(media_type_schema=PydanticSchema(schema_class=schemas.ErrorBody))
+    error = MediaType(media_type_schema=PydanticSchema(schema_class=responses.ErrorBody))
     # Our pages answer a browser with an error page, API clients with the error shape.
     content = {JSON: error} if path.startswith(("/api/", "/uploads/")) else {
         JSON: error, HTML: MediaType(media_type_schema=_TEXT)}
