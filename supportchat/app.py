@@ -60,7 +60,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure_extensions(app: Flask) -> None:
-    from . import fanout, logs, observe
+    from . import logs, observe
+    from .realtime import fanout, waker
     from .sockets import wire
 
     cfg = app.config
@@ -129,6 +130,7 @@ def _configure_extensions(app: Flask) -> None:
         ping_interval=20,
         ping_timeout=20,
     )
+    app.extensions["supportchat.waker"] = waker.make_waker(cfg, fanout.connection_options())
     if cfg["TRUSTED_PROXIES"]:
         # Wrapped after socketio.init_app, so Socket.IO's middleware (and with it every
         # connect's blocklist check) sees the corrected REMOTE_ADDR too. ProxyFix believes

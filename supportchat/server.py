@@ -15,8 +15,8 @@ from gevent.event import Event
 from gevent.pool import Pool
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
-from . import fanout
-from .services.publish import waiters
+from .realtime import fanout
+from .realtime.waker import waiters
 
 log = logging.getLogger(__name__)
 GC_THRESHOLD = 20_000  # allocations between collections of the youngest generation
@@ -72,8 +72,8 @@ def make_server(app: Flask, host: str, port: int) -> Server:
 
 
 def start(app: Flask) -> None:
-    """Background work a serving process needs from the start (the queue listener), and the
-    garbage collector set for a long-lived server."""
+    """Background work a serving process needs from the start (the queue and wake-up
+    listeners), and the garbage collector set for a long-lived server."""
     # What is loaded by now (Flask, SQLAlchemy, the app) lives as long as the process: frozen,
     # the collector stops walking it. Each socket event leaves thousands of short-lived
     # objects; collecting the youngest generation every 700 allocations (the default) was
@@ -81,6 +81,7 @@ def start(app: Flask) -> None:
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     fanout.listen(app.extensions["socketio"].server)
+    app.extensions["supportchat.waker"].start()
 
 
 def drain(app: Flask) -> int:

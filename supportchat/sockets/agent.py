@@ -9,7 +9,7 @@ from flask_socketio import join_room
 
 from ..errors import AppError
 from ..services import auth, network, ratelimit
-from ..services.publish import AGENTS_ROOM
+from ..realtime.publish import AGENTS_ROOM
 from .base import ChatNamespace, refuse
 from .origins import own_origin
 

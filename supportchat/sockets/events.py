@@ -11,7 +11,7 @@ from .. import schemas
 from ..services import messages, ratelimit, tickets
 from ..services.actors import Actor
 from ..services.messages import message_view
-from ..services.publish import ticket_room
+from ..realtime.publish import ticket_room
 from ..services.tickets import ticket_view
 
 
