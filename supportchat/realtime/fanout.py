@@ -17,6 +17,7 @@ import redis
 import socketio
 
 from .. import metrics
+from ..sockets import internals
 
 log = logging.getLogger(__name__)
 RETRY_FIRST, RETRY_MAX = 0.5, 10.0  # seconds between attempts to get Redis back, doubling
@@ -125,10 +126,9 @@ def reconnect_clients(server: socketio.Server) -> int:
     """Drop this process's Engine.IO connections as a network failure would — without the
     close packet that tells clients to stay away — so Socket.IO clients reconnect by
     themselves (through the load balancer) and resync by seq. Returns how many."""
-    connections = [connection for connection in list(server.eio.sockets.values())
-                   if not connection.closed]
+    connections = internals.open_connections(server)
     for connection in connections:
-        connection.close(wait=False, abort=True)
+        internals.drop(connection)
     return len(connections)
 
 

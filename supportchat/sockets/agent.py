@@ -10,6 +10,7 @@ from flask_socketio import join_room
 from ..errors import AppError
 from ..services import auth, network, ratelimit
 from ..realtime.publish import AGENTS_ROOM
+from . import events
 from .base import ChatNamespace, refuse
 from .origins import own_origin
 
@@ -19,6 +20,18 @@ WATCH_SECONDS = 10
 
 class AgentNamespace(ChatNamespace):
     """Agents: a verified JWT from the token cookie or ``auth.token``; own origin only."""
+
+    events = {
+        "ticket:list": events.ticket_list,
+        "ticket:join": events.ticket_join,
+        "chat:message": events.chat_message,
+        "ticket:close": events.ticket_close,
+        "ticket:assign": events.ticket_assign,
+        "room:leave": events.room_leave,
+        "typing": events.typing,
+        "read": events.read,
+    }
+    refusal = "Only customers may do this."
 
     def on_connect(self, auth_data=None):
         try:

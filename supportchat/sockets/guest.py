@@ -8,11 +8,22 @@ from flask import request
 
 from ..errors import AppError
 from ..services import actors, network, ratelimit
+from . import events
 from .base import ChatNamespace, refuse
 
 
 class GuestNamespace(ChatNamespace):
     """Customers: identity from auth, header, cookie or query; one is minted when absent."""
+
+    events = {
+        "ticket:create": events.ticket_create,
+        "ticket:join": events.ticket_join,
+        "chat:message": events.chat_message,
+        "room:leave": events.room_leave,
+        "typing": events.typing,
+        "read": events.read,
+    }
+    refusal = "Only agents may do this."
 
     def on_connect(self, auth=None):
         try:
