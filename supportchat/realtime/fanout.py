@@ -109,8 +109,9 @@ def client_manager(config: dict) -> socketio.Manager:
 
 
 def listen(server: socketio.Server) -> None:
-    """Start receiving from the queue now rather than at the first socket connection, since
-    long polls need other processes' wake-ups too."""
+    """Start receiving from the queue now rather than at the first socket connection
+    (python-socketio's default), so that an outage is noticed, and readiness reports it,
+    whether or not a socket has connected yet."""
     if not server.manager_initialized:
         server.manager_initialized = True
         server.manager.initialize()

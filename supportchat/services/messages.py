@@ -10,8 +10,8 @@ from typing import Any, NamedTuple
 
 from ..clock import iso
 from ..errors import AppError
-from ..stores import Message, NewMessage
 from ..realtime import publish
+from ..stores import Message, NewMessage
 from . import files, inbox, setting, settings, store, tickets
 from .actors import Actor
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from ..clock import iso
 from ..errors import AppError, not_found
-from ..stores import Message, Ticket, TicketQuery
 from ..realtime import publish
 from ..realtime.waker import waiters
+from ..stores import Message, Ticket, TicketQuery
 from . import agents, ratelimit, setting, store
 from .actors import Actor, require_agent
 

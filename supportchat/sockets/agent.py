@@ -8,9 +8,9 @@ from flask import current_app, request
 from flask_socketio import join_room
 
 from ..errors import AppError
-from ..services import auth, network, ratelimit
 from ..realtime.publish import AGENTS_ROOM
-from . import events
+from ..services import auth, network, ratelimit
+from . import events as handlers
 from .base import ChatNamespace, refuse
 from .origins import own_origin
 
@@ -22,14 +22,14 @@ class AgentNamespace(ChatNamespace):
     """Agents: a verified JWT from the token cookie or ``auth.token``; own origin only."""
 
     events = {
-        "ticket:list": events.ticket_list,
-        "ticket:join": events.ticket_join,
-        "chat:message": events.chat_message,
-        "ticket:close": events.ticket_close,
-        "ticket:assign": events.ticket_assign,
-        "room:leave": events.room_leave,
-        "typing": events.typing,
-        "read": events.read,
+        "ticket:list": handlers.ticket_list,
+        "ticket:join": handlers.ticket_join,
+        "chat:message": handlers.chat_message,
+        "ticket:close": handlers.ticket_close,
+        "ticket:assign": handlers.ticket_assign,
+        "room:leave": handlers.room_leave,
+        "typing": handlers.typing,
+        "read": handlers.read,
     }
     refusal = "Only customers may do this."
 

@@ -8,10 +8,10 @@ from flask import request
 from flask_socketio import join_room, leave_room
 
 from .. import schemas
+from ..realtime.publish import ticket_room
 from ..services import messages, ratelimit, tickets
 from ..services.actors import Actor
 from ..services.messages import message_view
-from ..realtime.publish import ticket_room
 from ..services.tickets import ticket_view
 
 

@@ -8,7 +8,7 @@ from flask import request
 
 from ..errors import AppError
 from ..services import actors, network, ratelimit
-from . import events
+from . import events as handlers
 from .base import ChatNamespace, refuse
 
 
@@ -16,12 +16,12 @@ class GuestNamespace(ChatNamespace):
     """Customers: identity from auth, header, cookie or query; one is minted when absent."""
 
     events = {
-        "ticket:create": events.ticket_create,
-        "ticket:join": events.ticket_join,
-        "chat:message": events.chat_message,
-        "room:leave": events.room_leave,
-        "typing": events.typing,
-        "read": events.read,
+        "ticket:create": handlers.ticket_create,
+        "ticket:join": handlers.ticket_join,
+        "chat:message": handlers.chat_message,
+        "room:leave": handlers.room_leave,
+        "typing": handlers.typing,
+        "read": handlers.read,
     }
     refusal = "Only agents may do this."
 
