@@ -125,6 +125,7 @@ def _configure_extensions(app: Flask) -> None:
         client_manager=fanout.client_manager(cfg),
         max_http_buffer_size=MAX_EVENT_BYTES,
         json=wire,  # orjson: every event and ack is encoded here
+        serializer=wire.Packet,
         cors_allowed_origins=_origin_check(app),
         manage_session=False,
         ping_interval=20,

@@ -44,6 +44,10 @@ def test_private_interfaces_keep_their_names_and_signatures():
     socketio.RedisManager.__init__(manager, "redis://127.0.0.1:1/0", write_only=True)
     assert manager.connected is False and hasattr(manager, "pubsub")
     assert "manager_initialized" in vars(socketio.Server())
+    # sockets/wire.Packet bounds attachments on what decode returns, and is installed
+    # through the server's serializer option.
+    assert socketio.packet.Packet().decode('51-/guest,["x",{"_placeholder":true,"num":0}]') == 1
+    assert "serializer" in params(socketio.Server.__init__)
 
 
 @pytest.fixture

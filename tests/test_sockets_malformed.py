@@ -89,3 +89,15 @@ def test_malformed_events_leave_only_json_lines_without_their_text(live_server_f
     assert SECRET not in log
     lines = json_lines(log)  # fails on the first line that is not one JSON object
     assert [line for line in lines if line.get("event") == "unknown"]
+
+
+def test_a_packet_announcing_too_many_attachments_does_not_take_the_next_events(server,
+                                                                                  peers):
+    guest = peers.guest(server)
+    # A binary event that announces a million attachments, then some binary frames: they
+    # must not be collected for it, and the client's next event must not be taken as one.
+    guest.client.eio.send('51000000-/guest,9["chat:message",{"_placeholder":true,"num":0}]')
+    for _ in range(3):
+        guest.client.eio.send(b"\x00" * 60_000)
+    assert "ticket" in new_ticket(guest)
+    assert guest.connected

@@ -8,6 +8,7 @@ from itertools import accumulate
 from typing import Any
 
 import orjson
+from socketio.packet import Packet as SocketIOPacket
 
 # Deeper payloads are refused before any parser sees them (the stdlib's recurses per level).
 MAX_DEPTH = 32
@@ -17,6 +18,21 @@ TOO_DEEP = object()
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _FIRST_STRING = re.compile(rb'\[\s*("(?:[^"\\]|\\.)*")', re.DOTALL)
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+# Binary attachments one event may announce (python-socketio would wait for billions of them,
+# holding every one in memory, and take the connection's next events for more).
+MAX_ATTACHMENTS = 10
+
+
+class Packet(SocketIOPacket):
+    """Socket.IO's packet, refusing one that announces more than MAX_ATTACHMENTS binary
+    attachments (the packet is dropped with one log line; the connection stays)."""
+
+    def decode(self, encoded_packet: Any) -> int:
+        count = super().decode(encoded_packet)
+        if count > MAX_ATTACHMENTS:
+            raise ValueError(f"a packet announced {count} binary attachments (at most "
+                             f"{MAX_ATTACHMENTS})")
+        return count
 
 
 def dumps(value: Any, **_options: Any) -> str:
