@@ -80,3 +80,21 @@ def test_the_shims_behave_against_a_live_socket(in_process):
         assert internals.open_connections(sockets.server) == []
     finally:
         guest.close()
+
+
+def test_a_failed_background_task_is_one_log_line_without_its_arguments(caplog, capfd):
+    import logging
+
+    import gevent
+
+    from supportchat.sockets import internals
+
+    def fail(text: str) -> None:
+        raise KeyError(text)
+
+    internals.log_greenlet_errors()
+    with caplog.at_level(logging.ERROR, logger="supportchat.sockets.internals"):
+        gevent.spawn(fail, "private words").join()
+    assert [record for record in caplog.records if "KeyError" in record.getMessage()]
+    assert "private words" not in str([vars(record) for record in caplog.records])
+    assert "private words" not in capfd.readouterr().err

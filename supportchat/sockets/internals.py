@@ -69,9 +69,10 @@ def log_greenlet_errors() -> None:
     environ) as plain text on stderr."""
     from gevent.hub import Hub
 
-    def print_exception(_hub, _context, kind, _value, tb) -> None:
+    # gevent's own signature; the context (arguments, an environ) and the value are left out.
+    def print_exception(self, context, t, v, tb) -> None:
         # Type and frames only: an exception's message may quote what the client sent.
-        log.error("a background task failed: %s", getattr(kind, "__name__", kind),
+        log.error("a background task failed: %s", getattr(t, "__name__", t),
                   extra={"trace": "".join(traceback.format_tb(tb)).rstrip()})
 
     Hub.print_exception = print_exception
