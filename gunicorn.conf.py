@@ -8,8 +8,9 @@ workers accepts it first. So WEB_CONCURRENCY > 1 only suits clients that use the
 transport alone (a session is then one connection); to scale otherwise, run more
 single-worker processes behind the balancer, joined by REDIS_URL.
 
-Only the standard library and supportchat.logs are imported here: the master must not load
-the application before each gevent worker has monkey-patched itself.
+Only the standard library, supportchat.logs and gunicorn's own gevent worker (which the master
+loads anyway) are imported here: the master must not load the application before each gevent
+worker has monkey-patched itself.
 """
 
 import os
@@ -22,11 +23,46 @@ _env = os.environ.get
 
 bind = (_env("GUNICORN_BIND") or f"{_env('HOST', '127.0.0.1')}:{_env('PORT', '5000')}").split(",")
 workers = int(_env("WEB_CONCURRENCY", "1"))
-worker_class = "gevent"
 worker_connections = 1000
 timeout = 30  # heartbeat only: gevent workers report from their own loop, not per request
 graceful_timeout = int(_env("SHUTDOWN_TIMEOUT", "20"))
-keepalive = 2  # idle kept-alive connections close soon, so a stopping worker is not held up
+# Idle kept-alive connections close soon, so a stopping worker is not held up; the gevent
+# worker also reads each request line and headers under this timer: a client that trickles
+# its headers (slowloris) is cut off after 2 s.
+keepalive = 2
+
+
+def _worker_class():
+    """gunicorn's gevent worker, with at most MAX_CONNECTIONS_PER_ADDRESS open connections per
+    client address in each worker (not applied behind TRUSTED_PROXIES: the proxy is the peer)."""
+    from collections import Counter
+
+    from gunicorn.workers.ggevent import GeventWorker
+
+    cap = int(_env("MAX_CONNECTIONS_PER_ADDRESS", "100"))
+    if not cap or int(_env("TRUSTED_PROXIES", "0")):
+        return GeventWorker
+
+    class CappedGeventWorker(GeventWorker):
+        open = Counter()
+
+        def handle(self, listener, client, addr):
+            host = addr[0] if isinstance(addr, tuple) else str(addr)
+            if self.open[host] >= cap:
+                client.close()  # over the cap: refused before a byte is read
+                return
+            self.open[host] += 1
+            try:
+                super().handle(listener, client, addr)
+            finally:
+                self.open[host] -= 1
+                if not self.open[host]:
+                    del self.open[host]
+
+    return CappedGeventWorker
+
+
+worker_class = _worker_class  # gunicorn calls it once, in the master, for the class
 accesslog = None  # the app logs one JSON line per request itself, without query strings
 loglevel = _env("LOG_LEVEL", "info")
 # gunicorn's own lines in the app's JSON format; the app adds its handler to the root logger.

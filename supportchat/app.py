@@ -60,7 +60,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure_extensions(app: Flask) -> None:
-    from . import fanout, logs, observe
+    from . import logs, observe
+    from .realtime import fanout, waker
     from .sockets import wire
 
     cfg = app.config
@@ -124,11 +125,13 @@ def _configure_extensions(app: Flask) -> None:
         client_manager=fanout.client_manager(cfg),
         max_http_buffer_size=MAX_EVENT_BYTES,
         json=wire,  # orjson: every event and ack is encoded here
+        serializer=wire.Packet,
         cors_allowed_origins=_origin_check(app),
         manage_session=False,
         ping_interval=20,
         ping_timeout=20,
     )
+    app.extensions["supportchat.waker"] = waker.make_waker(cfg, fanout.connection_options())
     if cfg["TRUSTED_PROXIES"]:
         # Wrapped after socketio.init_app, so Socket.IO's middleware (and with it every
         # connect's blocklist check) sees the corrected REMOTE_ADDR too. ProxyFix believes

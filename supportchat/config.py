@@ -114,6 +114,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GUNICORN_BIND", help="gunicorn listen address(es), comma-separated; default HOST:PORT"),
     Setting("SHUTDOWN_TIMEOUT", _int_in(1, 600), 20,
             help="seconds a stopping process gives in-flight requests to finish"),
+    Setting("HEADER_TIMEOUT", _int_in(1, 300), 10,
+            help="seconds a client has to send a request's line and headers (supportchat serve)"),
+    Setting("MAX_CONNECTIONS_PER_ADDRESS", _int_in(0, 100_000), 100,
+            help="open connections one client address may hold; 0: no cap; not applied "
+                 "behind TRUSTED_PROXIES, where every connection comes from the proxy"),
     Setting("ADMIN_EMAIL", help="with ADMIN_PASSWORD: the first admin on an empty database"),
     Setting("ADMIN_PASSWORD", secret=True),
     Setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info"),

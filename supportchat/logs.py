@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import traceback
 import uuid
 from contextvars import ContextVar
@@ -88,3 +89,13 @@ def configure(level: str) -> None:
     for name in _QUIET:
         # A level of their own also keeps python-socketio from adding a plain-text handler.
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    # What would otherwise reach stderr as plain text: warnings, and threads that died.
+    logging.captureWarnings(True)
+    threading.excepthook = _thread_failed
+
+
+def _thread_failed(args: threading.ExceptHookArgs) -> None:
+    # Type and frames only: an exception's message may quote what a client sent.
+    logging.getLogger(__name__).error(
+        "a thread failed: %s", args.exc_type.__name__,
+        extra={"trace": "".join(traceback.format_tb(args.exc_traceback)).rstrip()})

@@ -15,7 +15,8 @@ import threading
 from flask import Flask, current_app
 
 from ..extensions import socketio
-from . import publish, store, tickets
+from ..realtime import publish
+from . import store, tickets
 
 INTERVAL = 1.0
 READ_BATCH = 500  # tickets per read

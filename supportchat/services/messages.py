@@ -10,8 +10,9 @@ from typing import Any, NamedTuple
 
 from ..clock import iso
 from ..errors import AppError
+from ..realtime import publish
 from ..stores import Message, NewMessage
-from . import files, inbox, publish, setting, settings, store, tickets
+from . import files, inbox, setting, settings, store, tickets
 from .actors import Actor
 
 # A ticket's messages are stored and published under one of these locks, so this process

@@ -10,8 +10,10 @@ from typing import Any
 
 from ..clock import iso
 from ..errors import AppError, not_found
+from ..realtime import publish
+from ..realtime.waker import waiters
 from ..stores import Message, Ticket, TicketQuery
-from . import agents, publish, ratelimit, setting, store
+from . import agents, ratelimit, setting, store
 from .actors import Actor, require_agent
 
 JOIN_LIMIT = 200
@@ -115,7 +117,7 @@ def poll(actor: Actor, session_id: str, since: int, wait: float) -> tuple[Ticket
         # A closed ticket is news too: the widget shows it at once, not when the wait ends.
         return bool(found) or (store().get_ticket(ticket.id) or ticket).status != ticket.status
 
-    publish.waiters.wait(ticket.id, wait if ticket.status == "open" else 0, arrived)
+    waiters.wait(ticket.id, wait if ticket.status == "open" else 0, arrived)
     return store().get_ticket(ticket.id) or ticket, found
 
 

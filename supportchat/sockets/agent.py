@@ -8,8 +8,9 @@ from flask import current_app, request
 from flask_socketio import join_room
 
 from ..errors import AppError
+from ..realtime.publish import AGENTS_ROOM
 from ..services import auth, network, ratelimit
-from ..services.publish import AGENTS_ROOM
+from . import events as handlers
 from .base import ChatNamespace, refuse
 from .origins import own_origin
 
@@ -19,6 +20,18 @@ WATCH_SECONDS = 10
 
 class AgentNamespace(ChatNamespace):
     """Agents: a verified JWT from the token cookie or ``auth.token``; own origin only."""
+
+    events = {
+        "ticket:list": handlers.ticket_list,
+        "ticket:join": handlers.ticket_join,
+        "chat:message": handlers.chat_message,
+        "ticket:close": handlers.ticket_close,
+        "ticket:assign": handlers.ticket_assign,
+        "room:leave": handlers.room_leave,
+        "typing": handlers.typing,
+        "read": handlers.read,
+    }
+    refusal = "Only customers may do this."
 
     def on_connect(self, auth_data=None):
         try:

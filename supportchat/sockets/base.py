@@ -1,60 +1,95 @@
-"""What both namespaces share: event dispatch, the actor in the socket session, error acks."""
+"""What both namespaces share: event dispatch, lifecycle, the actor in the socket session,
+error acks."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+import traceback
+from typing import Any, Callable, ClassVar, Mapping
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace  # noqa: A004 (not the builtin)
 
 from .. import logs, observe
 from ..errors import AppError
-from ..services.actors import Actor, require_agent
+from ..services.actors import Actor
 from ..stores.failures import unavailable_error
-from . import events
+from . import internals, wire
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Actor, Any], dict[str, Any]]
-LIFECYCLE = ("connect", "disconnect")
+# Every event some namespace allows: one allowed only elsewhere is "forbidden", not "unknown".
+KNOWN: set[str] = set()
 
 
 class ChatNamespace(Namespace):
-    """A namespace whose events all go through ``dispatch``; subclasses authenticate."""
+    """A namespace whose allowed ``events`` all go through ``dispatch``; subclasses
+    authenticate at connect."""
 
-    def trigger_event(self, event: str, *args):
+    events: ClassVar[Mapping[str, Handler]] = {}
+    refusal: ClassVar[str] = "Not allowed here."  # the answer to another namespace's event
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        KNOWN.update(cls.events)
+
+    def __init__(self, namespace: str):
+        super().__init__(namespace)
+        self._live: set[str] = set()  # sockets whose connect ran here and succeeded
+
+    def trigger_event(self, event: Any, *args):
         sid = args[0]
+        environ = self.socketio.server.get_environ(sid, self.namespace)
+        lifecycle = self._lifecycle(event, sid, args, environ)
         # Metric labels stay few: client-chosen event names all count as "unknown".
-        name = event if event in events.HANDLERS or event in LIFECYCLE else "unknown"
-        environ = args[1] if event == "connect" else self.socketio.server.get_environ(
-            sid, self.namespace)
+        name = event if lifecycle or (isinstance(event, str) and event in KNOWN) else "unknown"
         return observe.socket_event(self.namespace, name, environ, lambda: self._actor_id(sid),
-                                    lambda: self._trigger(event, *args))
+                                    lambda: self._trigger(lifecycle, name, event, *args))
 
-    def _trigger(self, event: str, *args):
-        if event in LIFECYCLE:
-            return super().trigger_event(event, *args)
+    def _lifecycle(self, event: Any, sid: str, args: tuple, environ: dict | None) -> bool:
+        """Whether the server itself runs ``connect``/``disconnect``; a client may emit events
+        of those names, which are then ordinary (unknown) events. The server connects with the
+        socket's own environ and disconnects a socket counted here that is leaving."""
+        if event == "connect":
+            return len(args) > 1 and environ is not None and args[1] is environ
+        if event == "disconnect" and sid in self._live \
+                and not self.socketio.server.manager.is_connected(sid, self.namespace):
+            self._live.discard(sid)
+            return True
+        return False
+
+    def _trigger(self, lifecycle: bool, name: str, event: Any, *args):
+        if lifecycle:
+            result = super().trigger_event(event, *args)
+            if event == "connect" and result is not False:
+                self._live.add(args[0])
+            return result
         sid, *payload = args
-        return self.socketio._handle_event(self.dispatch, event, self.namespace, sid,
-                                           event, payload[0] if payload else None)
+        return internals.handle_event(self.socketio, self.dispatch, name, self.namespace, sid,
+                                      event, payload[0] if payload else None)
 
-    def dispatch(self, event: str, data: Any) -> dict[str, Any]:
+    def dispatch(self, event: Any, data: Any) -> dict[str, Any]:
         """Run one event's handler and shape its ack; never lets an error drop the socket."""
         try:
-            handler = events.HANDLERS.get(event)
+            if not isinstance(event, str):
+                raise AppError("invalid", "An event name must be a string.",
+                               {"event": type(event).__name__})
+            handler = self.events.get(event)
             if handler is None:
+                if event in KNOWN:
+                    raise AppError("forbidden", self.refusal)
                 # Echoed safely: the ack is encoded by orjson, which refuses broken characters.
                 name = event[:64].encode("utf-8", "backslashreplace").decode()
                 raise AppError("invalid", f"Unknown event {name!r}.", {"event": name})
-            actor = self.actor()
-            if event in events.AGENT_ONLY:
-                require_agent(actor)
-            return {"ok": True, **handler(actor, data)}
+            if data is wire.TOO_DEEP:
+                raise AppError("invalid", f"The payload is nested more than {wire.MAX_DEPTH} "
+                               "levels deep.", {"limit": wire.MAX_DEPTH})
+            return {"ok": True, **handler(self.actor(), data)}
         except AppError as error:
             return {"ok": False, "error": error.to_dict()}
         except Exception as exc:  # the one place unexpected failures become an ack
-            return {"ok": False, "error": failure(exc, event).to_dict()}
+            return {"ok": False, "error": failure(exc, str(event)).to_dict()}
 
     def actor(self) -> Actor:
         """The actor saved at connect time."""
@@ -78,7 +113,9 @@ def failure(exc: Exception, where: str) -> AppError:
         log.warning("backend unavailable during %s: %s", where, type(exc).__name__)
         return known
     request_id = logs.request_id()
-    log.exception("unexpected error during %s (request id %s)", where, request_id)
+    # Type and frames only: an exception's message may quote the event's payload.
+    log.error("unexpected error during %s (request id %s): %s", where, request_id,
+              type(exc).__name__, extra={"trace": "".join(traceback.format_tb(exc.__traceback__))})
     return AppError("internal", f"Something went wrong on our side (request id {request_id}); "
                     "please try again.")
 

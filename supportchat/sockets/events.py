@@ -8,10 +8,10 @@ from flask import request
 from flask_socketio import join_room, leave_room
 
 from .. import schemas
+from ..realtime.publish import ticket_room
 from ..services import messages, ratelimit, tickets
 from ..services.actors import Actor
 from ..services.messages import message_view
-from ..services.publish import ticket_room
 from ..services.tickets import ticket_view
 
 
@@ -82,19 +82,3 @@ def read(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.Read, data)
     tickets.mark_read(actor, payload.ticketId, payload.seq)
     return {}
-
-
-# Checked before the payload is read, so a guest learns nothing but "forbidden".
-AGENT_ONLY = frozenset({"ticket:list", "ticket:close", "ticket:assign"})
-
-HANDLERS = {
-    "ticket:create": ticket_create,
-    "ticket:list": ticket_list,
-    "ticket:join": ticket_join,
-    "chat:message": chat_message,
-    "ticket:close": ticket_close,
-    "ticket:assign": ticket_assign,
-    "room:leave": room_leave,
-    "typing": typing,
-    "read": read,
-}

@@ -8,11 +8,22 @@ from flask import request
 
 from ..errors import AppError
 from ..services import actors, network, ratelimit
+from . import events as handlers
 from .base import ChatNamespace, refuse
 
 
 class GuestNamespace(ChatNamespace):
     """Customers: identity from auth, header, cookie or query; one is minted when absent."""
+
+    events = {
+        "ticket:create": handlers.ticket_create,
+        "ticket:join": handlers.ticket_join,
+        "chat:message": handlers.chat_message,
+        "room:leave": handlers.room_leave,
+        "typing": handlers.typing,
+        "read": handlers.read,
+    }
+    refusal = "Only agents may do this."
 
     def on_connect(self, auth=None):
         try:

@@ -1,10 +1,9 @@
 """Socket.IO client managers: how an emit reaches this process's sockets and, with REDIS_URL,
 every other process's (python-socketio's Redis manager, extended).
 
-Both managers also turn emits to ``publish.WAKE_NAMESPACE`` into long-poll wake-ups and count
-delivered messages, so a wake-up crosses processes exactly as an event does. While Redis is
-away a process keeps serving its own sockets; when it is back, the process asks its clients
-to reconnect, and they resync by seq whatever other processes published meanwhile.
+Both managers count delivered messages. While Redis is away a process keeps serving its own
+sockets; when it is back, the process tells each of its sockets to ``resync`` (the connection
+stays open), and clients fetch by seq whatever other processes published meanwhile.
 """
 
 from __future__ import annotations
@@ -17,21 +16,19 @@ from typing import Any
 import redis
 import socketio
 
-from . import metrics
-from .services.publish import WAKE_NAMESPACE, waiters
+from .. import metrics
+from ..sockets import internals
 
 log = logging.getLogger(__name__)
 RETRY_FIRST, RETRY_MAX = 0.5, 10.0  # seconds between attempts to get Redis back, doubling
+RESYNC = "resync"  # PROTOCOL v1.1: "fetch by seq what you show; the connection stays"
 
 
 class LocalManager(socketio.Manager):
-    """Delivers to this process's sockets; wake-ups go to this process's long polls."""
+    """Delivers to this process's sockets, counting delivered messages."""
 
     def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
              callback: Any = None, to: Any = None, **kwargs: Any) -> None:
-        if namespace == WAKE_NAMESPACE:
-            waiters.wake(data)
-            return
         if event == "chat:message":
             skipped = skip_sid if isinstance(skip_sid, list) else [skip_sid]
             metrics.MESSAGES_DELIVERED.inc(sum(
@@ -47,7 +44,7 @@ class RedisQueue(socketio.RedisManager, LocalManager):
 
     def __init__(self, url: str, prefix: str):
         super().__init__(url, channel=f"{prefix}:socketio", logger=log,
-                         redis_options=_connection_options())
+                         redis_options=connection_options())
         self.down_since: float | None = None
         # Readiness probes get their own short timeouts; the listener must block forever.
         self._probe = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
@@ -59,8 +56,7 @@ class RedisQueue(socketio.RedisManager, LocalManager):
             raise ConnectionError("Redis answers, but this process has not resubscribed yet")
 
     def _publish(self, data: dict) -> None:
-        # One attempt: the event was already delivered here; other processes' clients
-        # resync after the outage (see _reachable).
+        # One attempt: other processes' clients resync after the outage (see _reachable).
         try:
             if not self.connected:
                 self._redis_connect()
@@ -95,9 +91,14 @@ class RedisQueue(socketio.RedisManager, LocalManager):
         seconds = time.monotonic() - self.down_since
         self.down_since = None
         metrics.QUEUE_RECONNECTS.inc()
-        log.warning("Redis message queue back after %.1f s; asking this process's clients to "
-                    "reconnect and resync what they missed", seconds)
-        self.server.start_background_task(reconnect_clients, self.server)
+        log.warning("Redis message queue back after %.1f s; telling this process's clients to "
+                    "resync what they missed", seconds)
+        self.server.start_background_task(self.resync_clients)
+
+    def resync_clients(self) -> None:
+        """Send ``resync`` to every socket of this process only, keeping the connections."""
+        for namespace in list(self.get_namespaces()):
+            LocalManager.emit(self, RESYNC, {"reason": "fanout-restored"}, namespace)
 
 
 def client_manager(config: dict) -> socketio.Manager:
@@ -108,17 +109,12 @@ def client_manager(config: dict) -> socketio.Manager:
 
 
 def listen(server: socketio.Server) -> None:
-    """Start receiving from the queue now rather than at the first socket connection, since
-    long polls need other processes' wake-ups too."""
+    """Start receiving from the queue now rather than at the first socket connection
+    (python-socketio's default), so that an outage is noticed, and readiness reports it,
+    whether or not a socket has connected yet."""
     if not server.manager_initialized:
         server.manager_initialized = True
         server.manager.initialize()
-
-
-def ping(server: socketio.Server) -> None:
-    """Raise unless the message queue answers (nothing to check without one)."""
-    if isinstance(server.manager, RedisQueue):
-        server.manager.ping()
 
 
 def refuse_new_clients(server: socketio.Server) -> None:
@@ -131,14 +127,14 @@ def reconnect_clients(server: socketio.Server) -> int:
     """Drop this process's Engine.IO connections as a network failure would — without the
     close packet that tells clients to stay away — so Socket.IO clients reconnect by
     themselves (through the load balancer) and resync by seq. Returns how many."""
-    connections = [connection for connection in list(server.eio.sockets.values())
-                   if not connection.closed]
+    connections = internals.open_connections(server)
     for connection in connections:
-        connection.close(wait=False, abort=True)
+        internals.drop(connection)
     return len(connections)
 
 
-def _connection_options() -> dict:
+def connection_options() -> dict:
+    """Options for a Redis connection that listens: fail fast to connect, notice a silent loss."""
     # Keepalive notices a Redis that vanished without closing the connection (no RST).
     options: dict[str, Any] = {"socket_connect_timeout": 2, "socket_keepalive": True}
     if hasattr(socket, "TCP_KEEPIDLE"):

@@ -1,0 +1,78 @@
+"""Every private Flask-SocketIO, python-socketio, python-engineio and gevent interface we rely
+on, in one place; tests/test_sockets_internals.py fails loudly when an upgrade changes one.
+
+(fanout.RedisQueue also overrides python-socketio's Redis manager hooks; the same test covers
+them.)
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any, Callable
+
+from flask_socketio import SocketIO
+
+log = logging.getLogger(__name__)
+
+
+def handle_event(socketio: SocketIO, handler: Callable, event: Any, namespace: str, sid: str,
+                 *args: Any) -> Any:
+    """Run ``handler(*args)`` for one event inside the Flask request context that
+    Flask-SocketIO builds for the socket (its ``_handle_event``)."""
+    return socketio._handle_event(handler, event, namespace, sid, *args)
+
+
+def open_connections(server: Any) -> list:
+    """This process's open Engine.IO connections (``eio.sockets``)."""
+    return [connection for connection in list(server.eio.sockets.values())
+            if not connection.closed]
+
+
+def drop(connection: Any) -> None:
+    """Close a connection as a network failure would: no close packet, so the client retries."""
+    connection.close(wait=False, abort=True)
+
+
+def bound_websocket_frames(socketio: SocketIO) -> None:
+    """Stop reading a WebSocket frame as soon as it passes the event size limit.
+
+    Engine.IO refuses an oversized frame only after simple-websocket has buffered all of it,
+    so one client could make the server hold a frame of any size in memory; here the
+    WebSocket layer closes the connection (code 1009) once the limit is crossed."""
+    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+
+    engine = socketio.server.eio
+    transport = engine._async["websocket"]
+    if not (isinstance(transport, type) and issubclass(transport, SimpleWebSocketWSGI)):
+        return  # gevent-websocket, when installed, offers no such hook
+    limit = engine.max_http_buffer_size
+
+    class BoundedWebSocket(transport):
+        def __init__(self, handler, server):
+            super().__init__(handler, server)
+            self.server_args["max_message_size"] = limit
+
+        def __call__(self, environ, start_response):
+            # No permessage-deflate: chat frames are a few hundred bytes, and compressing
+            # each one cost more CPU than anything else per frame (bench/RESULTS.md).
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+            return super().__call__(environ, start_response)
+
+    # A copy: the driver's table is module-level and shared by every server in the process.
+    engine._async = {**engine._async, "websocket": BoundedWebSocket}
+
+
+def log_greenlet_errors() -> None:
+    """Report a greenlet that died of an error as one JSON log line, without the greenlet's
+    arguments: gevent's own report prints them (a socket event's payload, a request's
+    environ) as plain text on stderr."""
+    from gevent.hub import Hub
+
+    # gevent's own signature; the context (arguments, an environ) and the value are left out.
+    def print_exception(self, context, t, v, tb) -> None:
+        # Type and frames only: an exception's message may quote what the client sent.
+        log.error("a background task failed: %s", getattr(t, "__name__", t),
+                  extra={"trace": "".join(traceback.format_tb(tb)).rstrip()})
+
+    Hub.print_exception = print_exception

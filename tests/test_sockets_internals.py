@@ -1,0 +1,100 @@
+"""The private Flask-SocketIO, python-socketio, python-engineio and gevent interfaces that
+supportchat/sockets/internals.py (and realtime/fanout.py) rely on still exist and behave:
+an upgrade that changes one fails here, by name, instead of somewhere in production."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import uuid
+
+import pytest
+from werkzeug.serving import make_server
+
+from conftest import base_config, make_app
+from socket_clients import new_ticket, open_peer
+
+
+def params(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def test_private_interfaces_keep_their_names_and_signatures():
+    import engineio.async_drivers.gevent as gevent_driver
+    import engineio.socket
+    import flask_socketio
+    import socketio
+    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+    from gevent.hub import Hub
+
+    assert params(flask_socketio.SocketIO._handle_event)[:5] == [
+        "self", "handler", "message", "namespace", "sid"]
+    assert params(SimpleWebSocketWSGI.__init__)[:3] == ["self", "handler", "server"]
+    # Under gevent without gevent-websocket, WebSockets go through simple-websocket, whose
+    # server takes max_message_size.
+    assert issubclass(gevent_driver._async["websocket"], SimpleWebSocketWSGI)
+    import simple_websocket
+    assert "max_message_size" in params(simple_websocket.Server.__init__)
+    assert {"wait", "abort"} <= set(params(engineio.socket.Socket.close))
+    assert params(Hub.print_exception) == ["self", "context", "t", "v", "tb"]
+    # realtime/fanout.RedisQueue overrides these hooks of python-socketio's Redis manager.
+    for hook in ("_publish", "_redis_listen_with_retries", "_redis_connect"):
+        assert callable(getattr(socketio.RedisManager, hook)), hook
+    manager = socketio.RedisManager.__new__(socketio.RedisManager)
+    socketio.RedisManager.__init__(manager, "redis://127.0.0.1:1/0", write_only=True)
+    assert manager.connected is False and hasattr(manager, "pubsub")
+    assert "manager_initialized" in vars(socketio.Server())
+    # sockets/wire.Packet bounds attachments on what decode returns, and is installed
+    # through the server's serializer option.
+    assert socketio.packet.Packet().decode('51-/guest,["x",{"_placeholder":true,"num":0}]') == 1
+    assert "serializer" in params(socketio.Server.__init__)
+
+
+@pytest.fixture
+def in_process(tmp_path):
+    """An app served by werkzeug in this process, so its Socket.IO server can be inspected."""
+    app = make_app(base_config(tmp_path, TESTING="true"))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_the_shims_behave_against_a_live_socket(in_process):
+    from supportchat.sockets import internals
+
+    app, url = in_process
+    sockets = app.extensions["socketio"]
+    engine = sockets.server.eio
+    assert engine._async["websocket"].__name__ == "BoundedWebSocket"
+    bounded = engine._async["websocket"](lambda ws: None, engine)
+    assert bounded.server_args["max_message_size"] == engine.max_http_buffer_size
+
+    guest = open_peer(url, "/guest", auth={"clientId": str(uuid.uuid4())})
+    try:
+        assert new_ticket(guest)["ok"]  # an event ran through internals.handle_event
+        connections = internals.open_connections(sockets.server)
+        assert len(connections) == 1 and not connections[0].closed
+        internals.drop(connections[0])
+        guest.wait_for("disconnect")
+        assert internals.open_connections(sockets.server) == []
+    finally:
+        guest.close()
+
+
+def test_a_failed_background_task_is_one_log_line_without_its_arguments(caplog, capfd):
+    import logging
+
+    import gevent
+
+    from supportchat.sockets import internals
+
+    def fail(text: str) -> None:
+        raise KeyError(text)
+
+    internals.log_greenlet_errors()
+    with caplog.at_level(logging.ERROR, logger="supportchat.sockets.internals"):
+        gevent.spawn(fail, "private words").join()
+    assert [record for record in caplog.records if "KeyError" in record.getMessage()]
+    assert "private words" not in str([vars(record) for record in caplog.records])
+    assert "private words" not in capfd.readouterr().err
