@@ -23,7 +23,7 @@ from ..services import agents, audit, auth, network, settings, tickets, uploads
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
 from ..stores import Ticket
-from . import api
+from . import api, login_limits
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api")
 
@@ -63,9 +63,7 @@ def _tokens(access: str, refresh: str) -> dict[str, Any]:
 # Tokens
 
 @bp.post("/admin/auth/token")
-@limiter.limit(api.login_limit, deduct_when=_failed, exempt_when=api.login_limit_off)
-@limiter.limit(api.login_limit, key_func=_account_key, deduct_when=_failed,
-               exempt_when=api.login_limit_off)
+@login_limits.guarded(_account_key)
 def issue_token():
     """Tokens for an agent's email and password (API clients; browsers use /agent/login)."""
     payload = api.json_payload(schemas.TokenRequest)

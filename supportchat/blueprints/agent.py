@@ -11,8 +11,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import limiter
 from ..services import agents, auth
+from . import login_limits
 from .pages import agent_page, safe_next
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -24,18 +24,6 @@ class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
     next = HiddenField()
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _limits_off() -> bool:
-    return _login_limit().lower() == "off"
-
-
-def _failed(response) -> bool:
-    return response.status_code == 401
 
 
 def _account_key() -> str:
@@ -54,8 +42,7 @@ def login_form():
 
 
 @bp.post("/login")
-@limiter.limit(_login_limit, deduct_when=_failed, exempt_when=_limits_off)
-@limiter.limit(_login_limit, key_func=_account_key, deduct_when=_failed, exempt_when=_limits_off)
+@login_limits.guarded(_account_key)
 def login():
     """Check the password; on success set the token cookies and go where the agent was going."""
     form = LoginForm()

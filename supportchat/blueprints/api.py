@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import schemas
 from ..errors import AppError
-from ..services import actors, auth
+from ..services import actors, auth, ratelimit
 from ..services.actors import Actor
 
 CLIENT_COOKIE = "cs_client_id"
@@ -25,22 +25,22 @@ STATIC_ADMIN = actors.agent("api-token", "admin", "API token")
 
 def message_limit() -> str:
     """MESSAGE_RATE_LIMIT, for Flask-Limiter (messages and uploads, per clientId)."""
-    return current_app.config["MESSAGE_RATE_LIMIT"]
+    return ratelimit.configured("MESSAGE_RATE_LIMIT")
 
 
 def message_limit_off() -> bool:
     """Whether MESSAGE_RATE_LIMIT is ``off``."""
-    return message_limit().lower() == "off"
+    return not message_limit()
 
 
 def login_limit() -> str:
     """LOGIN_RATE_LIMIT, for Flask-Limiter (failed sign-ins and token refreshes)."""
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    return ratelimit.configured("LOGIN_RATE_LIMIT")
 
 
 def login_limit_off() -> bool:
     """Whether LOGIN_RATE_LIMIT is ``off``."""
-    return login_limit().lower() == "off"
+    return not login_limit()
 
 
 def json_body() -> Any:

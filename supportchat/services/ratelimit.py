@@ -15,7 +15,15 @@ from ..errors import AppError
 
 log = logging.getLogger(__name__)
 
-SETTING_BY_KIND = {"message": "MESSAGE_RATE_LIMIT", "connect": "CONNECT_RATE_LIMIT"}
+SETTING_BY_KIND = {"message": "MESSAGE_RATE_LIMIT", "connect": "CONNECT_RATE_LIMIT",
+                   "conversation": "NEW_CONVERSATION_RATE_LIMIT"}
+
+
+def configured(name: str) -> str:
+    """A limit setting for Flask-Limiter: ``off`` is no limit at all (an empty string), not a
+    limit string it fails to parse and logs about on every request."""
+    value = current_app.config[name]
+    return "" if value.lower() == "off" else value
 
 
 def check(kind: str, key: str) -> None:
