@@ -6,7 +6,7 @@ import logging
 import math
 import time
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -39,6 +39,13 @@ def check(kind: str, key: str) -> None:
     retry_ms = max(1, math.ceil((reset_at - time.time()) * 1000))
     raise AppError("rate_limited", f"Too many {kind}s; wait {math.ceil(retry_ms / 1000)} s "
                    "and try again.", {"retryAfterMs": retry_ms})
+
+
+def opening_conversation() -> None:
+    """Count one conversation opened from the caller's address (after TRUSTED_PROXIES), for
+    both doors alike: clientIds cost nothing to mint, addresses do."""
+    address = request.remote_addr if has_request_context() else None
+    check("conversation", address or "unknown")
 
 
 def allowed(value: str, kind: str, key: str) -> bool:
