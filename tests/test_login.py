@@ -354,6 +354,30 @@ def test_a_forged_or_expired_token_is_sent_to_the_login_page(site, signed_in, ho
     assert page.location.startswith("/agent/login?next=")
 
 
+@pytest.mark.parametrize("role", ["owner", "guest", "", None])
+def test_a_signed_token_of_another_role_is_refused_at_every_door(site, signed_in, role):
+    _real, claims = signed_in
+    with site.app_context():
+        extra = {"name": claims["name"], "fam": claims["fam"]}
+        if role is not None:
+            extra["role"] = role
+        token = create_access_token(identity=claims["sub"], additional_claims=extra)
+    stranger = Browser(site)
+    stranger.set_cookie("token", token)
+    for path in ("/agent/dashboard", "/admin/"):
+        page = stranger.get(path)
+        assert (page.status, page.location.split("?")[0]) == (302, "/agent/login"), path
+    api = site.test_client().get("/api/admin/inbox", headers={"Authorization": f"Bearer {token}"})
+    assert (api.status_code, api.get_json()["error"]["code"]) == (401, "unauthorized")
+    with site.test_request_context():
+        from supportchat.errors import AppError
+        from supportchat.services import auth
+
+        with pytest.raises(AppError) as refused:  # what the /agent socket door calls
+            auth.verify_access_token(token)
+    assert refused.value.code == "unauthorized"
+
+
 def test_an_expired_token_is_renewed_from_the_refresh_cookie(site, signed_in):
     browser, claims = signed_in
     old_refresh, expired = browser.cookie("refresh_token"), _expired(site, claims)
