@@ -109,7 +109,8 @@ SETTINGS: tuple[Setting, ...] = (
             help="conversations opened per client address (HTTP and sockets together)"),
     Setting("PROFANITY_FILTER", _choice("off", "mask", "reject"), "off"),
     Setting("PROFANITY_WORDS", _csv, [], help="comma-separated words for the profanity filter"),
-    Setting("BASE_URL", help="public origin, e.g. https://support.example.com"),
+    Setting("BASE_URL", help="public origin, e.g. https://support.example.com; required in "
+                             "production, and without it only loopback hosts are our own"),
     Setting("AI_API_KEY", secret=True, aliases=("GROK_API_KEY",)),
     Setting("AI_BASE_URL"),
     Setting("AI_MODEL"),
@@ -151,6 +152,11 @@ def load(environ: Mapping[str, str], instance_path: str | os.PathLike) -> tuple[
     missing = [name for name in GENERATED_SECRETS if not values[name]]
     if missing and production:
         raise ConfigError(f"{missing[0]}: must be set when SUPPORTCHAT_ENV=production")
+    if production and not values["BASE_URL"]:
+        # Without it the server's own origin would come from the Host header, which a
+        # DNS-rebinding page chooses.
+        raise ConfigError("BASE_URL: must be set when SUPPORTCHAT_ENV=production, to the "
+                          "public origin such as https://support.example.com")
     if missing:
         stored = _instance_secrets(instance)
         for name in missing:

@@ -361,3 +361,16 @@ def test_opening_conversations_is_limited_per_address_across_http_and_sockets(
     assert http_open(first, "s-0", office).status_code == 200
     assert http_open(str(uuid.uuid4()), "s-x", {"X-Forwarded-For": "203.0.113.9"}).status_code \
         == 200
+
+
+def test_a_dns_rebinding_page_is_not_taken_for_the_servers_own_origin(live_server_factory,
+                                                                      peers):
+    """Without BASE_URL (development), Host counts as our own origin only on loopback."""
+    server = live_server_factory()
+    port = server.url.rsplit(":", 1)[1]
+    rebound = {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}
+    for namespace in ("/guest", "/agent"):
+        assert refusal(server.url, namespace, headers=rebound, transports=("polling",)) is None
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}"):
+        own = {"Host": host, "Origin": f"http://{host}"}
+        assert peers.guest(server, headers=own, transports=("polling",)).connected
