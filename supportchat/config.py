@@ -51,6 +51,13 @@ def _rate(value: str) -> str:
     return value
 
 
+def _bool(value: str) -> bool:
+    value = value.strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise ValueError("must be true or false")
+    return value in ("true", "1", "yes", "on")
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         value = value.strip().lower()
@@ -107,6 +114,10 @@ SETTINGS: tuple[Setting, ...] = (
                  "distributed guessing wait longer and longer"),
     Setting("NEW_CONVERSATION_RATE_LIMIT", _rate, "30 per 10 minutes",
             help="conversations opened per client address (HTTP and sockets together)"),
+    Setting("REQUIRE_2FA_FOR_ADMINS", _bool, False,
+            help="true: admins must set up two-factor sign-in before they can sign in"),
+    Setting("TWO_FACTOR_REMEMBER_DAYS", _int_in(0, 365), 30,
+            help="days a browser is spared two-factor codes after a sign-in; 0: never"),
     Setting("PROFANITY_FILTER", _choice("off", "mask", "reject"), "off"),
     Setting("PROFANITY_WORDS", _csv, [], help="comma-separated words for the profanity filter"),
     Setting("BASE_URL", help="public origin, e.g. https://support.example.com; required in "

@@ -19,7 +19,8 @@ from .. import schemas
 from ..clock import iso
 from ..errors import AppError
 from ..extensions import db, limiter
-from ..services import agents, audit, auth, network, settings, tickets, uploads
+from ..services import (agents, audit, auth, network, settings, tickets, twofactor,
+                        uploads)
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
 from ..stores import Ticket
@@ -70,6 +71,7 @@ def issue_token():
     agent = agents.authenticate(payload.email, payload.password)
     if agent is None:
         raise AppError("unauthorized", "Invalid email or password.")
+    twofactor.second_step(agent, payload.totp, request.remote_addr)
     access, refresh = auth.issue_tokens(agent)
     audit.record(agent.id, "auth.token", agent.id, request.remote_addr)
     return jsonify(_tokens(access, refresh))

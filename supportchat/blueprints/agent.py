@@ -2,8 +2,7 @@
 
 from flask import (Blueprint, current_app, g, make_response, redirect, render_template, request,
                    url_for)
-from flask_jwt_extended import (decode_token, set_access_cookies, set_refresh_cookies,
-                                unset_jwt_cookies)
+from flask_jwt_extended import decode_token, unset_jwt_cookies
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_wtf import FlaskForm
 from jwt import PyJWTError
@@ -12,8 +11,8 @@ from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from ..services import agents, auth
-from . import login_limits
-from .pages import agent_page, safe_next
+from . import login_limits, two_factor
+from .pages import agent_page
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
@@ -53,11 +52,7 @@ def login():
     if agent is None:
         return render_template("agent/login.html", form=form,
                                error="Invalid email or password"), 401
-    access, refresh = auth.issue_tokens(agent)
-    response = redirect(safe_next(form.next.data, url_for("agent.dashboard")), code=303)
-    set_access_cookies(response, access)
-    set_refresh_cookies(response, refresh)
-    return response
+    return two_factor.after_password(agent, form.next.data)
 
 
 @bp.post("/logout")

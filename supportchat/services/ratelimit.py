@@ -16,7 +16,8 @@ from ..errors import AppError
 log = logging.getLogger(__name__)
 
 SETTING_BY_KIND = {"message": "MESSAGE_RATE_LIMIT", "connect": "CONNECT_RATE_LIMIT",
-                   "conversation": "NEW_CONVERSATION_RATE_LIMIT"}
+                   "conversation": "NEW_CONVERSATION_RATE_LIMIT",
+                   "two-factor code": "LOGIN_RATE_LIMIT"}
 
 
 def configured(name: str) -> str:
