@@ -14,6 +14,7 @@ from flask import request
 
 from ..extensions import limiter
 from ..services import ratelimit
+from . import api
 
 
 def failed(response) -> bool:
@@ -21,11 +22,8 @@ def failed(response) -> bool:
     return response.status_code == 401
 
 
-def login_limit() -> str:
-    return ratelimit.configured("LOGIN_RATE_LIMIT")
-
-
 def account_limit() -> str:
+    """LOGIN_ACCOUNT_RATE_LIMIT for Flask-Limiter (empty when off)."""
     return ratelimit.configured("LOGIN_ACCOUNT_RATE_LIMIT")
 
 
@@ -38,7 +36,7 @@ def guarded(account_key: Callable[[], str]):
 
     def decorate(view):
         view = limiter.limit(account_limit, key_func=account_key, deduct_when=failed)(view)
-        view = limiter.limit(login_limit, key_func=pair_key, deduct_when=failed)(view)
-        return limiter.limit(login_limit, deduct_when=failed)(view)
+        view = limiter.limit(api.login_limit, key_func=pair_key, deduct_when=failed)(view)
+        return limiter.limit(api.login_limit, deduct_when=failed)(view)
 
     return decorate
