@@ -51,6 +51,13 @@ def _rate(value: str) -> str:
     return value
 
 
+def _bool(value: str) -> bool:
+    value = value.strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise ValueError("must be true or false")
+    return value in ("true", "1", "yes", "on")
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         value = value.strip().lower()
@@ -100,10 +107,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IDENTITY_HMAC_SECRET", secret=True, help="verifies customer identities"),
     Setting("MESSAGE_RATE_LIMIT", _rate, "10 per 10 seconds"),
     Setting("CONNECT_RATE_LIMIT", _rate, "60 per minute"),
-    Setting("LOGIN_RATE_LIMIT", _rate, "5 per minute"),
+    Setting("LOGIN_RATE_LIMIT", _rate, "5 per minute",
+            help="failed sign-ins per address and per account and address"),
+    Setting("LOGIN_ACCOUNT_RATE_LIMIT", _rate, "10 per minute; 30 per hour; 100 per day",
+            help="failed sign-ins per account from any address; its longer windows make "
+                 "distributed guessing wait longer and longer"),
+    Setting("NEW_CONVERSATION_RATE_LIMIT", _rate, "30 per 10 minutes",
+            help="conversations opened per client address (HTTP and sockets together)"),
+    Setting("REQUIRE_2FA_FOR_ADMINS", _bool, False,
+            help="true: admins must set up two-factor sign-in before they can sign in"),
+    Setting("TWO_FACTOR_REMEMBER_DAYS", _int_in(0, 365), 30,
+            help="days a browser is spared two-factor codes after a sign-in; 0: never"),
     Setting("PROFANITY_FILTER", _choice("off", "mask", "reject"), "off"),
     Setting("PROFANITY_WORDS", _csv, [], help="comma-separated words for the profanity filter"),
-    Setting("BASE_URL", help="public origin, e.g. https://support.example.com"),
+    Setting("BASE_URL", help="public origin, e.g. https://support.example.com; required in "
+                             "production, and without it only loopback hosts are our own"),
     Setting("AI_API_KEY", secret=True, aliases=("GROK_API_KEY",)),
     Setting("AI_BASE_URL"),
     Setting("AI_MODEL"),
@@ -150,6 +168,11 @@ def load(environ: Mapping[str, str], instance_path: str | os.PathLike) -> tuple[
     missing = [name for name in GENERATED_SECRETS if not values[name]]
     if missing and production:
         raise ConfigError(f"{missing[0]}: must be set when SUPPORTCHAT_ENV=production")
+    if production and not values["BASE_URL"]:
+        # Without it the server's own origin would come from the Host header, which a
+        # DNS-rebinding page chooses.
+        raise ConfigError("BASE_URL: must be set when SUPPORTCHAT_ENV=production, to the "
+                          "public origin such as https://support.example.com")
     if missing:
         stored = _instance_secrets(instance)
         for name in missing:

@@ -57,6 +57,21 @@ class AuthToken(db.Model):
     rotated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class TwoFactor(db.Model):
+    """An agent's TOTP sign-in: the secret sealed by services.secrets_box, recovery codes
+    hashed; ``confirmed_at`` is unset while enrolment waits for a first code."""
+
+    __tablename__ = "two_factor"
+
+    agent_id: Mapped[str] = mapped_column(String(32), ForeignKey("agents.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    secret: Mapped[str] = mapped_column(Text)
+    recovery_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)  # no code works twice
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class BlockEntry(db.Model):
     """An address or network refused at the door."""
 

@@ -143,6 +143,7 @@ class FilesQuery(Query):
 class TokenRequest(Payload):
     email: Text(254, 1)
     password: Text(1024, 1)
+    totp: Text(32) | None = None  # with two-factor sign-in: a current or recovery code
 
 
 class AgentCreate(Payload):

@@ -90,6 +90,25 @@ def test_repeated_failed_sign_ins_are_rate_limited(build):
     assert int(response.headers["Retry-After"]) >= 1
 
 
+def test_failed_token_requests_from_one_address_do_not_lock_the_agent_out_elsewhere(build):
+    client = build(LOGIN_RATE_LIMIT="3 per minute",
+                   LOGIN_ACCOUNT_RATE_LIMIT="5 per minute").test_client()
+    create_account(client.application)
+
+    def request_token(address: str, password: str):
+        return client.post("/api/admin/auth/token", environ_base={"REMOTE_ADDR": address},
+                           json={"email": "ana@example.com", "password": password})
+
+    for _ in range(3):
+        error_of(request_token("203.0.113.66", "nope-nope"), 401, "unauthorized")
+    error_of(request_token("203.0.113.66", PASSWORD), 429, "rate_limited")
+    assert request_token("198.51.100.7", PASSWORD).status_code == 200
+    # Spread over addresses, guesses meet the per-account limit.
+    for n in range(2):
+        error_of(request_token(f"192.0.2.{n + 1}", "nope-nope"), 401, "unauthorized")
+    error_of(request_token("192.0.2.99", PASSWORD), 429, "rate_limited")
+
+
 def test_refresh_tokens_are_signed_with_their_own_secret(client):
     tokens = sign_in(client)
     jwt.decode(tokens["refreshToken"], REFRESH_SECRET, algorithms=["HS256"],
@@ -445,7 +464,7 @@ def test_db_init_upgrades_the_schema_and_can_run_again(client):
     first = client.post("/api/admin/db/init", headers=headers)
     again = client.post("/api/admin/db/init", headers=headers)
     assert first.status_code == again.status_code == 200
-    assert first.get_json() == again.get_json() == {"status": "ok", "revision": "0002"}
+    assert first.get_json() == again.get_json() == {"status": "ok", "revision": "0003"}
     assert [event[1] for event in audit_events(client.application, "db.init")] == ["db.init"] * 2
 
 

@@ -323,3 +323,19 @@ def test_fifty_waiting_polls_hold_no_database_connection_and_all_wake(live_serve
         bodies = [future.result().json() for future in polls]
     assert all([item["text"] for item in body["messages"]] == ["Here for all of you"]
                for body in bodies)
+
+
+@pytest.mark.parametrize("name", ["MESSAGE_RATE_LIMIT", "LOGIN_RATE_LIMIT",
+                                  "LOGIN_ACCOUNT_RATE_LIMIT", "NEW_CONVERSATION_RATE_LIMIT"])
+def test_a_limit_set_to_off_is_no_limit_and_logs_no_complaint(build, caplog, name):
+    client = build(**{name: "off"}).test_client()
+    client_id = str(uuid.uuid4())
+    for n in range(12):  # beyond the default message limit of 10 per 10 seconds
+        response = client.post("/api/chat", json={"clientId": client_id, "sessionId": "s-off",
+                                                  "message": f"note {n}"})
+        if name == "MESSAGE_RATE_LIMIT":
+            assert response.status_code == 200
+    client.post("/api/admin/auth/token", json={"email": "nobody@example.com", "password": "x"})
+    complaints = [record.getMessage() for record in caplog.records
+                  if "rate limit" in record.getMessage() or "ratelimit" in record.getMessage()]
+    assert complaints == []

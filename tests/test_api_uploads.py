@@ -120,7 +120,7 @@ def test_a_traversal_name_is_only_a_label_and_the_bytes_stay_in_the_upload_folde
     response = upload(client, b"root:x:0:0\n", "../../etc/passwd")
     assert response.status_code == 201
     stored = response.get_json()["file"]
-    assert stored["name"] == "passwd"
+    assert stored["name"] == "passwd.txt"
     files = stored_files(client.application)
     assert [path.name for path in files] == [stored["id"]]
     upload_dir = Path(client.application.config["UPLOAD_DIR"]).resolve()
@@ -224,6 +224,40 @@ def test_expired_or_tampered_download_links_are_refused(client, tamper):
     else:
         params = {}
     error_of(client.get(path, query_string=params), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("exp, sig", [("\u00b2", "x"), ("1" * 4301, "0" * 64),
+                                      ("\u0661" * 10, "0" * 64), ("99999999999", "\u00e9" * 64),
+                                      ("-1", "0" * 64), (" 9999999999", "0" * 64)],
+                         ids=["superscript", "4301-digits", "arabic-digits", "non-ascii-sig",
+                              "negative", "space"])
+def test_malformed_download_links_are_refused_not_crashed_on(client, exp, sig):
+    stored = upload(client, b"private notes", "notes.txt").get_json()["file"]
+    path = signed(stored["url"])[0]
+    error_of(client.get(path, query_string={"exp": exp, "sig": sig}), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("name, saved", [
+    ("notes.html", "notes.txt"), ("invoice.pdf.html", "invoice.txt"), ("run.bat", "run.txt"),
+    ("evil.js", "evil.txt"), ("a.txt\x00.html", "a.txt"), ("script.js.txt", "script.txt"),
+    ("run.bat. ", "run.txt"), ("readme", "readme.txt"), ("orders.v2", "orders.v2.txt"),
+])
+def test_download_names_end_in_the_sniffed_type_and_never_in_something_that_runs(client, name,
+                                                                                saved):
+    response = upload(client, b"hello\n<script>alert(1)</script>\n", name)
+    assert response.status_code == 201
+    stored = response.get_json()["file"]
+    assert (stored["name"], stored["type"]) == (saved, "text/plain")
+    disposition = client.get(stored["url"]).headers["Content-Disposition"]
+    assert disposition == f"attachment; filename={saved}"
+
+
+def test_a_pdf_named_as_a_picture_downloads_as_a_pdf(client):
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    stored = upload(client, pdf, "scan.png").get_json()["file"]
+    assert stored["name"] == "scan.pdf"
+    assert client.get(stored["url"]).headers["Content-Disposition"] == \
+        "attachment; filename=scan.pdf"
 
 
 def test_an_agents_token_opens_a_file_without_a_signature(client):

@@ -354,6 +354,30 @@ def test_a_forged_or_expired_token_is_sent_to_the_login_page(site, signed_in, ho
     assert page.location.startswith("/agent/login?next=")
 
 
+@pytest.mark.parametrize("role", ["owner", "guest", "", None])
+def test_a_signed_token_of_another_role_is_refused_at_every_door(site, signed_in, role):
+    _real, claims = signed_in
+    with site.app_context():
+        extra = {"name": claims["name"], "fam": claims["fam"]}
+        if role is not None:
+            extra["role"] = role
+        token = create_access_token(identity=claims["sub"], additional_claims=extra)
+    stranger = Browser(site)
+    stranger.set_cookie("token", token)
+    for path in ("/agent/dashboard", "/admin/"):
+        page = stranger.get(path)
+        assert (page.status, page.location.split("?")[0]) == (302, "/agent/login"), path
+    api = site.test_client().get("/api/admin/inbox", headers={"Authorization": f"Bearer {token}"})
+    assert (api.status_code, api.get_json()["error"]["code"]) == (401, "unauthorized")
+    with site.test_request_context():
+        from supportchat.errors import AppError
+        from supportchat.services import auth
+
+        with pytest.raises(AppError) as refused:  # what the /agent socket door calls
+            auth.verify_access_token(token)
+    assert refused.value.code == "unauthorized"
+
+
 def test_an_expired_token_is_renewed_from_the_refresh_cookie(site, signed_in):
     browser, claims = signed_in
     old_refresh, expired = browser.cookie("refresh_token"), _expired(site, claims)
@@ -432,9 +456,9 @@ def test_the_admin_form_explains_a_duplicate_email(admin_browser):
 # --- throttling per account (test client: it can speak from several addresses) ------------
 
 
-def test_repeated_failures_for_one_account_are_throttled_from_any_address(site):
-    """The account key is the trimmed, lower-cased email, so case changes do not help."""
-    client = site.test_client()
+def login_attempts(app):
+    """``attempt(address, email, password)``: one form sign-in from ``address``, its status."""
+    client = app.test_client()
 
     def attempt(address: str, email: str, password: str) -> int:
         client.environ_base["REMOTE_ADDR"] = address
@@ -443,11 +467,29 @@ def test_repeated_failures_for_one_account_are_throttled_from_any_address(site):
         return client.post("/agent/login", data={"csrf_token": token, "email": email,
                                                  "password": password}).status_code
 
+    return attempt
+
+
+def test_failures_from_one_address_do_not_lock_the_agent_out_from_another(site):
+    """The fast limit counts per (account, address); the account key is the trimmed,
+    lower-cased email, so case changes do not help the guesser."""
+    attempt = login_attempts(site)
     emails = ["ana@example.com", "ANA@example.com", " Ana@Example.com "]
     assert len(emails) == LOGIN_LIMIT
-    for n, email in enumerate(emails):
-        assert attempt(f"10.0.0.{n + 1}", email, "wrong password") == 401
-    assert attempt("10.0.0.99", ANA["email"], ANA["password"]) == 429
+    for email in emails:
+        assert attempt("10.0.0.66", email, "wrong password") == 401
+    assert attempt("10.0.0.66", ANA["email"], ANA["password"]) == 429
+    assert attempt("10.0.0.7", ANA["email"], ANA["password"]) == 303
+
+
+def test_guessing_one_account_from_many_addresses_is_throttled_per_account(build):
+    app = build(LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute",
+                LOGIN_ACCOUNT_RATE_LIMIT="4 per minute; 6 per hour")
+    create_account(app, **ANA)
+    attempt = login_attempts(app)
+    for n in range(4):
+        assert attempt(f"10.0.1.{n + 1}", ANA["email"], "wrong password") == 401
+    assert attempt("10.0.1.99", ANA["email"], ANA["password"]) == 429
     # Another account from a fresh address is unaffected.
-    create_account(site, email="ben@example.com", name="Ben", password="ben password 1")
-    assert attempt("10.0.0.100", "ben@example.com", "ben password 1") == 303
+    create_account(app, email="ben@example.com", name="Ben", password="ben password 1")
+    assert attempt("10.0.1.100", "ben@example.com", "ben password 1") == 303

@@ -38,7 +38,7 @@ def test_check_config_shows_each_setting_with_its_source_and_masks_secrets(tmp_p
     result = supportchat("check-config", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = {name: (source, value) for name, source, value in re.findall(
-        r"^([A-Z_]+) +(default|environment|instance file) +(.*)$", result.stdout, re.MULTILINE)}
+        r"^([A-Z][A-Z0-9_]+) +(default|environment|instance file) +(.*)$", result.stdout, re.MULTILINE)}
     assert set(rows) == {setting.name for setting in config.SETTINGS}
     assert rows["PORT"] == ("environment", "8080")
     assert rows["LOG_LEVEL"] == ("default", "info")

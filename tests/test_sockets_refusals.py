@@ -337,3 +337,44 @@ def test_an_unexpected_failure_is_an_internal_error_with_a_request_id(tmp_path, 
         if guest:
             guest.close()
         server.shutdown()
+
+
+def test_opening_conversations_is_limited_per_address_across_http_and_sockets(
+        live_server_factory, peers):
+    """clientIds cost nothing to mint: the limit on new conversations counts per address
+    (behind TRUSTED_PROXIES, the address the proxy saw), whichever door opens them."""
+    server = live_server_factory(NEW_CONVERSATION_RATE_LIMIT="3 per minute", TRUSTED_PROXIES="1")
+    office = {"X-Forwarded-For": "198.51.100.7"}
+
+    def http_open(client_id: str, session_id: str, headers: dict) -> requests.Response:
+        return requests.post(server.url + "/api/chat", headers=headers, timeout=10, json={
+            "clientId": client_id, "sessionId": session_id, "message": "Hello"})
+
+    first = str(uuid.uuid4())
+    for n in range(2):
+        assert http_open(str(uuid.uuid4()) if n else first, f"s-{n}", office).status_code == 200
+    guest = peers.guest(server, headers=office)
+    guest.ok("ticket:create", {"text": "Hello over the socket"})
+    error = guest.error("ticket:create", {"text": "One more"})
+    assert error["code"] == "rate_limited"
+    assert 0 < error["details"]["retryAfterMs"] <= 60_000
+    refused = http_open(str(uuid.uuid4()), "s-new", office)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"
+    # Conversations already open go on; other addresses are not affected.
+    assert http_open(first, "s-0", office).status_code == 200
+    assert http_open(str(uuid.uuid4()), "s-x", {"X-Forwarded-For": "203.0.113.9"}).status_code \
+        == 200
+
+
+def test_a_dns_rebinding_page_is_not_taken_for_the_servers_own_origin(live_server_factory,
+                                                                      peers):
+    """Without BASE_URL (development), Host counts as our own origin only on loopback."""
+    server = live_server_factory()
+    port = server.url.rsplit(":", 1)[1]
+    rebound = {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}
+    for namespace in ("/guest", "/agent"):
+        assert refusal(server.url, namespace, headers=rebound, transports=("polling",)) is None
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}"):
+        own = {"Host": host, "Origin": f"http://{host}"}
+        assert peers.guest(server, headers=own, transports=("polling",)).connected

@@ -36,6 +36,12 @@ def test_production_without_secret_key_refuses_to_start(tmp_path):
     assert not (tmp_path / "instance" / "secrets.json").exists()
 
 
+def test_production_without_base_url_refuses_to_start(tmp_path):
+    lines = serve_and_fail(base_config(tmp_path / "instance", SUPPORTCHAT_ENV="production"))
+    assert len(lines) == 1
+    assert lines[0].startswith("supportchat: BASE_URL: must be set"), lines[0]
+
+
 def test_an_invalid_setting_is_named_in_one_line(tmp_path):
     lines = serve_and_fail(base_config(tmp_path / "instance", PORT="eighty"))
     assert len(lines) == 1
@@ -44,7 +50,8 @@ def test_an_invalid_setting_is_named_in_one_line(tmp_path):
 
 def test_an_unreachable_database_stops_start_up_in_one_line(tmp_path):
     lines = serve_and_fail(base_config(tmp_path / "instance", UNREACHABLE_DATABASE,
-                                       SUPPORTCHAT_ENV="production"))
+                                       SUPPORTCHAT_ENV="production",
+                                       BASE_URL="https://support.example.com"))
     assert len(lines) == 1
     assert "DATABASE_URL" in lines[0]
 

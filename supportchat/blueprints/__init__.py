@@ -19,9 +19,11 @@ def register_blueprints(app: Flask) -> None:
     from .customer import bp as customer
     from .health import bp as health
     from .openapi import bp as openapi
+    from .two_factor import bp as two_factor
     from .uploads import bp as uploads
 
-    for blueprint in (health, agent, admin, customer, chat_api, uploads, admin_api, openapi):
+    for blueprint in (health, agent, two_factor, admin, customer, chat_api, uploads, admin_api,
+                      openapi):
         app.register_blueprint(blueprint)
     # JSON APIs carry no Flask-WTF form token: the widget's routes hold no cookie authority,
     # and cookie-authenticated admin changes need flask-jwt-extended's X-CSRF-TOKEN instead.

@@ -19,11 +19,12 @@ from .. import schemas
 from ..clock import iso
 from ..errors import AppError
 from ..extensions import db, limiter
-from ..services import agents, audit, auth, network, settings, tickets, uploads
+from ..services import (agents, audit, auth, network, settings, tickets, twofactor,
+                        uploads)
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
 from ..stores import Ticket
-from . import api
+from . import api, login_limits
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api")
 
@@ -63,15 +64,14 @@ def _tokens(access: str, refresh: str) -> dict[str, Any]:
 # Tokens
 
 @bp.post("/admin/auth/token")
-@limiter.limit(api.login_limit, deduct_when=_failed, exempt_when=api.login_limit_off)
-@limiter.limit(api.login_limit, key_func=_account_key, deduct_when=_failed,
-               exempt_when=api.login_limit_off)
+@login_limits.guarded(_account_key)
 def issue_token():
     """Tokens for an agent's email and password (API clients; browsers use /agent/login)."""
     payload = api.json_payload(schemas.TokenRequest)
     agent = agents.authenticate(payload.email, payload.password)
     if agent is None:
         raise AppError("unauthorized", "Invalid email or password.")
+    twofactor.second_step(agent, payload.totp, request.remote_addr)
     access, refresh = auth.issue_tokens(agent)
     audit.record(agent.id, "auth.token", agent.id, request.remote_addr)
     return jsonify(_tokens(access, refresh))

@@ -2,8 +2,7 @@
 
 from flask import (Blueprint, current_app, g, make_response, redirect, render_template, request,
                    url_for)
-from flask_jwt_extended import (decode_token, set_access_cookies, set_refresh_cookies,
-                                unset_jwt_cookies)
+from flask_jwt_extended import decode_token, unset_jwt_cookies
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_wtf import FlaskForm
 from jwt import PyJWTError
@@ -11,9 +10,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import limiter
 from ..services import agents, auth
-from .pages import agent_page, safe_next
+from . import login_limits, two_factor
+from .pages import agent_page
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
@@ -24,18 +23,6 @@ class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
     next = HiddenField()
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _limits_off() -> bool:
-    return _login_limit().lower() == "off"
-
-
-def _failed(response) -> bool:
-    return response.status_code == 401
 
 
 def _account_key() -> str:
@@ -54,8 +41,7 @@ def login_form():
 
 
 @bp.post("/login")
-@limiter.limit(_login_limit, deduct_when=_failed, exempt_when=_limits_off)
-@limiter.limit(_login_limit, key_func=_account_key, deduct_when=_failed, exempt_when=_limits_off)
+@login_limits.guarded(_account_key)
 def login():
     """Check the password; on success set the token cookies and go where the agent was going."""
     form = LoginForm()
@@ -66,11 +52,7 @@ def login():
     if agent is None:
         return render_template("agent/login.html", form=form,
                                error="Invalid email or password"), 401
-    access, refresh = auth.issue_tokens(agent)
-    response = redirect(safe_next(form.next.data, url_for("agent.dashboard")), code=303)
-    set_access_cookies(response, access)
-    set_refresh_cookies(response, refresh)
-    return response
+    return two_factor.after_password(agent, form.next.data)
 
 
 @bp.post("/logout")

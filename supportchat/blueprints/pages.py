@@ -37,7 +37,10 @@ def agent_page(view=None, *, admin: bool = False):
             claims = auth.verify_access_token(refreshed[0])
         except (JWTExtendedException, PyJWTError):
             return _to_login()
-        g.actor = auth.actor_from_claims(claims)
+        try:
+            g.actor = auth.actor_from_claims(claims)
+        except AppError:  # signed, but not for an agent or admin: sign in as one
+            return _to_login()
         g.jwt_csrf = claims.get("csrf")
         if admin and g.actor.role != "admin":
             raise AppError("forbidden", "This page is for admins only.")

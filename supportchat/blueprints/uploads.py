@@ -8,7 +8,7 @@ from flask_jwt_extended import verify_jwt_in_request
 from .. import schemas
 from ..errors import AppError
 from ..extensions import limiter
-from ..services import files, tickets, uploads
+from ..services import filenames, files, tickets, uploads
 from . import api
 
 bp = Blueprint("uploads", __name__)
@@ -62,7 +62,9 @@ def download(file_id: str, _name: str):
                            "open the conversation again for a fresh one.")
         api.agent()
     stored, stream = uploads.downloadable(file_id)
-    response = send_file(stream, mimetype=stored.type, download_name=stored.name,
+    # Names stored before download_name existed are made safe on the way out.
+    response = send_file(stream, mimetype=stored.type,
+                         download_name=filenames.download_name(stored.name, stored.type),
                          as_attachment=stored.type not in uploads.RASTER_IMAGES,
                          conditional=False, etag=False, max_age=0)
     response.content_length = stored.size

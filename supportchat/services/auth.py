@@ -92,8 +92,19 @@ def _refused_as_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> boo
     return is_revoked(payload)
 
 
+STAFF_ROLES = ("agent", "admin")
+
+
+def check_role(payload: dict[str, Any]) -> None:
+    """The one role check of every door: a correctly signed token of any other role (or
+    none) is refused with AppError ``unauthorized``."""
+    if payload.get("role") not in STAFF_ROLES:
+        raise AppError("unauthorized", "Sign in again: this token carries no agent role.")
+
+
 def actor_from_claims(payload: dict[str, Any]) -> Actor:
-    """The agent behind verified claims."""
+    """The agent behind verified claims of an agent or admin (``check_role``)."""
+    check_role(payload)
     return agent_actor(payload["sub"], payload["role"], payload["name"])
 
 
@@ -103,10 +114,10 @@ def verify_access_token(token: str) -> dict[str, Any]:
         payload = decode_token(token)
     except (PyJWTError, JWTExtendedException):
         payload = None
-    if (payload is None or payload.get("type") != "access" or is_revoked(payload)
-            or payload.get("role") not in ("agent", "admin")):
+    if payload is None or payload.get("type") != "access" or is_revoked(payload):
         raise AppError("unauthorized", "Sign in again: the session token is missing, invalid "
                        "or expired.")
+    check_role(payload)
     return payload
 
 

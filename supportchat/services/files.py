@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +16,10 @@ from .actors import Actor
 
 LINK_SECONDS = 24 * 3600
 MAX_ATTACHMENTS = 10
+# What a genuine link carries: a Unix time in ASCII digits and a hex SHA-256. Anything else
+# (a superscript digit passes str.isdigit, thousands of digits overflow int()) is refused.
+_EXPIRES = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 
 
 def attachable(actor: Actor, ticket: Ticket, file_ids: list[str]) -> list[dict[str, Any]]:
@@ -49,7 +54,8 @@ def signed_url(file_id: str, name: str, now: float | None = None) -> str:
 
 def check_signature(file_id: str, expires: str, signature: str) -> bool:
     """Whether a download link is genuine and not expired."""
-    if not expires.isdigit() or int(expires) < time.time():
+    if not (_EXPIRES.fullmatch(expires) and _SIGNATURE.fullmatch(signature)) \
+            or int(expires) < time.time():
         return False
     return hmac.compare_digest(_signature(file_id, int(expires)), signature)
 

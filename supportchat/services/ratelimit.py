@@ -6,7 +6,7 @@ import logging
 import math
 import time
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -15,7 +15,16 @@ from ..errors import AppError
 
 log = logging.getLogger(__name__)
 
-SETTING_BY_KIND = {"message": "MESSAGE_RATE_LIMIT", "connect": "CONNECT_RATE_LIMIT"}
+SETTING_BY_KIND = {"message": "MESSAGE_RATE_LIMIT", "connect": "CONNECT_RATE_LIMIT",
+                   "conversation": "NEW_CONVERSATION_RATE_LIMIT",
+                   "two-factor code": "LOGIN_RATE_LIMIT"}
+
+
+def configured(name: str) -> str:
+    """A limit setting for Flask-Limiter: ``off`` is no limit at all (an empty string), not a
+    limit string it fails to parse and logs about on every request."""
+    value = current_app.config[name]
+    return "" if value.lower() == "off" else value
 
 
 def check(kind: str, key: str) -> None:
@@ -31,6 +40,13 @@ def check(kind: str, key: str) -> None:
     retry_ms = max(1, math.ceil((reset_at - time.time()) * 1000))
     raise AppError("rate_limited", f"Too many {kind}s; wait {math.ceil(retry_ms / 1000)} s "
                    "and try again.", {"retryAfterMs": retry_ms})
+
+
+def opening_conversation() -> None:
+    """Count one conversation opened from the caller's address (after TRUSTED_PROXIES), for
+    both doors alike: clientIds cost nothing to mint, addresses do."""
+    address = request.remote_addr if has_request_context() else None
+    check("conversation", address or "unknown")
 
 
 def allowed(value: str, kind: str, key: str) -> bool:

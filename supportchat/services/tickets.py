@@ -27,9 +27,11 @@ def open_ticket(actor: Actor, session_id: str | None = None,
     """Open a ticket for a guest, or return their open ticket for ``session_id``."""
     if actor.is_agent:
         raise AppError("forbidden", "Tickets are opened by customers.")
-    if session_id and (latest := store().latest_for_session(session_id)) \
-            and latest.client_key != actor.client_key:
+    latest = store().latest_for_session(session_id) if session_id else None
+    if latest and latest.client_key != actor.client_key:
         raise not_found("session")  # another customer's conversation, even a closed one
+    if latest is None or latest.status == "closed":
+        ratelimit.opening_conversation()
     customer = {
         "label": (user_identifier or {}).get("email") or actor.name,
         "verified": identity_verified(user_identifier, identifier_hash),

@@ -18,7 +18,7 @@ from ..clock import iso
 from ..errors import AppError
 from ..models import new_id
 from ..stores import StoredFile, Ticket
-from . import files, setting, store, tickets
+from . import filenames, files, setting, store, tickets
 from .actors import Actor, require_agent
 
 SNIFF_BYTES = 8192  # what filetype's signatures need
@@ -105,8 +105,8 @@ def save(actor: Actor, ticket: Ticket, name: str | None, stream: BinaryIO) -> di
     file_id = new_id()
     size = file_store().save(file_id, _checked(head, stream, kind))
     try:
-        stored = store().add_file(ticket.id, display_name(name), size, kind, actor.id,
-                                  file_id=file_id)
+        stored = store().add_file(ticket.id, filenames.download_name(display_name(name), kind),
+                                  size, kind, actor.id, file_id=file_id)
     except BaseException:
         file_store().delete(file_id)
         raise

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from ..services import hosts
 
-def own_origin(config: Mapping, environ: Mapping) -> str:
-    """The server's own origin: BASE_URL, or the scheme and Host of the request."""
-    if config.get("BASE_URL"):
-        parts = urlsplit(config["BASE_URL"])
-        return f"{parts.scheme}://{parts.netloc}"
-    return f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+
+def own_origin(config: Mapping, environ: Mapping) -> str | None:
+    """The server's own origin: BASE_URL, or (development) a loopback Host; else None."""
+    return hosts.own_origin(config, environ)
 
 
 def origin_allowed(config: Mapping, origin: str | None, environ: Mapping) -> bool:
