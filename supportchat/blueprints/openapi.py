@@ -65,6 +65,8 @@ LOGIN_FORM = _form(FORM, {"email": _TEXT, "password": _TEXT, "next": _TEXT, "csr
                    ["email", "password", "csrf_token"])
 AGENT_FORM = _form(FORM, {"email": _TEXT, "name": _TEXT, "password": _TEXT, "csrf_token": _TEXT,
                           "role": {"enum": ["agent", "admin"]}}, ["email", "name", "password"])
+CODE_FORM = _form(FORM, {"code": _TEXT, "remember": _TEXT, "csrf_token": _TEXT},
+                  ["code", "csrf_token"])
 LOGOUT_FORM = _form(FORM, {"csrf_token": _TEXT}, ["csrf_token"])
 UPLOAD_FORM = _form("multipart/form-data", {
     "file": {"type": "string", "format": "binary"},
@@ -106,11 +108,17 @@ DOCS: dict[str, Doc] = {
     "admin_api.init_database": Doc({200: responses.SchemaRevision}, (401,), security=AGENT,
                                    tag=ADMIN),
     "customer.chat_page": Doc({200: HTML}),
-    "customer.widget_js": Doc({200: "text/javascript"}),
+    "customer.widget_js": Doc({200: "text/javascript", 304: ""}),
+    "customer.widget_module": Doc({200: "text/javascript", 302: REDIRECT}, (404,)),
     "agent.login_form": Doc({200: HTML}),
     "agent.login": Doc({303: REDIRECT, 400: HTML, 401: HTML}, (413, 429), form=LOGIN_FORM),
     "agent.logout": Doc({303: REDIRECT}, (413,), form=LOGOUT_FORM),
     "agent.index": Doc({302: REDIRECT}),
+    "two_factor.code_form": Doc({200: HTML, 302: REDIRECT}),
+    "two_factor.check_code": Doc({303: REDIRECT, 302: REDIRECT, 400: HTML, 401: HTML}, (413, 429),
+                                 form=CODE_FORM),
+    "two_factor.setup": Doc({200: HTML, 302: REDIRECT, 303: REDIRECT, 400: HTML, 401: HTML},
+                            (413, 429), form=CODE_FORM),
     "agent.dashboard": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
     "admin.index": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
     "admin.create_agent": Doc({303: REDIRECT, 302: REDIRECT, 400: HTML, 409: HTML}, (413,),
