@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as settings
+from .config import load as load_config
 from .extensions import csrf, db, jwt, limiter, migrate, socketio
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -24,7 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     source = dict(os.environ if config is None else config)
     instance = source.get("INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
     app = Flask(__name__, instance_path=os.path.abspath(instance), instance_relative_config=False)
-    values, sources = settings.load(source, app.instance_path)
+    values, sources = load_config(source, app.instance_path)
     app.config.update(values)
     app.config.update({key: value for key, value in source.items()
                        if config is not None and key.isupper() and key not in values})
@@ -33,9 +33,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .blueprints import register_blueprints
     from .sockets import register_namespaces
-    from .services.uploads import LocalFileStore
+    from .stores.files import LocalFileStore
     from .stores.sql import SqlTicketStore
-    from . import cli, errors_http
+    from . import commands
+    from .blueprints import errors as errors_http
 
     with app.app_context():
         sql_store = SqlTicketStore(db.engine)
@@ -55,12 +56,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_namespaces(socketio)
     errors_http.register(app)
-    cli.register(app)
+    commands.register(app)
     return app
 
 
 def _configure_extensions(app: Flask) -> None:
-    from . import fanout, logs, observe
+    from . import fanout
+    from .ops import logs, observe
     from .sockets import wire
 
     cfg = app.config
@@ -163,22 +165,3 @@ def _origin_check(app: Flask):
         return origin_allowed(app.config, origin, environ)
 
     return check
-
-
-class StartupError(Exception):
-    """A backend that stops start-up; the message names the variable and the reason."""
-
-
-BACKEND_VARIABLES = {"database": "DATABASE_URL", "mongo": "MONGO_URI", "redis": "REDIS_URL"}
-
-
-def check_backends(app: Flask) -> None:
-    """Fail fast, in one line, when a configured backend is unreachable."""
-    with app.app_context():
-        for name, ping in app.extensions["supportchat.backends"].items():
-            try:
-                ping()
-            except Exception as exc:
-                reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-                variable = BACKEND_VARIABLES.get(name, name)
-                raise StartupError(f"{variable}: cannot connect ({reason})") from None

@@ -17,7 +17,7 @@ from typing import Any
 import redis
 import socketio
 
-from . import metrics
+from .ops import metrics
 from .services.publish import WAKE_NAMESPACE, waiters
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from typing import Any, Callable
 
-from .. import metrics
+from ..ops import metrics
 from ..extensions import socketio
 
 GUEST, AGENT = "/guest", "/agent"

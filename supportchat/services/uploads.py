@@ -1,15 +1,13 @@
 """Uploads: the type sniffed from the content, the size limit kept while streaming, the bytes
-behind a small FileStore port (a local directory now; an object store fits the same port).
+kept by the FileStore (stores/files.py).
 """
 
 from __future__ import annotations
 
 import codecs
-import os
 import re
 import unicodedata
-from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator, Protocol
+from typing import Any, BinaryIO, Iterator
 
 import filetype
 from flask import current_app
@@ -18,6 +16,7 @@ from ..clock import iso
 from ..errors import AppError
 from ..models import new_id
 from ..stores import StoredFile, Ticket
+from ..stores.files import FileStore
 from . import files, setting, store, tickets
 from .actors import Actor, require_agent
 
@@ -37,54 +36,6 @@ _SAME_AS = {"image/apng": "image/png"}  # an animated PNG is a PNG
 # Markup is not plain text: a browser that ever rendered it would run HTML or SVG scripts.
 _MARKUP = re.compile(r"^[\ufeff\s]*<[A-Za-z!?/]")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\"]")
-_FILE_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-class FileStore(Protocol):
-    """Where uploaded bytes live, by file id; names given by users never reach it."""
-
-    def save(self, file_id: str, chunks: Iterable[bytes]) -> int:
-        """Store the bytes and return how many; if ``chunks`` raises, nothing is kept."""
-
-    def open(self, file_id: str) -> BinaryIO:
-        """The stored bytes; FileNotFoundError when there are none."""
-
-    def delete(self, file_id: str) -> None:
-        """Forget the bytes (nothing happens when there are none)."""
-
-
-class LocalFileStore:
-    """Files in a local directory, each at ``<root>/<first two hex digits>/<file id>``."""
-
-    def __init__(self, root: str | os.PathLike):
-        self.root = Path(root)
-
-    def save(self, file_id: str, chunks: Iterable[bytes]) -> int:
-        path = self._path(file_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".part")
-        size = 0
-        try:
-            with open(partial, "xb") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-                    size += len(chunk)
-            os.replace(partial, path)  # readers never see half a file
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        return size
-
-    def open(self, file_id: str) -> BinaryIO:
-        return open(self._path(file_id), "rb")
-
-    def delete(self, file_id: str) -> None:
-        self._path(file_id).unlink(missing_ok=True)
-
-    def _path(self, file_id: str) -> Path:
-        if not _FILE_ID.match(file_id):  # ids are ours; anything else cannot name a path
-            raise FileNotFoundError(file_id)
-        return self.root / file_id[:2] / file_id
 
 
 def file_store() -> FileStore:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace  # noqa: A004 (not the builtin)
 
-from .. import logs, observe
+from ..ops import logs, observe
 from ..errors import AppError
 from ..services.actors import Actor, require_agent
 from ..stores.failures import unavailable_error

@@ -15,8 +15,8 @@ from gevent.event import Event
 from gevent.pool import Pool
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
-from . import fanout
-from .services.publish import waiters
+from .. import fanout
+from ..services.publish import waiters
 
 log = logging.getLogger(__name__)
 GC_THRESHOLD = 20_000  # allocations between collections of the youngest generation
