@@ -33,6 +33,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .blueprints import register_blueprints
     from .sockets import register_namespaces
+    from .context import Context
+    from .services import inbox, publish, settings
     from .stores.files import LocalFileStore
     from .stores.sql import SqlTicketStore
     from . import commands
@@ -51,7 +53,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["REDIS_URL"]:
         backends["redis"] = socketio.server.manager.ping
     app.extensions["supportchat.store"] = store
-    app.extensions["supportchat.filestore"] = LocalFileStore(app.config["UPLOAD_DIR"])
+    app.extensions["supportchat.context"] = Context(
+        store=store, files=LocalFileStore(app.config["UPLOAD_DIR"]), config=app.config,
+        publish=publish, update_inbox=inbox.update_soon, section=settings.section)
     app.extensions["supportchat.backends"] = backends
     register_blueprints(app)
     register_namespaces(socketio)

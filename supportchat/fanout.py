@@ -115,12 +115,6 @@ def listen(server: socketio.Server) -> None:
         server.manager.initialize()
 
 
-def ping(server: socketio.Server) -> None:
-    """Raise unless the message queue answers (nothing to check without one)."""
-    if isinstance(server.manager, RedisQueue):
-        server.manager.ping()
-
-
 def refuse_new_clients(server: socketio.Server) -> None:
     """Refuse new Engine.IO sessions from now on (a stopping process): clients count the
     refusal as a failed attempt and retry, through the load balancer, elsewhere."""

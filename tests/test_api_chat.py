@@ -97,10 +97,11 @@ def test_a_session_of_another_customer_is_not_found(client):
 
 def test_a_closed_ticket_takes_no_more_messages(client):
     ticket_id = say(client).get_json()["ticketId"]
+    from supportchat.context import current
     from supportchat.services import actors, tickets
 
     with client.application.app_context():
-        tickets.close(actors.agent("a-1", "agent", "Ana"), ticket_id)
+        tickets.close(current(), actors.agent("a-1", "agent", "Ana"), ticket_id)
     error_of(say(client, message="anyone there?"), 409, "ticket_closed")
 
 
@@ -216,12 +217,13 @@ def test_polling_returns_the_messages_after_since_and_where_to_continue(client):
 
 def test_a_guest_polling_never_sees_agents_private_notes(client):
     ticket_id = say(client).get_json()["ticketId"]
+    from supportchat.context import current
     from supportchat.services import actors, messages
 
     with client.application.app_context():
         agent = actors.agent("a-1", "agent", "Ana")
-        messages.post(agent, ticket_id, "VIP customer", kind="note")
-        messages.post(agent, ticket_id, "Hi, how can I help?")
+        messages.write(current(), agent, "VIP customer", ticket_id=ticket_id, kind="note")
+        messages.write(current(), agent, "Hi, how can I help?", ticket_id=ticket_id)
     body = client.get("/api/chat?sessionId=s-1&since=1", headers={"X-Client-Id": CLIENT}).get_json()
     assert [item["text"] for item in body["messages"]] == ["Hi, how can I help?"]
 

@@ -77,12 +77,13 @@ def test_the_admin_inbox_alias_answers_the_same(client, agent):
 def test_status_and_assignment_filters_pick_the_matching_conversations(client, agent):
     headers, agent_id = agent
     mine, unassigned, closed = open_ticket(client), open_ticket(client), open_ticket(client)
+    from supportchat.context import current
     from supportchat.services import actors, tickets
 
     with client.application.app_context():
         ana = actors.agent(agent_id, "agent", "Ana")
-        tickets.assign(ana, mine, agent_id)
-        tickets.close(ana, closed)
+        tickets.assign(current(), ana, mine, agent_id)
+        tickets.close(current(), ana, closed)
 
     def ids(**params):
         return {item["id"] for item in inbox(client, headers, **params)["conversations"]}
@@ -116,10 +117,11 @@ def test_pages_hold_still_while_new_conversations_arrive(client, agent):
 def test_a_conversation_reads_as_unread_until_an_agent_has_seen_it(client, agent):
     headers, agent_id = agent
     ticket_id = open_ticket(client)
+    from supportchat.context import current
     from supportchat.services import actors, tickets
 
     with client.application.app_context():
-        tickets.mark_read(actors.agent(agent_id, "agent", "Ana"), ticket_id, 1)
+        tickets.mark_read(current(), actors.agent(agent_id, "agent", "Ana"), ticket_id, 1)
     assert inbox(client, headers)["conversations"][0]["unread"] is False
 
 
@@ -142,13 +144,14 @@ def test_the_inbox_needs_a_signed_in_agent(client):
 def test_history_pages_backwards_oldest_first_with_notes(client, agent):
     headers, agent_id = agent
     ticket_id = open_ticket(client, "message 1")
+    from supportchat.context import current
     from supportchat.services import actors, messages
 
     with client.application.app_context():
         ana = actors.agent(agent_id, "agent", "Ana")
         for index in range(2, 6):
-            messages.post(ana, ticket_id, f"message {index}",
-                          kind="note" if index == 3 else "message")
+            messages.write(current(), ana, f"message {index}", ticket_id=ticket_id,
+                           kind="note" if index == 3 else "message")
 
     def history(**params):
         response = client.get("/api/admin/messages", headers=headers,

@@ -157,11 +157,12 @@ def test_uploading_into_another_customers_session_is_not_found(client):
 
 def test_a_closed_conversation_takes_no_more_files(client):
     assert upload(client, b"first", "a.txt").status_code == 201
+    from supportchat.context import current
     from supportchat.services import actors, tickets
 
     with client.application.app_context():
-        ticket = tickets.for_session(actors.guest(CLIENT), "s-1")
-        tickets.close(actors.agent("a-1", "agent", "Ana"), ticket.id)
+        ticket = tickets.for_session(current(), actors.guest(CLIENT), "s-1")
+        tickets.close(current(), actors.agent("a-1", "agent", "Ana"), ticket.id)
     error_of(upload(client, b"second", "b.txt"), 409, "ticket_closed")
 
 
@@ -212,10 +213,11 @@ def test_expired_or_tampered_download_links_are_refused(client, tamper):
     other = upload(client, b"other notes", "other.txt").get_json()["file"]
     path, params = signed(stored["url"])
     if tamper == "expired":
+        from supportchat.context import current
         from supportchat.services import files
 
         with client.application.test_request_context():
-            path, params = signed(files.signed_url(stored["id"], "notes.txt",
+            path, params = signed(files.signed_url(current(), stored["id"], "notes.txt",
                                                    now=time.time() - files.LINK_SECONDS - 1))
     elif tamper == "forged":
         params["sig"] = params["sig"][:-1] + ("0" if params["sig"][-1] != "0" else "1")

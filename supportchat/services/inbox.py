@@ -15,7 +15,7 @@ import threading
 from flask import Flask, current_app
 
 from ..extensions import socketio
-from . import publish, store, tickets
+from . import tickets
 
 INTERVAL = 1.0
 READ_BATCH = 500  # tickets per read
@@ -32,8 +32,8 @@ class _Pending:
         self.scheduled = False
 
 
-def message_stored(ticket_id: str) -> None:
-    """Schedule the ticket's inbox update, unless one is already due."""
+def update_soon(ticket_id: str) -> None:
+    """Schedule the ticket's inbox update (a message was stored), unless one is already due."""
     pending = current_app.extensions.setdefault("supportchat.inbox", _Pending())
     with pending.lock:
         pending.tickets.add(ticket_id)
@@ -47,16 +47,17 @@ def _send_later(app: Flask, pending: _Pending) -> None:
     socketio.sleep(INTERVAL)
     with pending.lock:
         due, pending.tickets, pending.scheduled = pending.tickets, set(), False
+    ctx = app.extensions["supportchat.context"]
     with app.app_context():
         due_ids = list(due)
         for start in range(0, len(due_ids), READ_BATCH):
             try:
-                found = store().get_tickets(due_ids[start:start + READ_BATCH])
+                found = ctx.store.get_tickets(due_ids[start:start + READ_BATCH])
             except Exception:  # the store is down: the next message brings the rows up to date
                 log.warning("inbox update skipped: the ticket store is unavailable", exc_info=True)
                 return
             for ticket in found:
-                publish.to_agents("ticket:updated", tickets.ticket_view(ticket, for_agent=True))
+                ctx.publish.to_agents("ticket:updated", tickets.ticket_view(ticket, for_agent=True))
                 # Each update is a frame per agent: let the messages waiting meanwhile go
                 # first, rather than hold them for the whole second's worth of frames.
                 socketio.sleep(0)

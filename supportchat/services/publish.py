@@ -88,7 +88,7 @@ class _Waiters:
 waiters = _Waiters()
 
 
-def message_stored(ticket_id: str, seq: int) -> None:
+def message_stored(ticket_id: str) -> None:
     """Count a newly stored message and wake the long polls waiting on its ticket."""
     metrics.MESSAGES_STORED.inc()
     ticket_changed(ticket_id)

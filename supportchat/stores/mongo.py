@@ -64,7 +64,6 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), *NEWEST], name="inbox"),
         IndexModel(NEWEST, name="activity"),
         IndexModel([("assignee.id", ASCENDING), *NEWEST], name="assignee"),
-        IndexModel([("clientKey", ASCENDING), *NEWEST], name="customer"),
         IndexModel([("sessionId", ASCENDING), ("createdAt", DESCENDING)], name="session"),
         # One open ticket per session: the field exists only while the ticket is open.
         IndexModel([("openSessionId", ASCENDING)], name="open_session", unique=True,
@@ -177,8 +176,6 @@ class MongoTicketStore:
             where["assignee"] = None
         elif query.assignee:
             where["assignee.id"] = query.assignee
-        if query.client_key:
-            where["clientKey"] = query.client_key
         if query.cursor:
             at, last_id = _ms(query.cursor[0]), query.cursor[1]
             where["$or"] = [{"lastMessageAt": {"$lt": at}},

@@ -106,8 +106,6 @@ class SqlTicketStore:
             stmt = stmt.where(tickets.c.assignee_id.is_(None))
         elif query.assignee:
             stmt = stmt.where(tickets.c.assignee_id == query.assignee)
-        if query.client_key:
-            stmt = stmt.where(tickets.c.client_key == query.client_key)
         if query.cursor:
             stmt = stmt.where(tuple_(tickets.c.last_message_at, tickets.c.id) < tuple_(*query.cursor))
         stmt = stmt.order_by(tickets.c.last_message_at.desc(), tickets.c.id.desc()).limit(query.limit)
