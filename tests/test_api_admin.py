@@ -12,17 +12,13 @@ import jwt
 import pytest
 import requests
 
-from conftest import create_account
-from socket_clients import ADMIN, WAIT
+from support.apps import create_account
+from support.http import bearer, error_of
+from support.socket_clients import ADMIN, WAIT
 
 PASSWORD = "correct horse 1"
 JWT_SECRET = "test-jwt-secret-" + "y" * 32
 REFRESH_SECRET = "test-refresh-secret-" + "z" * 32
-
-
-@pytest.fixture
-def client(build):
-    return build().test_client()
 
 
 def sign_in(client, email="admin@example.com", role="admin", create=True) -> dict:
@@ -32,17 +28,6 @@ def sign_in(client, email="admin@example.com", role="admin", create=True) -> dic
     response = client.post("/api/admin/auth/token", json={"email": email, "password": PASSWORD})
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def error_of(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code and error["message"]
-    return error
 
 
 def audit_events(app, action=None):

@@ -13,15 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from conftest import create_account
-from socket_clients import ADMIN, WAIT, peers  # noqa: F401,F811 (peers: fixture)
+from support.http import error_of, sign_in
+from support.socket_clients import ADMIN, WAIT, peers  # noqa: F401,F811 (peers: fixture)
 
 RESPONSE_FIELDS = {"reply", "ticketId", "status", "message", "replies"}
-
-
-@pytest.fixture
-def client(build):
-    return build().test_client()
 
 
 def say(client, session_id="s-1", message="Hello, I need help", client_id=None, **fields):
@@ -31,21 +26,6 @@ def say(client, session_id="s-1", message="Hello, I need help", client_id=None, 
 
 
 CLIENT = str(uuid.uuid4())
-
-
-def agent_headers(client, app=None, role="agent", email="ana@example.com"):
-    """Authorization headers of a freshly created agent (or admin)."""
-    create_account(app or client.application, email=email, role=role)
-    tokens = client.post("/api/admin/auth/token",
-                         json={"email": email, "password": "correct horse 1"}).get_json()
-    return {"Authorization": f"Bearer {tokens['accessToken']}"}
-
-
-def error_of(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code and error["message"]
-    return error
 
 
 # POST /api/chat
@@ -143,10 +123,10 @@ def test_a_body_over_64_kib_is_too_large_before_it_is_parsed(client):
     error_of(say(client, padding="x" * 70_000), 413, "too_large")
 
 
-def test_metadata_and_identity_are_kept_with_the_ticket_and_shown_to_agents(client):
+def test_metadata_and_identity_are_kept_with_the_ticket_and_shown_to_agents(client, agent):
     say(client, metadata={"page": "/pricing", "plan": "pro"},
         userIdentifier={"email": "jane@example.com", "phone": "+1 555 0100"})
-    sessions = client.get("/api/admin/sessions", headers=agent_headers(client)).get_json()
+    sessions = client.get("/api/admin/sessions", headers=agent.headers).get_json()
     customer = sessions["sessions"][0]["customer"]
     assert customer["metadata"] == {"page": "/pricing", "plan": "pro"}
     assert customer["userIdentifier"] == {"email": "jane@example.com", "phone": "+1 555 0100"}
@@ -161,7 +141,7 @@ def test_an_identity_is_verified_only_with_a_valid_identifier_hash(build):
     say(client, session_id="forged", userIdentifier={"email": "jane@example.com"},
         identifierHash="0" * 64)
     say(client, session_id="none", userIdentifier={"email": "jane@example.com"})
-    sessions = client.get("/api/admin/sessions", headers=agent_headers(client)).get_json()
+    sessions = client.get("/api/admin/sessions", headers=sign_in(client).headers).get_json()
     verified = {item["sessionId"]: item["customer"]["verified"] for item in sessions["sessions"]}
     assert verified == {"good": True, "forged": False, "none": False}
 

@@ -10,34 +10,11 @@ import pytest
 import requests
 from sqlalchemy import event
 
-from conftest import base_config, create_account, make_app
-from socket_clients import ADMIN, WAIT
+from support.apps import base_config, create_account, make_app
+from support.socket_clients import ADMIN, WAIT
 
 CONVERSATION_FIELDS = {"id", "title", "participantLabel", "lastMessageAt", "lastMessagePreview",
                        "unread", "status", "assignee"}
-
-
-@pytest.fixture
-def app(build):
-    return build()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def agent(client):
-    """Authorization headers of a signed-in agent, and its id."""
-    create_account(client.application)
-    tokens = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                        "password": "correct horse 1"}).get_json()
-    headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
-    import jwt
-
-    headers_id = jwt.decode(tokens["accessToken"], options={"verify_signature": False})["sub"]
-    return headers, headers_id
 
 
 def open_ticket(client, text="Hello, I need help", **fields) -> str:
@@ -58,7 +35,7 @@ def inbox(client, headers, path="/api/conversations", **params):
 def test_the_inbox_answers_in_the_seeds_shape_newest_activity_first(client, agent):
     older = open_ticket(client, "My order is late", userIdentifier={"email": "jane@example.com"})
     newer = open_ticket(client, "Where is my refund?")
-    body = inbox(client, agent[0])
+    body = inbox(client, agent.headers)
     assert set(body) == {"conversations", "nextCursor"} and body["nextCursor"] is None
     assert [item["id"] for item in body["conversations"]] == [newer, older]
     first = body["conversations"][1]
@@ -71,11 +48,11 @@ def test_the_inbox_answers_in_the_seeds_shape_newest_activity_first(client, agen
 
 def test_the_admin_inbox_alias_answers_the_same(client, agent):
     open_ticket(client)
-    assert inbox(client, agent[0], "/api/admin/inbox") == inbox(client, agent[0])
+    assert inbox(client, agent.headers, "/api/admin/inbox") == inbox(client, agent.headers)
 
 
 def test_status_and_assignment_filters_pick_the_matching_conversations(client, agent):
-    headers, agent_id = agent
+    headers, agent_id = agent.headers, agent.id
     mine, unassigned, closed = open_ticket(client), open_ticket(client), open_ticket(client)
     from supportchat.context import current
     from supportchat.services import actors, tickets
@@ -96,7 +73,7 @@ def test_status_and_assignment_filters_pick_the_matching_conversations(client, a
 
 
 def test_pages_hold_still_while_new_conversations_arrive(client, agent):
-    headers = agent[0]
+    headers = agent.headers
     for index in range(7):
         open_ticket(client, f"question {index}")
     expected = [item["id"] for item in inbox(client, headers, limit=100)["conversations"]]
@@ -115,7 +92,7 @@ def test_pages_hold_still_while_new_conversations_arrive(client, agent):
 
 
 def test_a_conversation_reads_as_unread_until_an_agent_has_seen_it(client, agent):
-    headers, agent_id = agent
+    headers, agent_id = agent.headers, agent.id
     ticket_id = open_ticket(client)
     from supportchat.context import current
     from supportchat.services import actors, tickets
@@ -130,7 +107,7 @@ def test_a_conversation_reads_as_unread_until_an_agent_has_seen_it(client, agent
                                            ({"assigned": "them"}, "assigned"),
                                            ({"cursor": "bm90LWEtY3Vyc29y"}, "cursor")])
 def test_bad_inbox_parameters_are_invalid(client, agent, params, field):
-    response = client.get("/api/conversations", headers=agent[0], query_string=params)
+    response = client.get("/api/conversations", headers=agent.headers, query_string=params)
     assert response.status_code == 400
     assert response.get_json()["error"]["details"]["field"] == field
 
@@ -142,7 +119,7 @@ def test_the_inbox_needs_a_signed_in_agent(client):
 
 
 def test_history_pages_backwards_oldest_first_with_notes(client, agent):
-    headers, agent_id = agent
+    headers, agent_id = agent.headers, agent.id
     ticket_id = open_ticket(client, "message 1")
     from supportchat.context import current
     from supportchat.services import actors, messages
@@ -170,7 +147,7 @@ def test_history_pages_backwards_oldest_first_with_notes(client, agent):
 
 
 def test_history_of_an_unknown_conversation_is_not_found(client, agent):
-    response = client.get("/api/admin/messages?conversationId=nope", headers=agent[0])
+    response = client.get("/api/admin/messages?conversationId=nope", headers=agent.headers)
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
 
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 import socketio
 
-from conftest import LiveServer, make_app
+from .apps import LiveServer, make_app
 
 WAIT = 15.0  # seconds: generous, since several helpers share two cores
 ADMIN = {"email": "admin@example.com", "password": "admin-password-1"}  # live_server_factory's
