@@ -263,8 +263,8 @@ def test_the_static_bearer_token_is_an_admin_on_admin_routes_only(build):
 
 # Settings
 
-def test_settings_come_with_defaults_and_take_partial_changes(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_settings_come_with_defaults_and_take_partial_changes(client, admin):
+    headers = admin.headers
     defaults = client.get("/api/admin/settings", headers=headers).get_json()
     assert set(defaults) == {"branding", "behavior", "ai"}
     assert set(defaults["branding"]) == {"title", "primaryColor", "welcomeMessage", "customCss"}
@@ -279,8 +279,8 @@ def test_settings_come_with_defaults_and_take_partial_changes(client):
     assert restored["branding"] == defaults["branding"]
 
 
-def test_the_ai_api_key_is_write_only(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_the_ai_api_key_is_write_only(client, admin):
+    headers = admin.headers
     secret = "sk-live-" + uuid.uuid4().hex
     response = client.put("/api/admin/settings", headers=headers,
                           json={"ai": {"enabled": True, "provider": "grok", "apiKey": secret}})
@@ -306,8 +306,8 @@ def test_the_ai_api_key_is_write_only(client):
     ({"ai": {"enabled": "yes"}}, "ai.enabled"),
     ({"behavior": "quiet"}, "behavior"),
 ])
-def test_bad_settings_are_invalid_and_change_nothing(client, change, field):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_bad_settings_are_invalid_and_change_nothing(client, change, field, admin):
+    headers = admin.headers
     before = client.get("/api/admin/settings", headers=headers).get_json()
     error = error_of(client.put("/api/admin/settings", headers=headers, json=change), 400,
                      "invalid")
@@ -317,8 +317,8 @@ def test_bad_settings_are_invalid_and_change_nothing(client, change, field):
 
 # Accounts
 
-def test_an_admin_creates_lists_renames_and_deletes_agents(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_an_admin_creates_lists_renames_and_deletes_agents(client, admin):
+    headers = admin.headers
     created = client.post("/api/admin/agents", headers=headers, json={
         "email": "Bob@Example.com", "name": "Bob", "password": "long enough 1"})
     assert created.status_code == 201
@@ -337,8 +337,8 @@ def test_an_admin_creates_lists_renames_and_deletes_agents(client):
     assert actions == ["agent.create", "agent.update", "agent.delete"]
 
 
-def test_an_email_already_taken_is_a_conflict(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_an_email_already_taken_is_a_conflict(client, admin):
+    headers = admin.headers
     error_of(client.post("/api/admin/agents", headers=headers, json={
         "email": "admin@example.com", "name": "Again", "password": "long enough 1"}), 409,
              "conflict")
@@ -361,12 +361,11 @@ def test_the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted(cl
 
 @pytest.mark.parametrize("change", [{"active": False}, {"role": "agent"},
                                     {"password": "a brand new one"}])
-def test_deactivating_demoting_or_resetting_an_account_signs_it_out(client, change):
-    admin = bearer(sign_in(client)["accessToken"])
+def test_deactivating_demoting_or_resetting_an_account_signs_it_out(client, change, admin):
     bob = sign_in(client, "bob@example.com", role="admin")
     bob_id = jwt.decode(bob["accessToken"], options={"verify_signature": False})["sub"]
     assert client.get("/api/conversations", headers=bearer(bob["accessToken"])).status_code == 200
-    changed = client.patch(f"/api/admin/agents/{bob_id}", headers=admin, json=change)
+    changed = client.patch(f"/api/admin/agents/{bob_id}", headers=admin.headers, json=change)
     assert changed.status_code == 200
     error_of(client.get("/api/conversations", headers=bearer(bob["accessToken"])), 401,
              "unauthorized")
@@ -374,11 +373,10 @@ def test_deactivating_demoting_or_resetting_an_account_signs_it_out(client, chan
              "unauthorized")
 
 
-def test_a_deleted_agents_tokens_stop_working(client):
-    admin = bearer(sign_in(client)["accessToken"])
+def test_a_deleted_agents_tokens_stop_working(client, admin):
     bob = sign_in(client, "bob@example.com", role="agent")
     bob_id = jwt.decode(bob["accessToken"], options={"verify_signature": False})["sub"]
-    assert client.delete(f"/api/admin/agents/{bob_id}", headers=admin).status_code == 204
+    assert client.delete(f"/api/admin/agents/{bob_id}", headers=admin.headers).status_code == 204
     error_of(client.get("/api/conversations", headers=bearer(bob["accessToken"])), 401,
              "unauthorized")
 
@@ -389,8 +387,8 @@ def test_a_deleted_agents_tokens_stop_working(client):
     ({"email": "x@example.com", "name": "X", "password": "long enough 1", "role": "root"}, "role"),
     ({"email": "x@example.com", "password": "long enough 1"}, "name"),
 ])
-def test_bad_account_fields_are_invalid(client, body, field):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_bad_account_fields_are_invalid(client, body, field, admin):
+    headers = admin.headers
     error = error_of(client.post("/api/admin/agents", headers=headers, json=body), 400, "invalid")
     assert error["details"]["field"] == field
 
@@ -415,8 +413,8 @@ def test_the_blocklist_is_stored_in_canonical_form_beside_the_environments(build
         {"entries": ["203.0.113.7"]}
 
 
-def test_a_bad_blocklist_entry_is_invalid_and_replaces_nothing(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_a_bad_blocklist_entry_is_invalid_and_replaces_nothing(client, admin):
+    headers = admin.headers
     client.put("/api/admin/blocklist", headers=headers, json={"entries": ["203.0.113.7"]})
     error = error_of(client.put("/api/admin/blocklist", headers=headers,
                                 json={"entries": ["198.51.100.1", "10.0.0.0/33"]}), 400, "invalid")
@@ -425,8 +423,8 @@ def test_a_bad_blocklist_entry_is_invalid_and_replaces_nothing(client):
     assert [item["network"] for item in entries] == ["203.0.113.7"]
 
 
-def test_db_init_upgrades_the_schema_and_can_run_again(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_db_init_upgrades_the_schema_and_can_run_again(client, admin):
+    headers = admin.headers
     first = client.post("/api/admin/db/init", headers=headers)
     again = client.post("/api/admin/db/init", headers=headers)
     assert first.status_code == again.status_code == 200

@@ -68,10 +68,10 @@ def test_a_request_without_client_id_gets_one_minted_in_a_cookie(client):
     assert polled.get_json()["ticketId"] == response.get_json()["ticketId"]
 
 
-def test_a_session_of_another_customer_is_not_found(client):
+def test_a_session_of_another_customer_is_not_found(client, guest):
     say(client, session_id="mine")
-    error_of(say(client, session_id="mine", client_id=str(uuid.uuid4())), 404, "not_found")
-    error_of(client.get("/api/chat?sessionId=mine", headers={"X-Client-Id": str(uuid.uuid4())}),
+    error_of(say(client, session_id="mine", client_id=guest), 404, "not_found")
+    error_of(client.get("/api/chat?sessionId=mine", headers={"X-Client-Id": guest}),
              404, "not_found")
 
 
@@ -170,7 +170,7 @@ def test_the_acknowledgement_stays_in_the_conversation_after_a_reload(client):
         opened["message"]["text"], "Thanks! An agent will answer shortly."]
 
 
-def test_too_many_messages_from_one_client_are_rate_limited_with_retry_after(build):
+def test_too_many_messages_from_one_client_are_rate_limited_with_retry_after(build, guest):
     client = build(MESSAGE_RATE_LIMIT="2 per minute").test_client()
     assert say(client, message="one").status_code == 200
     assert say(client, message="two").status_code == 200
@@ -180,7 +180,7 @@ def test_too_many_messages_from_one_client_are_rate_limited_with_retry_after(bui
     # Whole seconds in the header, milliseconds in the body: the same wait.
     assert 1 <= retry <= 60 and abs(error["details"]["retryAfterMs"] - retry * 1000) <= 1000
     # Counted per clientId: another customer on the same address still gets through.
-    assert say(client, session_id="other", client_id=str(uuid.uuid4())).status_code == 200
+    assert say(client, session_id="other", client_id=guest).status_code == 200
 
 
 # GET /api/chat
@@ -245,30 +245,28 @@ def admin_token(server) -> str:
     return response.json()["accessToken"]
 
 
-def test_a_message_posted_over_http_reaches_agents_live_on_their_sockets(live_server, peers):
+def test_a_message_posted_over_http_reaches_agents_live_on_their_sockets(live_server, peers, guest):
     agent = peers.agent(live_server, token=admin_token(live_server))
-    client_id = str(uuid.uuid4())
-    first = live_say(live_server, client_id, "live-1", "My order is late",
+    first = live_say(live_server, guest, "live-1", "My order is late",
                      metadata={"orderId": "A-17"}, userIdentifier={"email": "jane@example.com"})
     created = agent.wait_for("ticket:created", lambda ticket: ticket["id"] == first["ticketId"])
     assert created["customer"]["metadata"] == {"orderId": "A-17"}
     assert created["customer"]["userIdentifier"] == {"email": "jane@example.com"}
     agent.ok("ticket:join", {"ticketId": first["ticketId"]})
-    live_say(live_server, client_id, "live-1", "Order A-17, placed Monday")
+    live_say(live_server, guest, "live-1", "Order A-17, placed Monday")
     heard = agent.wait_for("chat:message", lambda message: message["seq"] == 2)
     assert heard["text"] == "Order A-17, placed Monday" and heard["sender"]["role"] == "guest"
 
 
-def test_a_long_poll_wakes_as_soon_as_an_agent_replies_over_a_socket(live_server, peers):
-    client_id = str(uuid.uuid4())
-    ticket_id = live_say(live_server, client_id, "poll-1", "Hello?")["ticketId"]
+def test_a_long_poll_wakes_as_soon_as_an_agent_replies_over_a_socket(live_server, peers, guest):
+    ticket_id = live_say(live_server, guest, "poll-1", "Hello?")["ticketId"]
     agent = peers.agent(live_server, token=admin_token(live_server))
     agent.ok("ticket:join", {"ticketId": ticket_id})
     result = {}
 
     def poll():
         result["response"] = requests.get(
-            live_server.url + "/api/chat", timeout=60, headers={"X-Client-Id": client_id},
+            live_server.url + "/api/chat", timeout=60, headers={"X-Client-Id": guest},
             params={"sessionId": "poll-1", "since": 1, "wait": 25})
         result["at"] = time.monotonic()
 
@@ -285,13 +283,12 @@ def test_a_long_poll_wakes_as_soon_as_an_agent_replies_over_a_socket(live_server
     assert result["at"] - replied_at < 15
 
 
-def test_fifty_waiting_polls_hold_no_database_connection_and_all_wake(live_server, peers):
-    client_id = str(uuid.uuid4())
-    ticket_id = live_say(live_server, client_id, "crowd", "Hello?")["ticketId"]
+def test_fifty_waiting_polls_hold_no_database_connection_and_all_wake(live_server, peers, guest):
+    ticket_id = live_say(live_server, guest, "crowd", "Hello?")["ticketId"]
 
     def poll(_index):
         return requests.get(live_server.url + "/api/chat", timeout=60,
-                            headers={"X-Client-Id": client_id},
+                            headers={"X-Client-Id": guest},
                             params={"sessionId": "crowd", "since": 1, "wait": 20})
 
     with ThreadPoolExecutor(max_workers=50) as pool:

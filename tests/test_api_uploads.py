@@ -137,9 +137,9 @@ def test_an_upload_without_a_file_or_a_conversation_is_invalid(client):
     assert error_of(response, 400, "invalid")["details"]["field"] == "sessionId"
 
 
-def test_uploading_into_another_customers_session_is_not_found(client):
+def test_uploading_into_another_customers_session_is_not_found(client, guest):
     assert upload(client, b"mine", "a.txt", session_id="mine").status_code == 201
-    error_of(upload(client, b"theirs", "b.txt", session_id="mine", client_id=str(uuid.uuid4())),
+    error_of(upload(client, b"theirs", "b.txt", session_id="mine", client_id=guest),
              404, "not_found")
 
 
