@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from support.http import error_of, sign_in
-from support.socket_clients import ADMIN, WAIT, peers  # noqa: F401,F811 (peers: fixture)
+from support.socket_clients import WAIT, api_token, peers  # noqa: F401,F811 (peers: fixture)
 
 RESPONSE_FIELDS = {"reply", "ticketId", "status", "message", "replies"}
 
@@ -239,14 +239,8 @@ def live_say(server, client_id, session_id, message, **fields):
     return response.json()
 
 
-def admin_token(server) -> str:
-    response = requests.post(server.url + "/api/admin/auth/token", json=ADMIN, timeout=WAIT)
-    assert response.status_code == 200, response.text
-    return response.json()["accessToken"]
-
-
 def test_a_message_posted_over_http_reaches_agents_live_on_their_sockets(live_server, peers, guest):
-    agent = peers.agent(live_server, token=admin_token(live_server))
+    agent = peers.agent(live_server, token=api_token(live_server))
     first = live_say(live_server, guest, "live-1", "My order is late",
                      metadata={"orderId": "A-17"}, userIdentifier={"email": "jane@example.com"})
     created = agent.wait_for("ticket:created", lambda ticket: ticket["id"] == first["ticketId"])
@@ -260,7 +254,7 @@ def test_a_message_posted_over_http_reaches_agents_live_on_their_sockets(live_se
 
 def test_a_long_poll_wakes_as_soon_as_an_agent_replies_over_a_socket(live_server, peers, guest):
     ticket_id = live_say(live_server, guest, "poll-1", "Hello?")["ticketId"]
-    agent = peers.agent(live_server, token=admin_token(live_server))
+    agent = peers.agent(live_server, token=api_token(live_server))
     agent.ok("ticket:join", {"ticketId": ticket_id})
     result = {}
 
@@ -297,7 +291,7 @@ def test_fifty_waiting_polls_hold_no_database_connection_and_all_wake(live_serve
         # More polls wait than the database pool has connections (30), yet others are served.
         other = live_say(live_server, str(uuid.uuid4()), "bystander", "Still working?")
         assert other["message"]["seq"] == 1
-        agent = peers.agent(live_server, token=admin_token(live_server))
+        agent = peers.agent(live_server, token=api_token(live_server))
         agent.send(ticket_id, "Here for all of you")
         bodies = [future.result().json() for future in polls]
     assert all([item["text"] for item in body["messages"]] == ["Here for all of you"]

@@ -10,8 +10,9 @@ import pytest
 import requests
 from sqlalchemy import event
 
-from support.apps import base_config, create_account, make_app
-from support.socket_clients import ADMIN, WAIT
+from support.apps import base_config, make_app
+from support.http import sign_in
+from support.socket_clients import WAIT, api_token
 
 CONVERSATION_FIELDS = {"id", "title", "participantLabel", "lastMessageAt", "lastMessagePreview",
                        "unread", "status", "assignee"}
@@ -154,8 +155,7 @@ def test_history_of_an_unknown_conversation_is_not_found(client, agent):
 def test_the_inbox_over_real_http(live_server):
     first = requests.post(live_server.url + "/api/chat", timeout=WAIT, json={
         "clientId": str(uuid.uuid4()), "sessionId": "live", "message": "Hi there"}).json()
-    token = requests.post(live_server.url + "/api/admin/auth/token", json=ADMIN,
-                          timeout=WAIT).json()["accessToken"]
+    token = api_token(live_server)
     body = requests.get(live_server.url + "/api/conversations", timeout=WAIT,
                         headers={"Authorization": f"Bearer {token}"}).json()
     assert [item["id"] for item in body["conversations"]] == [first["ticketId"]]
@@ -182,20 +182,13 @@ FROM generate_series(1, 100000) AS i,
 def test_an_inbox_page_among_100k_tickets_is_read_from_an_index(postgres_url, tmp_path, capsys):
     app = make_app(base_config(tmp_path / "instance", postgres_url))
     client = app.test_client()
-    create_account(app)
-    token = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                       "password": "correct horse 1"}
-                        ).get_json()["accessToken"]
-    headers = {"Authorization": f"Bearer {token}"}
-    import jwt
-
+    agent = sign_in(client)
     from supportchat.extensions import db
 
     with app.app_context():
         engine = db.engine
         with engine.begin() as conn:
-            conn.exec_driver_sql(SEED_TICKETS, {"agent": jwt.decode(
-                token, options={"verify_signature": False})["sub"]})
+            conn.exec_driver_sql(SEED_TICKETS, {"agent": agent.id})
             conn.exec_driver_sql("ANALYZE tickets")
             assert conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar() == 100_000
         pages: list[tuple[str, dict]] = []
@@ -208,9 +201,9 @@ def test_an_inbox_page_among_100k_tickets_is_read_from_an_index(postgres_url, tm
         queries = [{}, {"status": "all"}, {"status": "closed"}, {"assigned": "me"},
                    {"assigned": "none"}]
         for params in queries:
-            first = inbox(client, headers, limit=25, **params)
+            first = inbox(client, agent.headers, limit=25, **params)
             assert len(first["conversations"]) == 25
-            inbox(client, headers, limit=25, cursor=first["nextCursor"], **params)
+            inbox(client, agent.headers, limit=25, cursor=first["nextCursor"], **params)
         event.remove(engine, "before_cursor_execute", capture)
         assert len(pages) == 2 * len(queries)
         report = []

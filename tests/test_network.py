@@ -8,8 +8,8 @@ import uuid
 import pytest
 import requests
 
-from support.apps import create_account
-from support.socket_clients import ADMIN, WAIT, open_peer, refusal
+from support.http import sign_in
+from support.socket_clients import WAIT, api_token, open_peer, refusal
 
 
 def from_address(client, address: str, path="/api/chat?sessionId=s-1", **headers):
@@ -58,10 +58,7 @@ def test_a_blocked_address_is_refused_on_every_route_before_anything_else(app_bu
 
 def test_entries_an_admin_stores_apply_at_once(app_builder):
     client = app_builder().test_client()
-    create_account(client.application, role="admin")
-    token = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                       "password": "correct horse 1"}
-                        ).get_json()["accessToken"]
+    token = sign_in(client, "admin").token
     assert_let_through(from_address(client, "198.51.100.23"))
     stored = client.put("/api/admin/blocklist", headers={"Authorization": f"Bearer {token}"},
                         json={"entries": ["198.51.100.0/24"]})
@@ -109,8 +106,7 @@ def test_a_live_server_behind_one_proxy_blocks_by_the_forwarded_address(live_ser
 def test_a_live_server_without_trusted_proxies_ignores_forwarded_for(live_server_factory):
     server = live_server_factory()
     # Blocked through the admin API (a BLOCKLIST of 127.0.0.1 would fail the start-up probe).
-    token = requests.post(server.url + "/api/admin/auth/token", json=ADMIN,
-                          timeout=WAIT).json()["accessToken"]
+    token = api_token(server)
     assert requests.put(server.url + "/api/admin/blocklist", json={"entries": ["127.0.0.1"]},
                         headers={"Authorization": f"Bearer {token}"}, timeout=WAIT).ok
     forged = live_get(server, **{"X-Forwarded-For": "192.0.2.10"})

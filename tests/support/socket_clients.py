@@ -232,6 +232,15 @@ def sign_in(server: LiveServer, email: str = ADMIN["email"],
     return session
 
 
+def api_token(server: LiveServer, email: str = ADMIN["email"],
+              password: str = ADMIN["password"]) -> str:
+    """An access token from POST /api/admin/auth/token (the first admin's, by default)."""
+    response = requests.post(server.url + "/api/admin/auth/token", timeout=WAIT,
+                             json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()["accessToken"]
+
+
 def sign_out(server: LiveServer, session: requests.Session) -> None:
     """Sign out through the dashboard's logout form."""
     token = _form_token(session.get(server.url + "/agent/dashboard", timeout=WAIT).text)
