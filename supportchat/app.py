@@ -53,9 +53,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["REDIS_URL"]:
         backends["redis"] = socketio.server.manager.ping
     app.extensions["supportchat.store"] = store
+    inbox_updates = inbox.InboxUpdates(store, publish, app.app_context)
     app.extensions["supportchat.context"] = Context(
         store=store, files=LocalFileStore(app.config["UPLOAD_DIR"]), config=app.config,
-        publish=publish, update_inbox=inbox.update_soon, section=settings.section)
+        publish=publish, update_inbox=inbox_updates.update_soon, section=settings.section)
     app.extensions["supportchat.backends"] = backends
     register_blueprints(app)
     register_namespaces(socketio)

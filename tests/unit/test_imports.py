@@ -83,6 +83,6 @@ def test_stores_and_services_never_import_a_door_or_the_app():
 
 
 def test_the_rules_take_their_collaborators_from_the_context():
-    for name in ("tickets", "messages", "files", "uploads"):
+    for name in ("tickets", "messages", "files", "uploads", "inbox"):
         source = (PACKAGE / "services" / f"{name}.py").read_text()
         assert "current_app" not in source, name
