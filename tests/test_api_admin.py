@@ -1,213 +1,19 @@
-"""The admin API (PROTOCOL.md §3.7): tokens with rotation and reuse detection, roles on every
-route, the static bearer token, settings with write-only secrets, accounts, the blocklist,
-schema upgrades, and an audit trail of every change."""
+"""The admin API (PROTOCOL.md §3.7): roles on every route, the static bearer token, settings
+with write-only secrets, accounts, the blocklist, schema upgrades, and an audit trail of every
+change. Its tokens: test_api_admin_tokens.py."""
 
 from __future__ import annotations
 
 import io
 import uuid
-from datetime import datetime, timedelta, timezone
 
 import jwt
 import pytest
 import requests
 
-from support.apps import create_account
-from support.http import bearer, error_of
+from support.apps import audit_events
+from support.http import bearer, error_of, token_pair
 from support.socket_clients import ADMIN, WAIT
-
-PASSWORD = "correct horse 1"
-JWT_SECRET = "test-jwt-secret-" + "y" * 32
-REFRESH_SECRET = "test-refresh-secret-" + "z" * 32
-
-
-def sign_in(client, email="admin@example.com", role="admin", create=True) -> dict:
-    """Create an account (unless it exists) and return its tokens."""
-    if create:
-        create_account(client.application, email=email, name=email.split("@")[0], role=role)
-    response = client.post("/api/admin/auth/token", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def audit_events(app, action=None):
-    from sqlalchemy import select
-
-    from supportchat.extensions import db
-    from supportchat.models import AuditEvent
-
-    with app.app_context():
-        query = select(AuditEvent).order_by(AuditEvent.id)
-        if action:
-            query = query.where(AuditEvent.action == action)
-        return [(event.actor, event.action, event.target, event.address, event.details)
-                for event in db.session.scalars(query)]
-
-
-# Tokens
-
-def test_an_agent_trades_email_and_password_for_tokens(client):
-    tokens = sign_in(client, "ana@example.com", role="agent")
-    assert set(tokens) == {"accessToken", "refreshToken", "expiresIn"}
-    assert tokens["expiresIn"] == 15 * 60
-    claims = jwt.decode(tokens["accessToken"], JWT_SECRET, algorithms=["HS256"])
-    assert (claims["type"], claims["role"], claims["name"]) == ("access", "agent", "ana")
-
-
-def test_a_wrong_password_and_an_unknown_email_are_refused_alike(client):
-    create_account(client.application)
-    wrong = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                       "password": "not it at all"})
-    unknown = client.post("/api/admin/auth/token", json={"email": "bob@example.com",
-                                                         "password": PASSWORD})
-    assert error_of(wrong, 401, "unauthorized") == error_of(unknown, 401, "unauthorized")
-
-
-def test_repeated_failed_sign_ins_are_rate_limited(build):
-    client = build(LOGIN_RATE_LIMIT="3 per minute").test_client()
-    create_account(client.application)
-    for _ in range(3):
-        client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                   "password": "nope-nope"})
-    response = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                          "password": PASSWORD})
-    error_of(response, 429, "rate_limited")
-    assert int(response.headers["Retry-After"]) >= 1
-
-
-def test_refresh_tokens_are_signed_with_their_own_secret(client):
-    tokens = sign_in(client)
-    jwt.decode(tokens["refreshToken"], REFRESH_SECRET, algorithms=["HS256"],
-               options={"verify_aud": False})
-    with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(tokens["refreshToken"], JWT_SECRET, algorithms=["HS256"])
-    with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(tokens["accessToken"], REFRESH_SECRET, algorithms=["HS256"])
-
-
-def test_neither_token_passes_for_the_other(client):
-    tokens = sign_in(client)
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(tokens["accessToken"])), 401,
-             "unauthorized")
-    error_of(client.get("/api/conversations", headers=bearer(tokens["refreshToken"])), 401,
-             "unauthorized")
-
-
-def test_a_refresh_token_signed_with_the_access_secret_is_refused(client):
-    tokens = sign_in(client)
-    claims = jwt.decode(tokens["refreshToken"], REFRESH_SECRET, algorithms=["HS256"])
-    forged = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(forged)), 401, "unauthorized")
-
-
-def test_refreshing_rotates_the_pair_and_a_reused_refresh_token_revokes_the_family(client):
-    first = sign_in(client)
-    second = client.post("/api/admin/auth/refresh", headers=bearer(first["refreshToken"]))
-    assert second.status_code == 200
-    second = second.get_json()
-    assert second["refreshToken"] != first["refreshToken"]
-    assert client.get("/api/admin/settings",
-                      headers=bearer(second["accessToken"])).status_code == 200
-    # The old refresh token again: someone else holds a copy. The whole family goes.
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(first["refreshToken"])), 401,
-             "unauthorized")
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(second["refreshToken"])), 401,
-             "unauthorized")
-    error_of(client.get("/api/admin/settings", headers=bearer(second["accessToken"])), 401,
-             "unauthorized")
-    assert [event[4]["reason"] for event in audit_events(client.application, "auth.revoke")] == \
-        ["reuse"]
-
-
-def test_a_revoked_token_and_its_family_stop_working(client):
-    tokens = sign_in(client)
-    response = client.post("/api/admin/auth/revoke", headers=bearer(tokens["accessToken"]))
-    assert response.status_code == 200 and response.get_json() == {"revoked": True}
-    error_of(client.get("/api/admin/settings", headers=bearer(tokens["accessToken"])), 401,
-             "unauthorized")
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(tokens["refreshToken"])), 401,
-             "unauthorized")
-
-
-def test_refresh_and_revoke_hooks_hear_of_each_event(client):
-    from supportchat.services import audit
-
-    heard = []
-    audit.on_refresh(heard.append)
-    audit.on_revoke(heard.append)
-    try:
-        tokens = sign_in(client)
-        rotated = client.post("/api/admin/auth/refresh", headers=bearer(tokens["refreshToken"]))
-        client.post("/api/admin/auth/revoke", headers=bearer(rotated.get_json()["accessToken"]))
-    finally:
-        audit.off("auth.refresh", heard.append)
-        audit.off("auth.revoke", heard.append)
-    assert [event["action"] for event in heard] == ["auth.refresh", "auth.revoke"]
-    assert heard[0]["actor"] == heard[1]["actor"] and heard[0]["address"] == "127.0.0.1"
-    assert heard[0]["target"] == heard[1]["target"]  # one token family
-
-
-def cookie_session(client, tokens) -> str:
-    """Carry the tokens as a browser does; returns the access token's CSRF value."""
-    access = jwt.decode(tokens["accessToken"], options={"verify_signature": False})
-    refresh = jwt.decode(tokens["refreshToken"], options={"verify_signature": False})
-    client.set_cookie("token", tokens["accessToken"])
-    client.set_cookie("csrf_access_token", access["csrf"])
-    client.set_cookie("refresh_token", tokens["refreshToken"])
-    client.set_cookie("csrf_refresh_token", refresh["csrf"])
-    return access["csrf"]
-
-
-def test_cookie_signed_changes_need_the_csrf_header(client):
-    csrf = cookie_session(client, sign_in(client))
-    change = {"branding": {"title": "Acme Help"}}
-    error = error_of(client.put("/api/admin/settings", json=change), 403, "forbidden")
-    assert error["details"] == {"reason": "csrf"}
-    assert client.put("/api/admin/settings", json=change,
-                      headers={"X-CSRF-TOKEN": csrf}).status_code == 200
-    assert client.get("/api/admin/settings").get_json()["branding"]["title"] == "Acme Help"
-
-
-def test_refresh_by_cookie_needs_the_refresh_csrf_header_and_sets_new_cookies(client):
-    tokens = sign_in(client)
-    cookie_session(client, tokens)
-    error_of(client.post("/api/admin/auth/refresh"), 403, "forbidden")
-    refresh_csrf = client.get_cookie("csrf_refresh_token").value
-    response = client.post("/api/admin/auth/refresh", headers={"X-CSRF-TOKEN": refresh_csrf})
-    assert response.status_code == 200
-    assert client.get_cookie("refresh_token").value == response.get_json()["refreshToken"]
-
-
-def test_issuer_and_audience_are_required_when_configured(build):
-    client = build(AUTH_JWT_ISSUER="https://support.example.com",
-                   AUTH_JWT_AUDIENCE="supportchat").test_client()
-    tokens = sign_in(client)
-    claims = jwt.decode(tokens["accessToken"], JWT_SECRET, algorithms=["HS256"],
-                        audience="supportchat")
-    assert claims["iss"] == "https://support.example.com"
-    assert client.get("/api/admin/settings",
-                      headers=bearer(tokens["accessToken"])).status_code == 200
-    for changed in ({"iss": "https://evil.example.com"}, {"aud": "another-app"}):
-        forged = jwt.encode({**claims, **changed}, JWT_SECRET, algorithm="HS256")
-        error_of(client.get("/api/admin/settings", headers=bearer(forged)), 401, "unauthorized")
-    bare = {key: value for key, value in claims.items() if key not in ("iss", "aud")}
-    error_of(client.get("/api/admin/settings",
-                        headers=bearer(jwt.encode(bare, JWT_SECRET, algorithm="HS256"))),
-             401, "unauthorized")
-
-
-def test_an_expired_access_token_is_unauthorized(client):
-    claims = jwt.decode(sign_in(client)["accessToken"], JWT_SECRET, algorithms=["HS256"])
-    claims["exp"] = int((datetime.now(timezone.utc) - timedelta(minutes=1)).timestamp())
-    expired = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
-    error_of(client.get("/api/admin/settings", headers=bearer(expired)), 401, "unauthorized")
-
-
-def test_a_token_without_an_agent_role_is_unauthorized(client):
-    claims = jwt.decode(sign_in(client)["accessToken"], JWT_SECRET, algorithms=["HS256"])
-    for role in ("guest", None):
-        forged = jwt.encode({**claims, "role": role}, JWT_SECRET, algorithm="HS256")
-        error_of(client.get("/api/conversations", headers=bearer(forged)), 401, "unauthorized")
 
 
 # Who may do what
@@ -231,7 +37,7 @@ AGENT_ROUTES = [("/api/conversations", 200), ("/api/admin/inbox", 200),
 @pytest.mark.parametrize("method, path, body", ADMIN_ROUTES,
                          ids=[f"{method} {path}" for method, path, _ in ADMIN_ROUTES])
 def test_admin_routes_refuse_agents_and_strangers(client, method, path, body):
-    agent = sign_in(client, "ana@example.com", role="agent")
+    agent = token_pair(client, "ana@example.com", role="agent")
     call = getattr(client, method)
     error_of(call(path, json=body), 401, "unauthorized")
     error_of(call(path, json=body, headers=bearer(agent["accessToken"])), 403, "forbidden")
@@ -240,7 +46,7 @@ def test_admin_routes_refuse_agents_and_strangers(client, method, path, body):
 
 @pytest.mark.parametrize("path, status", AGENT_ROUTES, ids=[path for path, _ in AGENT_ROUTES])
 def test_inbox_sessions_files_and_history_are_open_to_agents_only(client, path, status):
-    agent = sign_in(client, "ana@example.com", role="agent")
+    agent = token_pair(client, "ana@example.com", role="agent")
     error_of(client.get(path), 401, "unauthorized")
     response = client.get(path, headers=bearer(agent["accessToken"]))
     assert response.status_code == status
@@ -345,7 +151,7 @@ def test_an_email_already_taken_is_a_conflict(client, admin):
 
 
 def test_the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted(client):
-    tokens = sign_in(client)
+    tokens = token_pair(client)
     headers = bearer(tokens["accessToken"])
     me = jwt.decode(tokens["accessToken"], options={"verify_signature": False})["sub"]
     for change in ({"role": "agent"}, {"active": False}):
@@ -362,7 +168,7 @@ def test_the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted(cl
 @pytest.mark.parametrize("change", [{"active": False}, {"role": "agent"},
                                     {"password": "a brand new one"}])
 def test_deactivating_demoting_or_resetting_an_account_signs_it_out(client, change, admin):
-    bob = sign_in(client, "bob@example.com", role="admin")
+    bob = token_pair(client, "bob@example.com", role="admin")
     bob_id = jwt.decode(bob["accessToken"], options={"verify_signature": False})["sub"]
     assert client.get("/api/conversations", headers=bearer(bob["accessToken"])).status_code == 200
     changed = client.patch(f"/api/admin/agents/{bob_id}", headers=admin.headers, json=change)
@@ -374,7 +180,7 @@ def test_deactivating_demoting_or_resetting_an_account_signs_it_out(client, chan
 
 
 def test_a_deleted_agents_tokens_stop_working(client, admin):
-    bob = sign_in(client, "bob@example.com", role="agent")
+    bob = token_pair(client, "bob@example.com", role="agent")
     bob_id = jwt.decode(bob["accessToken"], options={"verify_signature": False})["sub"]
     assert client.delete(f"/api/admin/agents/{bob_id}", headers=admin.headers).status_code == 204
     error_of(client.get("/api/conversations", headers=bearer(bob["accessToken"])), 401,
@@ -397,7 +203,7 @@ def test_bad_account_fields_are_invalid(client, body, field, admin):
 
 def test_the_blocklist_is_stored_in_canonical_form_beside_the_environments(build):
     client = build(BLOCKLIST="192.0.2.1").test_client()
-    headers = bearer(sign_in(client)["accessToken"])
+    headers = bearer(token_pair(client)["accessToken"])
     assert client.get("/api/admin/blocklist", headers=headers).get_json() == \
         {"entries": [], "environment": ["192.0.2.1"]}
     stored = client.put("/api/admin/blocklist", headers=headers, json={"entries": [
@@ -433,7 +239,7 @@ def test_db_init_upgrades_the_schema_and_can_run_again(client, admin):
 
 
 def test_every_admin_change_is_audited_with_who_and_from_where(client):
-    tokens = sign_in(client)
+    tokens = token_pair(client)
     headers = bearer(tokens["accessToken"])
     me = jwt.decode(tokens["accessToken"], options={"verify_signature": False})["sub"]
     client.put("/api/admin/settings", headers=headers, json={"behavior": {"autoReply": "Hi"}})
@@ -450,7 +256,7 @@ def test_every_admin_change_is_audited_with_who_and_from_where(client):
 
 
 def test_sessions_and_files_are_listed_page_by_page_for_agents(client):
-    headers = bearer(sign_in(client, "ana@example.com", role="agent")["accessToken"])
+    headers = bearer(token_pair(client, "ana@example.com", role="agent")["accessToken"])
     client_id = str(uuid.uuid4())
     for index in range(3):
         client.post("/api/chat/upload", content_type="multipart/form-data", data={

@@ -145,3 +145,18 @@ class LiveServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+
+def audit_events(app, action: str | None = None) -> list[tuple]:
+    """The audit trail as (actor, action, target, address, details), oldest first."""
+    from sqlalchemy import select
+
+    from supportchat.extensions import db
+    from supportchat.models import AuditEvent
+
+    with app.app_context():
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        if action:
+            query = query.where(AuditEvent.action == action)
+        return [(event.actor, event.action, event.target, event.address, event.details)
+                for event in db.session.scalars(query)]

@@ -37,11 +37,18 @@ class SignedIn:
         return bearer(self.token)
 
 
-def sign_in(client, role: str = "agent", email: str = "ana@example.com") -> SignedIn:
-    """Create an account with ``role`` and sign it in with the test client."""
-    create_account(client.application, email=email, name=email.split("@")[0], role=role)
+def token_pair(client, email: str = "admin@example.com", role: str = "admin",
+               create: bool = True) -> dict:
+    """Create an account (unless it exists) and return the token pair the API hands out."""
+    if create:
+        create_account(client.application, email=email, name=email.split("@")[0], role=role)
     response = client.post("/api/admin/auth/token", json={"email": email, "password": PASSWORD})
     assert response.status_code == 200, response.get_data(as_text=True)
-    token = response.get_json()["accessToken"]
+    return response.get_json()
+
+
+def sign_in(client, role: str = "agent", email: str = "ana@example.com") -> SignedIn:
+    """Create an account with ``role`` and sign it in with the test client."""
+    token = token_pair(client, email, role)["accessToken"]
     subject = jwt.decode(token, options={"verify_signature": False})["sub"]
     return SignedIn(subject, email, token)
