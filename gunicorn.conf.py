@@ -8,7 +8,7 @@ workers accepts it first. So WEB_CONCURRENCY > 1 only suits clients that use the
 transport alone (a session is then one connection); to scale otherwise, run more
 single-worker processes behind the balancer, joined by REDIS_URL.
 
-Only the standard library, supportchat.logs and gunicorn's own gevent worker (which the master
+Only the standard library, supportchat.ops.logs and gunicorn's own gevent worker (which the master
 loads anyway) are imported here: the master must not load the application before each gevent
 worker has monkey-patched itself.
 """
@@ -74,8 +74,8 @@ logconfig_dict = {
         "gunicorn.error": {"level": loglevel.upper(), "handlers": ["json"], "propagate": False},
         "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
     },
-    "handlers": {"json": {"class": "supportchat.logs.StdoutHandler", "formatter": "json"}},
-    "formatters": {"json": {"()": "supportchat.logs.JsonFormatter"}},
+    "handlers": {"json": {"class": "supportchat.ops.logs.StdoutHandler", "formatter": "json"}},
+    "formatters": {"json": {"()": "supportchat.ops.logs.JsonFormatter"}},
 }
 
 
@@ -97,7 +97,7 @@ def post_worker_init(worker):
     gunicorn stops accepting and waits for in-flight requests."""
     import gevent
 
-    from supportchat import server
+    from supportchat.ops import server
 
     server.start(worker.wsgi)
     stop_gracefully = worker.handle_exit

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as settings
+from .config import load as load_config
 from .extensions import csrf, db, jwt, limiter, migrate, socketio
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -24,7 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     source = dict(os.environ if config is None else config)
     instance = source.get("INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
     app = Flask(__name__, instance_path=os.path.abspath(instance), instance_relative_config=False)
-    values, sources = settings.load(source, app.instance_path)
+    values, sources = load_config(source, app.instance_path)
     app.config.update(values)
     app.config.update({key: value for key, value in source.items()
                        if config is not None and key.isupper() and key not in values})
@@ -33,9 +33,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .blueprints import register_blueprints
     from .sockets import register_namespaces
-    from .services.uploads import LocalFileStore
+    from .context import Context
+    from .realtime import publish
+    from .services import inbox, ratelimit, settings
+    from .stores.files import LocalFileStore
     from .stores.sql import SqlTicketStore
-    from . import cli, errors_http
+    from . import commands
+    from .blueprints import errors as errors_http
 
     with app.app_context():
         sql_store = SqlTicketStore(db.engine)
@@ -50,17 +54,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["REDIS_URL"]:
         backends["redis"] = socketio.server.manager.ping
     app.extensions["supportchat.store"] = store
-    app.extensions["supportchat.filestore"] = LocalFileStore(app.config["UPLOAD_DIR"])
+    inbox_updates = inbox.InboxUpdates(store, publish, app.app_context)
+    app.extensions["supportchat.context"] = Context(
+        store=store, files=LocalFileStore(app.config["UPLOAD_DIR"]), config=app.config,
+        publish=publish, update_inbox=inbox_updates.update_soon, section=settings.section,
+        limit_opening=ratelimit.opening_conversation)
     app.extensions["supportchat.backends"] = backends
     register_blueprints(app)
     register_namespaces(socketio)
     errors_http.register(app)
-    cli.register(app)
+    commands.register(app)
     return app
 
 
 def _configure_extensions(app: Flask) -> None:
-    from . import logs, observe
+    from .ops import logs, observe
     from .realtime import fanout, waker
     from .sockets import wire
 
@@ -166,22 +174,3 @@ def _origin_check(app: Flask):
         return origin_allowed(app.config, origin, environ)
 
     return check
-
-
-class StartupError(Exception):
-    """A backend that stops start-up; the message names the variable and the reason."""
-
-
-BACKEND_VARIABLES = {"database": "DATABASE_URL", "mongo": "MONGO_URI", "redis": "REDIS_URL"}
-
-
-def check_backends(app: Flask) -> None:
-    """Fail fast, in one line, when a configured backend is unreachable."""
-    with app.app_context():
-        for name, ping in app.extensions["supportchat.backends"].items():
-            try:
-                ping()
-            except Exception as exc:
-                reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-                variable = BACKEND_VARIABLES.get(name, name)
-                raise StartupError(f"{variable}: cannot connect ({reason})") from None

@@ -6,56 +6,14 @@ a missing server is a failure.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_ADMIN_URL = os.environ.get("SUPPORTCHAT_TEST_PG",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip locally, fail in CI, when a required backend is missing."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{reason} (mandatory with CI=true)")
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def base_config(instance: Path, database_url: str | None = None, **overrides) -> dict[str, str]:
-    """A complete configuration that needs nothing from the environment."""
-    instance.mkdir(parents=True, exist_ok=True)
-    config = {
-        "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "test-secret-key-" + "x" * 32,
-        "JWT_SECRET": "test-jwt-secret-" + "y" * 32,
-        "AUTH_REFRESH_SECRET": "test-refresh-secret-" + "z" * 32,
-        "DATABASE_URL": database_url or f"sqlite:///{instance / 'test.db'}",
-        "LOG_LEVEL": "warning",
-    }
-    config.update({key: str(value) for key, value in overrides.items()})
-    return config
+from support.apps import PG_ADMIN_URL, LiveServer, base_config, make_app, require
+from support.http import SignedIn, sign_in
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +53,7 @@ def database_url(request, tmp_path):
 @pytest.fixture(scope="session")
 def mongo_server(tmp_path_factory):
     """A MongoDB server's URI: SUPPORTCHAT_TEST_MONGO_URI, else an nx-27017 started here."""
-    from mongo_server import TEST_MONGO_URI, NxServer, answers
+    from support.mongo_server import TEST_MONGO_URI, NxServer, answers
 
     if TEST_MONGO_URI:
         require(answers(TEST_MONGO_URI, 5000), f"MongoDB not reachable at {TEST_MONGO_URI}")
@@ -113,23 +71,11 @@ def mongo_server(tmp_path_factory):
 @pytest.fixture
 def mongo_uri(mongo_server):
     """A fresh MongoDB database for one test (its name in the URI), dropped afterwards."""
-    from mongo_server import drop_database, with_database
+    from support.mongo_server import drop_database, with_database
 
     uri = with_database(mongo_server, f"sc_test_{uuid.uuid4().hex[:12]}")
     yield uri
     drop_database(uri)
-
-
-def make_app(config: dict[str, str]):
-    """An application with its schema migrated."""
-    from flask_migrate import upgrade
-
-    from supportchat import create_app
-
-    app = create_app(config)
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-    return app
 
 
 @pytest.fixture
@@ -157,15 +103,33 @@ def build(app_builder, database_url):
 
 
 @pytest.fixture
-def app(app_builder):
-    """An application on a fresh SQLite database."""
-    return app_builder(TESTING="true")
+def app(build):
+    """An application on this test's database (SQLite, then PostgreSQL)."""
+    return build()
 
 
 @pytest.fixture
 def client(app):
     """Flask's test client."""
     return app.test_client()
+
+
+@pytest.fixture
+def agent(client) -> SignedIn:
+    """An agent signed in through the API (ana@example.com)."""
+    return sign_in(client, "agent")
+
+
+@pytest.fixture
+def admin(client) -> SignedIn:
+    """An admin signed in through the API (admin@example.com)."""
+    return sign_in(client, "admin", "admin@example.com")
+
+
+@pytest.fixture
+def guest() -> str:
+    """A new customer's clientId."""
+    return str(uuid.uuid4())
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
@@ -185,90 +149,6 @@ def ticket_store(request, tmp_path):
         db.engine.dispose()
         if mongo:
             store.close()
-
-
-def create_account(app, email="ana@example.com", name="Ana", password="correct horse 1",
-                   role="agent"):
-    """Create an agent account directly through the service."""
-    from supportchat.services import agents
-
-    with app.app_context():
-        agents.create_agent(email, name, password, role)
-    return {"email": email, "name": name, "password": password, "role": role}
-
-
-def run_command(argv: list[str], config: dict[str, str], stdin: str = "",
-                timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run a command beside ``config["INSTANCE_PATH"]`` with ``config`` as supportchat's whole
-    configuration: settings in the caller's environment are left out."""
-    from supportchat.config import SETTINGS
-
-    names = {name for setting in SETTINGS for name in (setting.name, *setting.aliases)}
-    env = {key: value for key, value in os.environ.items()
-           if key not in names and not key.startswith("FLASK_")}
-    env.update(config)
-    return subprocess.run(argv, env=env, input=stdin, capture_output=True, text=True,
-                          timeout=timeout, cwd=Path(config["INSTANCE_PATH"]).parent)
-
-
-def stop_process(process: subprocess.Popen | None, gently: bool = True) -> None:
-    """SIGTERM and wait (SIGKILL after 10 s), or SIGKILL at once; nothing if already gone."""
-    if process is None or process.poll() is not None:
-        return
-    if gently:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-            return
-        except subprocess.TimeoutExpired:
-            pass  # ignored SIGTERM: killed below
-    process.kill()
-    process.wait()
-
-
-@dataclass
-class LiveServer:
-    """A real ``supportchat serve`` process (gevent) on a loopback port."""
-
-    env: dict[str, str]
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
-    log_path: Path | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30) -> "LiveServer":
-        """Start the process and wait until /healthz answers."""
-        env = {**os.environ, **self.env, "PORT": str(self.port), "HOST": "127.0.0.1"}
-        self.log_path = Path(self.env["INSTANCE_PATH"]) / f"server-{self.port}.log"
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "supportchat", "serve"],
-                                        env=env, stdout=log, stderr=subprocess.STDOUT,
-                                        cwd=str(ROOT))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).ok:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not start within {timeout}s:\n{self.log()}")
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it lingers."""
-        stop_process(self.process)
-
-    def kill(self) -> None:
-        """SIGKILL: the process dies mid-whatever it was doing."""
-        stop_process(self.process, gently=False)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path else ""
 
 
 @pytest.fixture

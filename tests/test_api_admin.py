@@ -1,247 +1,19 @@
-"""The admin API (PROTOCOL.md §3.7): tokens with rotation and reuse detection, roles on every
-route, the static bearer token, settings with write-only secrets, accounts, the blocklist,
-schema upgrades, and an audit trail of every change."""
+"""The admin API (PROTOCOL.md §3.7): roles on every route, the static bearer token, settings
+with write-only secrets, accounts, the blocklist, schema upgrades, and an audit trail of every
+change. Its tokens: test_api_admin_tokens.py."""
 
 from __future__ import annotations
 
 import io
 import uuid
-from datetime import datetime, timedelta, timezone
 
 import jwt
 import pytest
 import requests
 
-from conftest import create_account
-from socket_clients import ADMIN, WAIT
-
-PASSWORD = "correct horse 1"
-JWT_SECRET = "test-jwt-secret-" + "y" * 32
-REFRESH_SECRET = "test-refresh-secret-" + "z" * 32
-
-
-@pytest.fixture
-def client(build):
-    return build().test_client()
-
-
-def sign_in(client, email="admin@example.com", role="admin", create=True) -> dict:
-    """Create an account (unless it exists) and return its tokens."""
-    if create:
-        create_account(client.application, email=email, name=email.split("@")[0], role=role)
-    response = client.post("/api/admin/auth/token", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def error_of(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code and error["message"]
-    return error
-
-
-def audit_events(app, action=None):
-    from sqlalchemy import select
-
-    from supportchat.extensions import db
-    from supportchat.models import AuditEvent
-
-    with app.app_context():
-        query = select(AuditEvent).order_by(AuditEvent.id)
-        if action:
-            query = query.where(AuditEvent.action == action)
-        return [(event.actor, event.action, event.target, event.address, event.details)
-                for event in db.session.scalars(query)]
-
-
-# Tokens
-
-def test_an_agent_trades_email_and_password_for_tokens(client):
-    tokens = sign_in(client, "ana@example.com", role="agent")
-    assert set(tokens) == {"accessToken", "refreshToken", "expiresIn"}
-    assert tokens["expiresIn"] == 15 * 60
-    claims = jwt.decode(tokens["accessToken"], JWT_SECRET, algorithms=["HS256"])
-    assert (claims["type"], claims["role"], claims["name"]) == ("access", "agent", "ana")
-
-
-def test_a_wrong_password_and_an_unknown_email_are_refused_alike(client):
-    create_account(client.application)
-    wrong = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                       "password": "not it at all"})
-    unknown = client.post("/api/admin/auth/token", json={"email": "bob@example.com",
-                                                         "password": PASSWORD})
-    assert error_of(wrong, 401, "unauthorized") == error_of(unknown, 401, "unauthorized")
-
-
-def test_repeated_failed_sign_ins_are_rate_limited(build):
-    client = build(LOGIN_RATE_LIMIT="3 per minute").test_client()
-    create_account(client.application)
-    for _ in range(3):
-        client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                   "password": "nope-nope"})
-    response = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                          "password": PASSWORD})
-    error_of(response, 429, "rate_limited")
-    assert int(response.headers["Retry-After"]) >= 1
-
-
-def test_failed_token_requests_from_one_address_do_not_lock_the_agent_out_elsewhere(build):
-    client = build(LOGIN_RATE_LIMIT="3 per minute",
-                   LOGIN_ACCOUNT_RATE_LIMIT="5 per minute").test_client()
-    create_account(client.application)
-
-    def request_token(address: str, password: str):
-        return client.post("/api/admin/auth/token", environ_base={"REMOTE_ADDR": address},
-                           json={"email": "ana@example.com", "password": password})
-
-    for _ in range(3):
-        error_of(request_token("203.0.113.66", "nope-nope"), 401, "unauthorized")
-    error_of(request_token("203.0.113.66", PASSWORD), 429, "rate_limited")
-    assert request_token("198.51.100.7", PASSWORD).status_code == 200
-    # Spread over addresses, guesses meet the per-account limit.
-    for n in range(2):
-        error_of(request_token(f"192.0.2.{n + 1}", "nope-nope"), 401, "unauthorized")
-    error_of(request_token("192.0.2.99", PASSWORD), 429, "rate_limited")
-
-
-def test_refresh_tokens_are_signed_with_their_own_secret(client):
-    tokens = sign_in(client)
-    jwt.decode(tokens["refreshToken"], REFRESH_SECRET, algorithms=["HS256"],
-               options={"verify_aud": False})
-    with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(tokens["refreshToken"], JWT_SECRET, algorithms=["HS256"])
-    with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(tokens["accessToken"], REFRESH_SECRET, algorithms=["HS256"])
-
-
-def test_neither_token_passes_for_the_other(client):
-    tokens = sign_in(client)
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(tokens["accessToken"])), 401,
-             "unauthorized")
-    error_of(client.get("/api/conversations", headers=bearer(tokens["refreshToken"])), 401,
-             "unauthorized")
-
-
-def test_a_refresh_token_signed_with_the_access_secret_is_refused(client):
-    tokens = sign_in(client)
-    claims = jwt.decode(tokens["refreshToken"], REFRESH_SECRET, algorithms=["HS256"])
-    forged = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(forged)), 401, "unauthorized")
-
-
-def test_refreshing_rotates_the_pair_and_a_reused_refresh_token_revokes_the_family(client):
-    first = sign_in(client)
-    second = client.post("/api/admin/auth/refresh", headers=bearer(first["refreshToken"]))
-    assert second.status_code == 200
-    second = second.get_json()
-    assert second["refreshToken"] != first["refreshToken"]
-    assert client.get("/api/admin/settings",
-                      headers=bearer(second["accessToken"])).status_code == 200
-    # The old refresh token again: someone else holds a copy. The whole family goes.
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(first["refreshToken"])), 401,
-             "unauthorized")
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(second["refreshToken"])), 401,
-             "unauthorized")
-    error_of(client.get("/api/admin/settings", headers=bearer(second["accessToken"])), 401,
-             "unauthorized")
-    assert [event[4]["reason"] for event in audit_events(client.application, "auth.revoke")] == \
-        ["reuse"]
-
-
-def test_a_revoked_token_and_its_family_stop_working(client):
-    tokens = sign_in(client)
-    response = client.post("/api/admin/auth/revoke", headers=bearer(tokens["accessToken"]))
-    assert response.status_code == 200 and response.get_json() == {"revoked": True}
-    error_of(client.get("/api/admin/settings", headers=bearer(tokens["accessToken"])), 401,
-             "unauthorized")
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(tokens["refreshToken"])), 401,
-             "unauthorized")
-
-
-def test_refresh_and_revoke_hooks_hear_of_each_event(client):
-    from supportchat.services import audit
-
-    heard = []
-    audit.on_refresh(heard.append)
-    audit.on_revoke(heard.append)
-    try:
-        tokens = sign_in(client)
-        rotated = client.post("/api/admin/auth/refresh", headers=bearer(tokens["refreshToken"]))
-        client.post("/api/admin/auth/revoke", headers=bearer(rotated.get_json()["accessToken"]))
-    finally:
-        audit.off("auth.refresh", heard.append)
-        audit.off("auth.revoke", heard.append)
-    assert [event["action"] for event in heard] == ["auth.refresh", "auth.revoke"]
-    assert heard[0]["actor"] == heard[1]["actor"] and heard[0]["address"] == "127.0.0.1"
-    assert heard[0]["target"] == heard[1]["target"]  # one token family
-
-
-def cookie_session(client, tokens) -> str:
-    """Carry the tokens as a browser does; returns the access token's CSRF value."""
-    access = jwt.decode(tokens["accessToken"], options={"verify_signature": False})
-    refresh = jwt.decode(tokens["refreshToken"], options={"verify_signature": False})
-    client.set_cookie("token", tokens["accessToken"])
-    client.set_cookie("csrf_access_token", access["csrf"])
-    client.set_cookie("refresh_token", tokens["refreshToken"])
-    client.set_cookie("csrf_refresh_token", refresh["csrf"])
-    return access["csrf"]
-
-
-def test_cookie_signed_changes_need_the_csrf_header(client):
-    csrf = cookie_session(client, sign_in(client))
-    change = {"branding": {"title": "Acme Help"}}
-    error = error_of(client.put("/api/admin/settings", json=change), 403, "forbidden")
-    assert error["details"] == {"reason": "csrf"}
-    assert client.put("/api/admin/settings", json=change,
-                      headers={"X-CSRF-TOKEN": csrf}).status_code == 200
-    assert client.get("/api/admin/settings").get_json()["branding"]["title"] == "Acme Help"
-
-
-def test_refresh_by_cookie_needs_the_refresh_csrf_header_and_sets_new_cookies(client):
-    tokens = sign_in(client)
-    cookie_session(client, tokens)
-    error_of(client.post("/api/admin/auth/refresh"), 403, "forbidden")
-    refresh_csrf = client.get_cookie("csrf_refresh_token").value
-    response = client.post("/api/admin/auth/refresh", headers={"X-CSRF-TOKEN": refresh_csrf})
-    assert response.status_code == 200
-    assert client.get_cookie("refresh_token").value == response.get_json()["refreshToken"]
-
-
-def test_issuer_and_audience_are_required_when_configured(build):
-    client = build(AUTH_JWT_ISSUER="https://support.example.com",
-                   AUTH_JWT_AUDIENCE="supportchat").test_client()
-    tokens = sign_in(client)
-    claims = jwt.decode(tokens["accessToken"], JWT_SECRET, algorithms=["HS256"],
-                        audience="supportchat")
-    assert claims["iss"] == "https://support.example.com"
-    assert client.get("/api/admin/settings",
-                      headers=bearer(tokens["accessToken"])).status_code == 200
-    for changed in ({"iss": "https://evil.example.com"}, {"aud": "another-app"}):
-        forged = jwt.encode({**claims, **changed}, JWT_SECRET, algorithm="HS256")
-        error_of(client.get("/api/admin/settings", headers=bearer(forged)), 401, "unauthorized")
-    bare = {key: value for key, value in claims.items() if key not in ("iss", "aud")}
-    error_of(client.get("/api/admin/settings",
-                        headers=bearer(jwt.encode(bare, JWT_SECRET, algorithm="HS256"))),
-             401, "unauthorized")
-
-
-def test_an_expired_access_token_is_unauthorized(client):
-    claims = jwt.decode(sign_in(client)["accessToken"], JWT_SECRET, algorithms=["HS256"])
-    claims["exp"] = int((datetime.now(timezone.utc) - timedelta(minutes=1)).timestamp())
-    expired = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
-    error_of(client.get("/api/admin/settings", headers=bearer(expired)), 401, "unauthorized")
-
-
-def test_a_token_without_an_agent_role_is_unauthorized(client):
-    claims = jwt.decode(sign_in(client)["accessToken"], JWT_SECRET, algorithms=["HS256"])
-    for role in ("guest", None):
-        forged = jwt.encode({**claims, "role": role}, JWT_SECRET, algorithm="HS256")
-        error_of(client.get("/api/conversations", headers=bearer(forged)), 401, "unauthorized")
+from support.apps import audit_events
+from support.http import bearer, error_of, token_pair
+from support.socket_clients import ADMIN, WAIT
 
 
 # Who may do what
@@ -265,7 +37,7 @@ AGENT_ROUTES = [("/api/conversations", 200), ("/api/admin/inbox", 200),
 @pytest.mark.parametrize("method, path, body", ADMIN_ROUTES,
                          ids=[f"{method} {path}" for method, path, _ in ADMIN_ROUTES])
 def test_admin_routes_refuse_agents_and_strangers(client, method, path, body):
-    agent = sign_in(client, "ana@example.com", role="agent")
+    agent = token_pair(client, "ana@example.com", role="agent")
     call = getattr(client, method)
     error_of(call(path, json=body), 401, "unauthorized")
     error_of(call(path, json=body, headers=bearer(agent["accessToken"])), 403, "forbidden")
@@ -274,7 +46,7 @@ def test_admin_routes_refuse_agents_and_strangers(client, method, path, body):
 
 @pytest.mark.parametrize("path, status", AGENT_ROUTES, ids=[path for path, _ in AGENT_ROUTES])
 def test_inbox_sessions_files_and_history_are_open_to_agents_only(client, path, status):
-    agent = sign_in(client, "ana@example.com", role="agent")
+    agent = token_pair(client, "ana@example.com", role="agent")
     error_of(client.get(path), 401, "unauthorized")
     response = client.get(path, headers=bearer(agent["accessToken"]))
     assert response.status_code == status
@@ -297,8 +69,8 @@ def test_the_static_bearer_token_is_an_admin_on_admin_routes_only(build):
 
 # Settings
 
-def test_settings_come_with_defaults_and_take_partial_changes(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_settings_come_with_defaults_and_take_partial_changes(client, admin):
+    headers = admin.headers
     defaults = client.get("/api/admin/settings", headers=headers).get_json()
     assert set(defaults) == {"branding", "behavior", "ai"}
     assert set(defaults["branding"]) == {"title", "primaryColor", "welcomeMessage", "customCss"}
@@ -313,8 +85,8 @@ def test_settings_come_with_defaults_and_take_partial_changes(client):
     assert restored["branding"] == defaults["branding"]
 
 
-def test_the_ai_api_key_is_write_only(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_the_ai_api_key_is_write_only(client, admin):
+    headers = admin.headers
     secret = "sk-live-" + uuid.uuid4().hex
     response = client.put("/api/admin/settings", headers=headers,
                           json={"ai": {"enabled": True, "provider": "grok", "apiKey": secret}})
@@ -340,8 +112,8 @@ def test_the_ai_api_key_is_write_only(client):
     ({"ai": {"enabled": "yes"}}, "ai.enabled"),
     ({"behavior": "quiet"}, "behavior"),
 ])
-def test_bad_settings_are_invalid_and_change_nothing(client, change, field):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_bad_settings_are_invalid_and_change_nothing(client, change, field, admin):
+    headers = admin.headers
     before = client.get("/api/admin/settings", headers=headers).get_json()
     error = error_of(client.put("/api/admin/settings", headers=headers, json=change), 400,
                      "invalid")
@@ -351,8 +123,8 @@ def test_bad_settings_are_invalid_and_change_nothing(client, change, field):
 
 # Accounts
 
-def test_an_admin_creates_lists_renames_and_deletes_agents(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_an_admin_creates_lists_renames_and_deletes_agents(client, admin):
+    headers = admin.headers
     created = client.post("/api/admin/agents", headers=headers, json={
         "email": "Bob@Example.com", "name": "Bob", "password": "long enough 1"})
     assert created.status_code == 201
@@ -371,15 +143,15 @@ def test_an_admin_creates_lists_renames_and_deletes_agents(client):
     assert actions == ["agent.create", "agent.update", "agent.delete"]
 
 
-def test_an_email_already_taken_is_a_conflict(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_an_email_already_taken_is_a_conflict(client, admin):
+    headers = admin.headers
     error_of(client.post("/api/admin/agents", headers=headers, json={
         "email": "admin@example.com", "name": "Again", "password": "long enough 1"}), 409,
              "conflict")
 
 
 def test_the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted(client):
-    tokens = sign_in(client)
+    tokens = token_pair(client)
     headers = bearer(tokens["accessToken"])
     me = jwt.decode(tokens["accessToken"], options={"verify_signature": False})["sub"]
     for change in ({"role": "agent"}, {"active": False}):
@@ -395,12 +167,11 @@ def test_the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted(cl
 
 @pytest.mark.parametrize("change", [{"active": False}, {"role": "agent"},
                                     {"password": "a brand new one"}])
-def test_deactivating_demoting_or_resetting_an_account_signs_it_out(client, change):
-    admin = bearer(sign_in(client)["accessToken"])
-    bob = sign_in(client, "bob@example.com", role="admin")
+def test_deactivating_demoting_or_resetting_an_account_signs_it_out(client, change, admin):
+    bob = token_pair(client, "bob@example.com", role="admin")
     bob_id = jwt.decode(bob["accessToken"], options={"verify_signature": False})["sub"]
     assert client.get("/api/conversations", headers=bearer(bob["accessToken"])).status_code == 200
-    changed = client.patch(f"/api/admin/agents/{bob_id}", headers=admin, json=change)
+    changed = client.patch(f"/api/admin/agents/{bob_id}", headers=admin.headers, json=change)
     assert changed.status_code == 200
     error_of(client.get("/api/conversations", headers=bearer(bob["accessToken"])), 401,
              "unauthorized")
@@ -408,11 +179,10 @@ def test_deactivating_demoting_or_resetting_an_account_signs_it_out(client, chan
              "unauthorized")
 
 
-def test_a_deleted_agents_tokens_stop_working(client):
-    admin = bearer(sign_in(client)["accessToken"])
-    bob = sign_in(client, "bob@example.com", role="agent")
+def test_a_deleted_agents_tokens_stop_working(client, admin):
+    bob = token_pair(client, "bob@example.com", role="agent")
     bob_id = jwt.decode(bob["accessToken"], options={"verify_signature": False})["sub"]
-    assert client.delete(f"/api/admin/agents/{bob_id}", headers=admin).status_code == 204
+    assert client.delete(f"/api/admin/agents/{bob_id}", headers=admin.headers).status_code == 204
     error_of(client.get("/api/conversations", headers=bearer(bob["accessToken"])), 401,
              "unauthorized")
 
@@ -423,8 +193,8 @@ def test_a_deleted_agents_tokens_stop_working(client):
     ({"email": "x@example.com", "name": "X", "password": "long enough 1", "role": "root"}, "role"),
     ({"email": "x@example.com", "password": "long enough 1"}, "name"),
 ])
-def test_bad_account_fields_are_invalid(client, body, field):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_bad_account_fields_are_invalid(client, body, field, admin):
+    headers = admin.headers
     error = error_of(client.post("/api/admin/agents", headers=headers, json=body), 400, "invalid")
     assert error["details"]["field"] == field
 
@@ -433,7 +203,7 @@ def test_bad_account_fields_are_invalid(client, body, field):
 
 def test_the_blocklist_is_stored_in_canonical_form_beside_the_environments(build):
     client = build(BLOCKLIST="192.0.2.1").test_client()
-    headers = bearer(sign_in(client)["accessToken"])
+    headers = bearer(token_pair(client)["accessToken"])
     assert client.get("/api/admin/blocklist", headers=headers).get_json() == \
         {"entries": [], "environment": ["192.0.2.1"]}
     stored = client.put("/api/admin/blocklist", headers=headers, json={"entries": [
@@ -449,8 +219,8 @@ def test_the_blocklist_is_stored_in_canonical_form_beside_the_environments(build
         {"entries": ["203.0.113.7"]}
 
 
-def test_a_bad_blocklist_entry_is_invalid_and_replaces_nothing(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_a_bad_blocklist_entry_is_invalid_and_replaces_nothing(client, admin):
+    headers = admin.headers
     client.put("/api/admin/blocklist", headers=headers, json={"entries": ["203.0.113.7"]})
     error = error_of(client.put("/api/admin/blocklist", headers=headers,
                                 json={"entries": ["198.51.100.1", "10.0.0.0/33"]}), 400, "invalid")
@@ -459,8 +229,8 @@ def test_a_bad_blocklist_entry_is_invalid_and_replaces_nothing(client):
     assert [item["network"] for item in entries] == ["203.0.113.7"]
 
 
-def test_db_init_upgrades_the_schema_and_can_run_again(client):
-    headers = bearer(sign_in(client)["accessToken"])
+def test_db_init_upgrades_the_schema_and_can_run_again(client, admin):
+    headers = admin.headers
     first = client.post("/api/admin/db/init", headers=headers)
     again = client.post("/api/admin/db/init", headers=headers)
     assert first.status_code == again.status_code == 200
@@ -469,7 +239,7 @@ def test_db_init_upgrades_the_schema_and_can_run_again(client):
 
 
 def test_every_admin_change_is_audited_with_who_and_from_where(client):
-    tokens = sign_in(client)
+    tokens = token_pair(client)
     headers = bearer(tokens["accessToken"])
     me = jwt.decode(tokens["accessToken"], options={"verify_signature": False})["sub"]
     client.put("/api/admin/settings", headers=headers, json={"behavior": {"autoReply": "Hi"}})
@@ -486,7 +256,7 @@ def test_every_admin_change_is_audited_with_who_and_from_where(client):
 
 
 def test_sessions_and_files_are_listed_page_by_page_for_agents(client):
-    headers = bearer(sign_in(client, "ana@example.com", role="agent")["accessToken"])
+    headers = bearer(token_pair(client, "ana@example.com", role="agent")["accessToken"])
     client_id = str(uuid.uuid4())
     for index in range(3):
         client.post("/api/chat/upload", content_type="multipart/form-data", data={

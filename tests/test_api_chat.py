@@ -13,15 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from conftest import create_account
-from socket_clients import ADMIN, WAIT, peers  # noqa: F401,F811 (peers: fixture)
+from support.http import error_of, sign_in
+from support.socket_clients import WAIT, api_token, peers  # noqa: F401,F811 (peers: fixture)
 
 RESPONSE_FIELDS = {"reply", "ticketId", "status", "message", "replies"}
-
-
-@pytest.fixture
-def client(build):
-    return build().test_client()
 
 
 def say(client, session_id="s-1", message="Hello, I need help", client_id=None, **fields):
@@ -31,21 +26,6 @@ def say(client, session_id="s-1", message="Hello, I need help", client_id=None, 
 
 
 CLIENT = str(uuid.uuid4())
-
-
-def agent_headers(client, app=None, role="agent", email="ana@example.com"):
-    """Authorization headers of a freshly created agent (or admin)."""
-    create_account(app or client.application, email=email, role=role)
-    tokens = client.post("/api/admin/auth/token",
-                         json={"email": email, "password": "correct horse 1"}).get_json()
-    return {"Authorization": f"Bearer {tokens['accessToken']}"}
-
-
-def error_of(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code and error["message"]
-    return error
 
 
 # POST /api/chat
@@ -88,19 +68,20 @@ def test_a_request_without_client_id_gets_one_minted_in_a_cookie(client):
     assert polled.get_json()["ticketId"] == response.get_json()["ticketId"]
 
 
-def test_a_session_of_another_customer_is_not_found(client):
+def test_a_session_of_another_customer_is_not_found(client, guest):
     say(client, session_id="mine")
-    error_of(say(client, session_id="mine", client_id=str(uuid.uuid4())), 404, "not_found")
-    error_of(client.get("/api/chat?sessionId=mine", headers={"X-Client-Id": str(uuid.uuid4())}),
+    error_of(say(client, session_id="mine", client_id=guest), 404, "not_found")
+    error_of(client.get("/api/chat?sessionId=mine", headers={"X-Client-Id": guest}),
              404, "not_found")
 
 
 def test_a_closed_ticket_takes_no_more_messages(client):
     ticket_id = say(client).get_json()["ticketId"]
+    from supportchat.context import current
     from supportchat.services import actors, tickets
 
     with client.application.app_context():
-        tickets.close(actors.agent("a-1", "agent", "Ana"), ticket_id)
+        tickets.close(current(), actors.agent("a-1", "agent", "Ana"), ticket_id)
     error_of(say(client, message="anyone there?"), 409, "ticket_closed")
 
 
@@ -142,10 +123,10 @@ def test_a_body_over_64_kib_is_too_large_before_it_is_parsed(client):
     error_of(say(client, padding="x" * 70_000), 413, "too_large")
 
 
-def test_metadata_and_identity_are_kept_with_the_ticket_and_shown_to_agents(client):
+def test_metadata_and_identity_are_kept_with_the_ticket_and_shown_to_agents(client, agent):
     say(client, metadata={"page": "/pricing", "plan": "pro"},
         userIdentifier={"email": "jane@example.com", "phone": "+1 555 0100"})
-    sessions = client.get("/api/admin/sessions", headers=agent_headers(client)).get_json()
+    sessions = client.get("/api/admin/sessions", headers=agent.headers).get_json()
     customer = sessions["sessions"][0]["customer"]
     assert customer["metadata"] == {"page": "/pricing", "plan": "pro"}
     assert customer["userIdentifier"] == {"email": "jane@example.com", "phone": "+1 555 0100"}
@@ -160,7 +141,7 @@ def test_an_identity_is_verified_only_with_a_valid_identifier_hash(build):
     say(client, session_id="forged", userIdentifier={"email": "jane@example.com"},
         identifierHash="0" * 64)
     say(client, session_id="none", userIdentifier={"email": "jane@example.com"})
-    sessions = client.get("/api/admin/sessions", headers=agent_headers(client)).get_json()
+    sessions = client.get("/api/admin/sessions", headers=sign_in(client).headers).get_json()
     verified = {item["sessionId"]: item["customer"]["verified"] for item in sessions["sessions"]}
     assert verified == {"good": True, "forged": False, "none": False}
 
@@ -189,7 +170,7 @@ def test_the_acknowledgement_stays_in_the_conversation_after_a_reload(client):
         opened["message"]["text"], "Thanks! An agent will answer shortly."]
 
 
-def test_too_many_messages_from_one_client_are_rate_limited_with_retry_after(build):
+def test_too_many_messages_from_one_client_are_rate_limited_with_retry_after(build, guest):
     client = build(MESSAGE_RATE_LIMIT="2 per minute").test_client()
     assert say(client, message="one").status_code == 200
     assert say(client, message="two").status_code == 200
@@ -199,7 +180,7 @@ def test_too_many_messages_from_one_client_are_rate_limited_with_retry_after(bui
     # Whole seconds in the header, milliseconds in the body: the same wait.
     assert 1 <= retry <= 60 and abs(error["details"]["retryAfterMs"] - retry * 1000) <= 1000
     # Counted per clientId: another customer on the same address still gets through.
-    assert say(client, session_id="other", client_id=str(uuid.uuid4())).status_code == 200
+    assert say(client, session_id="other", client_id=guest).status_code == 200
 
 
 # GET /api/chat
@@ -216,12 +197,13 @@ def test_polling_returns_the_messages_after_since_and_where_to_continue(client):
 
 def test_a_guest_polling_never_sees_agents_private_notes(client):
     ticket_id = say(client).get_json()["ticketId"]
+    from supportchat.context import current
     from supportchat.services import actors, messages
 
     with client.application.app_context():
         agent = actors.agent("a-1", "agent", "Ana")
-        messages.post(agent, ticket_id, "VIP customer", kind="note")
-        messages.post(agent, ticket_id, "Hi, how can I help?")
+        messages.write(current(), agent, "VIP customer", ticket_id=ticket_id, kind="note")
+        messages.write(current(), agent, "Hi, how can I help?", ticket_id=ticket_id)
     body = client.get("/api/chat?sessionId=s-1&since=1", headers={"X-Client-Id": CLIENT}).get_json()
     assert [item["text"] for item in body["messages"]] == ["Hi, how can I help?"]
 
@@ -257,36 +239,28 @@ def live_say(server, client_id, session_id, message, **fields):
     return response.json()
 
 
-def admin_token(server) -> str:
-    response = requests.post(server.url + "/api/admin/auth/token", json=ADMIN, timeout=WAIT)
-    assert response.status_code == 200, response.text
-    return response.json()["accessToken"]
-
-
-def test_a_message_posted_over_http_reaches_agents_live_on_their_sockets(live_server, peers):
-    agent = peers.agent(live_server, token=admin_token(live_server))
-    client_id = str(uuid.uuid4())
-    first = live_say(live_server, client_id, "live-1", "My order is late",
+def test_a_message_posted_over_http_reaches_agents_live_on_their_sockets(live_server, peers, guest):
+    agent = peers.agent(live_server, token=api_token(live_server))
+    first = live_say(live_server, guest, "live-1", "My order is late",
                      metadata={"orderId": "A-17"}, userIdentifier={"email": "jane@example.com"})
     created = agent.wait_for("ticket:created", lambda ticket: ticket["id"] == first["ticketId"])
     assert created["customer"]["metadata"] == {"orderId": "A-17"}
     assert created["customer"]["userIdentifier"] == {"email": "jane@example.com"}
     agent.ok("ticket:join", {"ticketId": first["ticketId"]})
-    live_say(live_server, client_id, "live-1", "Order A-17, placed Monday")
+    live_say(live_server, guest, "live-1", "Order A-17, placed Monday")
     heard = agent.wait_for("chat:message", lambda message: message["seq"] == 2)
     assert heard["text"] == "Order A-17, placed Monday" and heard["sender"]["role"] == "guest"
 
 
-def test_a_long_poll_wakes_as_soon_as_an_agent_replies_over_a_socket(live_server, peers):
-    client_id = str(uuid.uuid4())
-    ticket_id = live_say(live_server, client_id, "poll-1", "Hello?")["ticketId"]
-    agent = peers.agent(live_server, token=admin_token(live_server))
+def test_a_long_poll_wakes_as_soon_as_an_agent_replies_over_a_socket(live_server, peers, guest):
+    ticket_id = live_say(live_server, guest, "poll-1", "Hello?")["ticketId"]
+    agent = peers.agent(live_server, token=api_token(live_server))
     agent.ok("ticket:join", {"ticketId": ticket_id})
     result = {}
 
     def poll():
         result["response"] = requests.get(
-            live_server.url + "/api/chat", timeout=60, headers={"X-Client-Id": client_id},
+            live_server.url + "/api/chat", timeout=60, headers={"X-Client-Id": guest},
             params={"sessionId": "poll-1", "since": 1, "wait": 25})
         result["at"] = time.monotonic()
 
@@ -303,13 +277,12 @@ def test_a_long_poll_wakes_as_soon_as_an_agent_replies_over_a_socket(live_server
     assert result["at"] - replied_at < 15
 
 
-def test_fifty_waiting_polls_hold_no_database_connection_and_all_wake(live_server, peers):
-    client_id = str(uuid.uuid4())
-    ticket_id = live_say(live_server, client_id, "crowd", "Hello?")["ticketId"]
+def test_fifty_waiting_polls_hold_no_database_connection_and_all_wake(live_server, peers, guest):
+    ticket_id = live_say(live_server, guest, "crowd", "Hello?")["ticketId"]
 
     def poll(_index):
         return requests.get(live_server.url + "/api/chat", timeout=60,
-                            headers={"X-Client-Id": client_id},
+                            headers={"X-Client-Id": guest},
                             params={"sessionId": "crowd", "since": 1, "wait": 20})
 
     with ThreadPoolExecutor(max_workers=50) as pool:
@@ -318,7 +291,7 @@ def test_fifty_waiting_polls_hold_no_database_connection_and_all_wake(live_serve
         # More polls wait than the database pool has connections (30), yet others are served.
         other = live_say(live_server, str(uuid.uuid4()), "bystander", "Still working?")
         assert other["message"]["seq"] == 1
-        agent = peers.agent(live_server, token=admin_token(live_server))
+        agent = peers.agent(live_server, token=api_token(live_server))
         agent.send(ticket_id, "Here for all of you")
         bodies = [future.result().json() for future in polls]
     assert all([item["text"] for item in body["messages"]] == ["Here for all of you"]

@@ -10,34 +10,12 @@ import pytest
 import requests
 from sqlalchemy import event
 
-from conftest import base_config, create_account, make_app
-from socket_clients import ADMIN, WAIT
+from support.apps import base_config, make_app
+from support.http import sign_in
+from support.socket_clients import WAIT, api_token
 
 CONVERSATION_FIELDS = {"id", "title", "participantLabel", "lastMessageAt", "lastMessagePreview",
                        "unread", "status", "assignee"}
-
-
-@pytest.fixture
-def app(build):
-    return build()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def agent(client):
-    """Authorization headers of a signed-in agent, and its id."""
-    create_account(client.application)
-    tokens = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                        "password": "correct horse 1"}).get_json()
-    headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
-    import jwt
-
-    headers_id = jwt.decode(tokens["accessToken"], options={"verify_signature": False})["sub"]
-    return headers, headers_id
 
 
 def open_ticket(client, text="Hello, I need help", **fields) -> str:
@@ -58,7 +36,7 @@ def inbox(client, headers, path="/api/conversations", **params):
 def test_the_inbox_answers_in_the_seeds_shape_newest_activity_first(client, agent):
     older = open_ticket(client, "My order is late", userIdentifier={"email": "jane@example.com"})
     newer = open_ticket(client, "Where is my refund?")
-    body = inbox(client, agent[0])
+    body = inbox(client, agent.headers)
     assert set(body) == {"conversations", "nextCursor"} and body["nextCursor"] is None
     assert [item["id"] for item in body["conversations"]] == [newer, older]
     first = body["conversations"][1]
@@ -71,18 +49,19 @@ def test_the_inbox_answers_in_the_seeds_shape_newest_activity_first(client, agen
 
 def test_the_admin_inbox_alias_answers_the_same(client, agent):
     open_ticket(client)
-    assert inbox(client, agent[0], "/api/admin/inbox") == inbox(client, agent[0])
+    assert inbox(client, agent.headers, "/api/admin/inbox") == inbox(client, agent.headers)
 
 
 def test_status_and_assignment_filters_pick_the_matching_conversations(client, agent):
-    headers, agent_id = agent
+    headers, agent_id = agent.headers, agent.id
     mine, unassigned, closed = open_ticket(client), open_ticket(client), open_ticket(client)
+    from supportchat.context import current
     from supportchat.services import actors, tickets
 
     with client.application.app_context():
         ana = actors.agent(agent_id, "agent", "Ana")
-        tickets.assign(ana, mine, agent_id)
-        tickets.close(ana, closed)
+        tickets.assign(current(), ana, mine, agent_id)
+        tickets.close(current(), ana, closed)
 
     def ids(**params):
         return {item["id"] for item in inbox(client, headers, **params)["conversations"]}
@@ -95,7 +74,7 @@ def test_status_and_assignment_filters_pick_the_matching_conversations(client, a
 
 
 def test_pages_hold_still_while_new_conversations_arrive(client, agent):
-    headers = agent[0]
+    headers = agent.headers
     for index in range(7):
         open_ticket(client, f"question {index}")
     expected = [item["id"] for item in inbox(client, headers, limit=100)["conversations"]]
@@ -114,12 +93,13 @@ def test_pages_hold_still_while_new_conversations_arrive(client, agent):
 
 
 def test_a_conversation_reads_as_unread_until_an_agent_has_seen_it(client, agent):
-    headers, agent_id = agent
+    headers, agent_id = agent.headers, agent.id
     ticket_id = open_ticket(client)
+    from supportchat.context import current
     from supportchat.services import actors, tickets
 
     with client.application.app_context():
-        tickets.mark_read(actors.agent(agent_id, "agent", "Ana"), ticket_id, 1)
+        tickets.mark_read(current(), actors.agent(agent_id, "agent", "Ana"), ticket_id, 1)
     assert inbox(client, headers)["conversations"][0]["unread"] is False
 
 
@@ -128,7 +108,7 @@ def test_a_conversation_reads_as_unread_until_an_agent_has_seen_it(client, agent
                                            ({"assigned": "them"}, "assigned"),
                                            ({"cursor": "bm90LWEtY3Vyc29y"}, "cursor")])
 def test_bad_inbox_parameters_are_invalid(client, agent, params, field):
-    response = client.get("/api/conversations", headers=agent[0], query_string=params)
+    response = client.get("/api/conversations", headers=agent.headers, query_string=params)
     assert response.status_code == 400
     assert response.get_json()["error"]["details"]["field"] == field
 
@@ -140,15 +120,16 @@ def test_the_inbox_needs_a_signed_in_agent(client):
 
 
 def test_history_pages_backwards_oldest_first_with_notes(client, agent):
-    headers, agent_id = agent
+    headers, agent_id = agent.headers, agent.id
     ticket_id = open_ticket(client, "message 1")
+    from supportchat.context import current
     from supportchat.services import actors, messages
 
     with client.application.app_context():
         ana = actors.agent(agent_id, "agent", "Ana")
         for index in range(2, 6):
-            messages.post(ana, ticket_id, f"message {index}",
-                          kind="note" if index == 3 else "message")
+            messages.write(current(), ana, f"message {index}", ticket_id=ticket_id,
+                           kind="note" if index == 3 else "message")
 
     def history(**params):
         response = client.get("/api/admin/messages", headers=headers,
@@ -167,15 +148,14 @@ def test_history_pages_backwards_oldest_first_with_notes(client, agent):
 
 
 def test_history_of_an_unknown_conversation_is_not_found(client, agent):
-    response = client.get("/api/admin/messages?conversationId=nope", headers=agent[0])
+    response = client.get("/api/admin/messages?conversationId=nope", headers=agent.headers)
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
 
 
 def test_the_inbox_over_real_http(live_server):
     first = requests.post(live_server.url + "/api/chat", timeout=WAIT, json={
         "clientId": str(uuid.uuid4()), "sessionId": "live", "message": "Hi there"}).json()
-    token = requests.post(live_server.url + "/api/admin/auth/token", json=ADMIN,
-                          timeout=WAIT).json()["accessToken"]
+    token = api_token(live_server)
     body = requests.get(live_server.url + "/api/conversations", timeout=WAIT,
                         headers={"Authorization": f"Bearer {token}"}).json()
     assert [item["id"] for item in body["conversations"]] == [first["ticketId"]]
@@ -202,20 +182,13 @@ FROM generate_series(1, 100000) AS i,
 def test_an_inbox_page_among_100k_tickets_is_read_from_an_index(postgres_url, tmp_path, capsys):
     app = make_app(base_config(tmp_path / "instance", postgres_url))
     client = app.test_client()
-    create_account(app)
-    token = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                       "password": "correct horse 1"}
-                        ).get_json()["accessToken"]
-    headers = {"Authorization": f"Bearer {token}"}
-    import jwt
-
+    agent = sign_in(client)
     from supportchat.extensions import db
 
     with app.app_context():
         engine = db.engine
         with engine.begin() as conn:
-            conn.exec_driver_sql(SEED_TICKETS, {"agent": jwt.decode(
-                token, options={"verify_signature": False})["sub"]})
+            conn.exec_driver_sql(SEED_TICKETS, {"agent": agent.id})
             conn.exec_driver_sql("ANALYZE tickets")
             assert conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar() == 100_000
         pages: list[tuple[str, dict]] = []
@@ -228,9 +201,9 @@ def test_an_inbox_page_among_100k_tickets_is_read_from_an_index(postgres_url, tm
         queries = [{}, {"status": "all"}, {"status": "closed"}, {"assigned": "me"},
                    {"assigned": "none"}]
         for params in queries:
-            first = inbox(client, headers, limit=25, **params)
+            first = inbox(client, agent.headers, limit=25, **params)
             assert len(first["conversations"]) == 25
-            inbox(client, headers, limit=25, cursor=first["nextCursor"], **params)
+            inbox(client, agent.headers, limit=25, cursor=first["nextCursor"], **params)
         event.remove(engine, "before_cursor_execute", capture)
         assert len(pages) == 2 * len(queries)
         report = []

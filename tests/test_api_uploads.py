@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from conftest import create_account
-from socket_clients import WAIT
+from support.http import error_of
+from support.socket_clients import WAIT
 
 CLIENT = str(uuid.uuid4())
 
@@ -64,22 +64,10 @@ REFUSED = [
 ]
 
 
-@pytest.fixture
-def client(build):
-    return build().test_client()
-
-
 def upload(client, data: bytes, name: str, session_id="s-1", client_id=None, **fields):
     form = {"file": (io.BytesIO(data), name), "sessionId": session_id,
             "clientId": client_id or CLIENT, **fields}
     return client.post("/api/chat/upload", data=form, content_type="multipart/form-data")
-
-
-def error_of(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code and error["message"]
-    return error
 
 
 def stored_files(app) -> list[Path]:
@@ -149,30 +137,24 @@ def test_an_upload_without_a_file_or_a_conversation_is_invalid(client):
     assert error_of(response, 400, "invalid")["details"]["field"] == "sessionId"
 
 
-def test_uploading_into_another_customers_session_is_not_found(client):
+def test_uploading_into_another_customers_session_is_not_found(client, guest):
     assert upload(client, b"mine", "a.txt", session_id="mine").status_code == 201
-    error_of(upload(client, b"theirs", "b.txt", session_id="mine", client_id=str(uuid.uuid4())),
+    error_of(upload(client, b"theirs", "b.txt", session_id="mine", client_id=guest),
              404, "not_found")
 
 
 def test_a_closed_conversation_takes_no_more_files(client):
     assert upload(client, b"first", "a.txt").status_code == 201
+    from supportchat.context import current
     from supportchat.services import actors, tickets
 
     with client.application.app_context():
-        ticket = tickets.for_session(actors.guest(CLIENT), "s-1")
-        tickets.close(actors.agent("a-1", "agent", "Ana"), ticket.id)
+        ticket = tickets.for_session(current(), actors.guest(CLIENT), "s-1")
+        tickets.close(current(), actors.agent("a-1", "agent", "Ana"), ticket.id)
     error_of(upload(client, b"second", "b.txt"), 409, "ticket_closed")
 
 
-def agent_token(client, role="agent"):
-    create_account(client.application, role=role)
-    return client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                      "password": "correct horse 1"}
-                       ).get_json()["accessToken"]
-
-
-def test_an_agent_uploads_to_a_ticket_with_a_token(client):
+def test_an_agent_uploads_to_a_ticket_with_a_token(client, agent):
     ticket_id = client.post("/api/chat", json={"clientId": CLIENT, "sessionId": "s-1",
                                                "message": "hi"}).get_json()["ticketId"]
     form = {"file": (io.BytesIO(png()), "screenshot.png"), "ticketId": ticket_id}
@@ -180,7 +162,7 @@ def test_an_agent_uploads_to_a_ticket_with_a_token(client):
     error_of(refused, 401, "unauthorized")
     form["file"] = (io.BytesIO(png()), "screenshot.png")
     response = client.post("/api/upload", data=form, content_type="multipart/form-data",
-                           headers={"Authorization": f"Bearer {agent_token(client)}"})
+                           headers=agent.headers)
     assert response.status_code == 201 and response.get_json()["file"]["type"] == "image/png"
 
 
@@ -212,10 +194,11 @@ def test_expired_or_tampered_download_links_are_refused(client, tamper):
     other = upload(client, b"other notes", "other.txt").get_json()["file"]
     path, params = signed(stored["url"])
     if tamper == "expired":
+        from supportchat.context import current
         from supportchat.services import files
 
         with client.application.test_request_context():
-            path, params = signed(files.signed_url(stored["id"], "notes.txt",
+            path, params = signed(files.signed_url(current(), stored["id"], "notes.txt",
                                                    now=time.time() - files.LINK_SECONDS - 1))
     elif tamper == "forged":
         params["sig"] = params["sig"][:-1] + ("0" if params["sig"][-1] != "0" else "1")
@@ -260,10 +243,10 @@ def test_a_pdf_named_as_a_picture_downloads_as_a_pdf(client):
         "attachment; filename=scan.pdf"
 
 
-def test_an_agents_token_opens_a_file_without_a_signature(client):
+def test_an_agents_token_opens_a_file_without_a_signature(client, agent):
     stored = upload(client, b"private notes", "notes.txt").get_json()["file"]
     path = signed(stored["url"])[0]
-    response = client.get(path, headers={"Authorization": f"Bearer {agent_token(client)}"})
+    response = client.get(path, headers=agent.headers)
     assert response.status_code == 200 and response.data == b"private notes"
 
 

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from browser import (Dashboard, HostSite, Widget, browsers, chromium, host_site,  # noqa: F401
-                     luminance, screenshot)
-from socket_clients import new_ticket, peers, server_app  # noqa: F401
+from support.browser import (Dashboard, HostSite, Widget, browsers, chromium,  # noqa: F401
+                             host_site, luminance, screenshot)
+from support.socket_clients import new_ticket, peers, server_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyotp
 from playwright.sync_api import expect
 
-from browser import browsers, chromium  # noqa: F401
+from support.browser import browsers, chromium  # noqa: F401
 
 
 def test_an_admin_enrols_in_two_factor_sign_in_from_the_browser(live_server_factory, browsers):

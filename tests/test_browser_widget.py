@@ -10,10 +10,10 @@ import zlib
 
 import pytest
 
-from browser import (Dashboard, HostSite, Widget, browsers, chromium, host_site,  # noqa: F401
-                     luminance, screenshot)
+from support.browser import (Dashboard, HostSite, Widget, browsers, chromium,  # noqa: F401
+                             host_site, luminance, screenshot)
 from playwright.sync_api import expect
-from socket_clients import peers, server_app  # noqa: F401
+from support.socket_clients import peers, server_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

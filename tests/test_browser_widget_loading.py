@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from browser import HostSite, Widget, browsers, chromium, host_site  # noqa: F401
+from support.browser import HostSite, Widget, browsers, chromium, host_site  # noqa: F401
 from playwright.sync_api import expect
-from socket_clients import peers, server_app  # noqa: F401
+from support.socket_clients import peers, server_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-from conftest import ROOT, LiveServer, base_config, make_app, run_command
+from support.apps import ROOT, LiveServer, base_config, make_app, run_command
 
 BIN = Path(sys.executable).parent
 SUPPORTCHAT = str(BIN / "supportchat")

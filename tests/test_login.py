@@ -19,7 +19,7 @@ import pytest
 import requests
 from flask_jwt_extended import create_access_token
 
-from conftest import base_config, create_account, make_app
+from support.apps import base_config, create_account, make_app
 
 LOGIN_LIMIT = 3
 ANA = {"email": "ana@example.com", "name": "Ana", "password": "correct horse 1"}

@@ -9,7 +9,8 @@ import pytest
 import requests
 from pymongo import MongoClient
 
-from socket_clients import ADMIN, WAIT, new_ticket, peers, sign_in  # noqa: F401 (peers: fixture)
+from support.socket_clients import (ADMIN, WAIT, new_ticket, peers,  # noqa: F401 (peers: fixture)
+                                    sign_in)
 
 pytestmark = [pytest.mark.mongo, pytest.mark.slow]
 

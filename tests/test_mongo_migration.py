@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import base_config, make_app
+from support.apps import base_config, make_app
 from supportchat.extensions import db
 from supportchat.stores import NewMessage, TicketQuery
 from supportchat.stores.sql import SqlTicketStore

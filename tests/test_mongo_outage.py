@@ -8,9 +8,9 @@ import time
 import pytest
 import requests
 
-from conftest import require
-from mongo_server import NxServer, with_database
-from socket_clients import WAIT, new_ticket, peers  # noqa: F401 (peers: fixture)
+from support.apps import require
+from support.mongo_server import NxServer, with_database
+from support.socket_clients import WAIT, new_ticket, peers  # noqa: F401 (peers: fixture)
 
 pytestmark = [pytest.mark.mongo, pytest.mark.slow]
 

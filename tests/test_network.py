@@ -8,26 +8,8 @@ import uuid
 import pytest
 import requests
 
-from conftest import base_config, create_account, make_app
-from socket_clients import ADMIN, WAIT, open_peer, refusal
-
-
-@pytest.fixture
-def build(tmp_path):
-    """``build(**config)``: an app on SQLite with that configuration."""
-    made = []
-
-    def make(**overrides):
-        made.append(make_app(base_config(tmp_path / f"instance-{len(made)}",
-                                         f"sqlite:///{tmp_path}/test-{len(made)}.db", **overrides)))
-        return made[-1]
-
-    yield make
-    from supportchat.extensions import db
-
-    for app in made:
-        with app.app_context():
-            db.engine.dispose()
+from support.http import sign_in
+from support.socket_clients import WAIT, api_token, open_peer, refusal
 
 
 def from_address(client, address: str, path="/api/chat?sessionId=s-1", **headers):
@@ -57,14 +39,15 @@ def assert_let_through(response):
     ("::ffff:10.0.0.0/104", "10.200.1.1", True),
     ("::ffff:10.0.0.0/104", "11.0.0.1", False),
 ])
-def test_blocklist_entries_match_ipv4_ipv6_and_mapped_addresses(build, entries, address, blocked):
-    client = build(BLOCKLIST=entries).test_client()
+def test_blocklist_entries_match_ipv4_ipv6_and_mapped_addresses(app_builder, entries, address,
+                                                               blocked):
+    client = app_builder(BLOCKLIST=entries).test_client()
     response = from_address(client, address)
     assert_blocked(response) if blocked else assert_let_through(response)
 
 
-def test_a_blocked_address_is_refused_on_every_route_before_anything_else(build):
-    client = build(BLOCKLIST="203.0.113.7", MESSAGE_RATE_LIMIT="1 per minute").test_client()
+def test_a_blocked_address_is_refused_on_every_route_before_anything_else(app_builder):
+    client = app_builder(BLOCKLIST="203.0.113.7", MESSAGE_RATE_LIMIT="1 per minute").test_client()
     for _ in range(3):  # refused as blocked, never counted as rate limited
         assert_blocked(client.post("/api/chat", environ_base={"REMOTE_ADDR": "203.0.113.7"},
                                    json={"clientId": str(uuid.uuid4()), "sessionId": "s",
@@ -73,12 +56,9 @@ def test_a_blocked_address_is_refused_on_every_route_before_anything_else(build)
     assert_blocked(from_address(client, "203.0.113.7", "/agent/login"))
 
 
-def test_entries_an_admin_stores_apply_at_once(build):
-    client = build().test_client()
-    create_account(client.application, role="admin")
-    token = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                       "password": "correct horse 1"}
-                        ).get_json()["accessToken"]
+def test_entries_an_admin_stores_apply_at_once(app_builder):
+    client = app_builder().test_client()
+    token = sign_in(client, "admin").token
     assert_let_through(from_address(client, "198.51.100.23"))
     stored = client.put("/api/admin/blocklist", headers={"Authorization": f"Bearer {token}"},
                         json={"entries": ["198.51.100.0/24"]})
@@ -87,14 +67,14 @@ def test_entries_an_admin_stores_apply_at_once(build):
     assert_let_through(from_address(client, "198.51.101.23"))
 
 
-def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(build):
-    client = build(BLOCKLIST="203.0.113.7,127.0.0.1").test_client()
+def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(app_builder):
+    client = app_builder(BLOCKLIST="203.0.113.7,127.0.0.1").test_client()
     assert_let_through(from_address(client, "198.51.100.1", **{"X-Forwarded-For": "203.0.113.7"}))
     assert_blocked(from_address(client, "127.0.0.1", **{"X-Forwarded-For": "198.51.100.1"}))
 
 
-def test_with_one_trusted_proxy_only_the_hop_it_appended_counts(build):
-    client = build(BLOCKLIST="203.0.113.7", TRUSTED_PROXIES="1").test_client()
+def test_with_one_trusted_proxy_only_the_hop_it_appended_counts(app_builder):
+    client = app_builder(BLOCKLIST="203.0.113.7", TRUSTED_PROXIES="1").test_client()
     assert_blocked(from_address(client, "10.0.0.2", **{"X-Forwarded-For": "203.0.113.7"}))
     # A client that writes its own header first: the proxy appends the real address.
     assert_let_through(from_address(client, "10.0.0.2",
@@ -126,8 +106,7 @@ def test_a_live_server_behind_one_proxy_blocks_by_the_forwarded_address(live_ser
 def test_a_live_server_without_trusted_proxies_ignores_forwarded_for(live_server_factory):
     server = live_server_factory()
     # Blocked through the admin API (a BLOCKLIST of 127.0.0.1 would fail the start-up probe).
-    token = requests.post(server.url + "/api/admin/auth/token", json=ADMIN,
-                          timeout=WAIT).json()["accessToken"]
+    token = api_token(server)
     assert requests.put(server.url + "/api/admin/blocklist", json={"entries": ["127.0.0.1"]},
                         headers={"Authorization": f"Bearer {token}"}, timeout=WAIT).ok
     forged = live_get(server, **{"X-Forwarded-For": "192.0.2.10"})
@@ -154,8 +133,9 @@ def preflight(client, path, origin, method="POST"):
     ("https://app.example.org", True), ("http://app.example.org", False),
     ("https://evil.example.net", False), ("https://shop.example.com.evil.net", False),
 ])
-def test_the_widgets_routes_answer_preflights_from_allowed_origins_only(build, origin, allowed):
-    client = build(ALLOWED_ORIGINS=ALLOWED).test_client()
+def test_the_widgets_routes_answer_preflights_from_allowed_origins_only(app_builder, origin,
+                                                                       allowed):
+    client = app_builder(ALLOWED_ORIGINS=ALLOWED).test_client()
     for path in ("/api/chat", "/api/chat/upload", "/api/upload"):
         headers = preflight(client, path, origin).headers
         if allowed:
@@ -166,31 +146,31 @@ def test_the_widgets_routes_answer_preflights_from_allowed_origins_only(build, o
             assert "Access-Control-Allow-Origin" not in headers
 
 
-def test_errors_on_the_widgets_routes_are_readable_by_allowed_origins(build):
-    client = build(ALLOWED_ORIGINS=ALLOWED).test_client()
+def test_errors_on_the_widgets_routes_are_readable_by_allowed_origins(app_builder):
+    client = app_builder(ALLOWED_ORIGINS=ALLOWED).test_client()
     response = client.post("/api/chat", json={"message": "hi"},
                            headers={"Origin": "https://shop.example.com"})
     assert response.status_code == 400
     assert response.headers["Access-Control-Allow-Origin"] == "https://shop.example.com"
 
 
-def test_admin_and_agent_routes_are_same_origin_only(build):
-    client = build(ALLOWED_ORIGINS=ALLOWED).test_client()
+def test_admin_and_agent_routes_are_same_origin_only(app_builder):
+    client = app_builder(ALLOWED_ORIGINS=ALLOWED).test_client()
     for path in ("/api/admin/settings", "/api/conversations", "/api/admin/auth/token",
                  "/agent/login"):
         assert "Access-Control-Allow-Origin" not in preflight(
             client, path, "https://shop.example.com").headers
 
 
-def test_a_wildcard_allows_every_origin_but_never_with_credentials(build):
-    client = build(ALLOWED_ORIGINS="*").test_client()
+def test_a_wildcard_allows_every_origin_but_never_with_credentials(app_builder):
+    client = app_builder(ALLOWED_ORIGINS="*").test_client()
     headers = preflight(client, "/api/chat", "https://anywhere.example").headers
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Credentials" not in headers
 
 
-def test_no_allowed_origins_means_no_cross_origin_access(build):
-    client = build().test_client()
+def test_no_allowed_origins_means_no_cross_origin_access(app_builder):
+    client = app_builder().test_client()
     assert "Access-Control-Allow-Origin" not in preflight(
         client, "/api/chat", "https://shop.example.com").headers
 

@@ -11,9 +11,9 @@ import uuid
 import pytest
 import requests
 
-from ops_support import (WAIT, FailoverProxy, eventually, failed_login, metrics,  # noqa: F401
+from support.ops import (WAIT, FailoverProxy, eventually, failed_login, metrics,  # noqa: F401
                          own_redis, sample, shared_redis)
-from socket_clients import Refused, new_ticket, open_peer, peers  # noqa: F401
+from support.socket_clients import Refused, new_ticket, open_peer, peers  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
-from ops_support import dockerfile_exec_form
+from support.apps import ROOT
+from support.ops import dockerfile_exec_form
 from supportchat import config
 
 SECRETS = ("SECRET_KEY", "JWT_SECRET", "AUTH_REFRESH_SECRET", "IDENTITY_HMAC_SECRET",

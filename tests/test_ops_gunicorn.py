@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, base_config, free_port
-from ops_support import (WAIT, dockerfile_exec_form, eventually, json_lines, metrics, sample,
+from support.apps import ROOT, base_config, free_port
+from support.ops import (WAIT, dockerfile_exec_form, eventually, json_lines, metrics, sample,
                          shared_redis)  # noqa: F401
-from socket_clients import ADMIN, new_ticket, peers  # noqa: F401
+from support.socket_clients import ADMIN, new_ticket, peers  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 

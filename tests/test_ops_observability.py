@@ -8,8 +8,9 @@ import uuid
 import pytest
 import requests
 
-from ops_support import WAIT, failed_login, json_lines, metrics, sample
-from socket_clients import ADMIN, Refused, new_ticket, open_peer, peers, sign_in  # noqa: F401
+from support.ops import WAIT, failed_login, json_lines, metrics, sample
+from support.socket_clients import (ADMIN, Refused, new_ticket, open_peer, peers,  # noqa: F401
+                                    sign_in)
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ import time
 import pytest
 import requests
 
-from conftest import base_config
-from ops_support import WAIT, eventually, json_lines
+from support.apps import base_config
+from support.ops import WAIT, eventually, json_lines
 
 PARTIAL = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from socket_clients import WAIT, new_ticket, peers, sign_in  # noqa: F401 (peers: fixture)
+from support.socket_clients import WAIT, new_ticket, peers, sign_in  # noqa: F401 (peers: fixture)
 
 pytestmark = pytest.mark.slow  # each test starts server processes
 

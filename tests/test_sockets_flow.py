@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
 
-from socket_clients import new_ticket, open_peer, peers, sign_in  # noqa: F401 (peers: fixture)
+from support.socket_clients import (new_ticket, open_peer, peers,  # noqa: F401 (peers: fixture)
+                                    sign_in)
+from supportchat.services.inbox import INTERVAL
 
 pytestmark = pytest.mark.slow  # each test starts server processes
 
@@ -62,16 +65,21 @@ def test_agents_hear_of_new_tickets_and_of_every_change(live_server, peers):
     assert agent.wait_for("ticket:updated", lambda t: t["status"] == "closed")["id"] == ticket["id"]
 
 
-def test_a_burst_of_messages_updates_the_inbox_once_with_the_latest_state(live_server, peers):
+def test_a_burst_of_messages_updates_the_inbox_at_most_once_a_second_ending_with_the_latest(
+        live_server, peers):
     agent = peers.agent(live_server)  # looking at the inbox, not at the ticket
     guest = peers.guest(live_server)
     ticket = new_ticket(guest)["ticket"]
 
+    started = time.monotonic()
     sent = [guest.send(ticket["id"], f"Line {n}") for n in range(1, 9)]  # within the rate limit
     latest = agent.wait_for("ticket:updated", lambda t: t["lastSeq"] == sent[-1]["seq"])
+    seconds = time.monotonic() - started
     assert latest["lastMessagePreview"] == "Line 8" and latest["unread"] is True
-    # Eight messages in well under a second: one inbox row per second, not one per message.
-    assert len(agent.received("ticket:updated")) <= 3
+    # One inbox row per INTERVAL, not one per message: however slow this machine sent the
+    # eight, no more updates than the seconds it took, plus the one that started the first.
+    updates = agent.received("ticket:updated")
+    assert 1 <= len(updates) <= int(seconds / INTERVAL) + 1
 
 
 def test_guests_hear_ticket_changes_without_customer_details(live_server, peers):

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from socket_clients import new_ticket, peers  # noqa: F401
+from support.socket_clients import new_ticket, peers  # noqa: F401
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ import uuid
 import pytest
 from werkzeug.serving import make_server
 
-from conftest import base_config, make_app
-from socket_clients import new_ticket, open_peer
+from support.apps import base_config, make_app
+from support.socket_clients import new_ticket, open_peer
 
 
 def params(function) -> list[str]:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require
-from socket_clients import WAIT, peers  # noqa: F401 (peers: fixture)
+from support.apps import require
+from support.socket_clients import WAIT, peers  # noqa: F401 (peers: fixture)
 
 pytestmark = pytest.mark.slow  # each test starts server processes
 

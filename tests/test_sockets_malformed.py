@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from ops_support import json_lines, metrics, sample
-from socket_clients import new_ticket, open_peer, peers  # noqa: F401
+from support.ops import json_lines, metrics, sample
+from support.socket_clients import new_ticket, open_peer, peers  # noqa: F401
 
 SECRET = "my private words 7731"
 NAMES = [None, True, False, 0, 7, -1.5, [], ["ticket:create"], {}, {"event": "chat:message"}]

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from socket_clients import (new_ticket, peers, refusal, server_app, sign_in,  # noqa: F401
-                            sign_out)
+from support.socket_clients import (new_ticket, peers, refusal, server_app,  # noqa: F401
+                                    sign_in, sign_out)
 
 pytestmark = pytest.mark.slow  # each test starts server processes
 

@@ -14,9 +14,9 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from conftest import base_config, make_app
-from socket_clients import (new_ticket, open_peer, peers, refusal,  # noqa: F401
-                            server_app, sign_in, sign_out)
+from support.apps import base_config, make_app
+from support.socket_clients import (new_ticket, open_peer, peers, refusal,  # noqa: F401
+                                    server_app, sign_in, sign_out)
 
 pytestmark = pytest.mark.slow  # each test starts server processes
 

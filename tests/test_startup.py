@@ -13,7 +13,7 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from conftest import PG_ADMIN_URL, base_config, make_app, run_command
+from support.apps import PG_ADMIN_URL, base_config, make_app, run_command
 
 SERVE = [sys.executable, "-m", "supportchat", "serve"]
 UNREACHABLE_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:1/x"
@@ -113,7 +113,7 @@ def test_readyz_names_the_database_when_it_is_down(tmp_path, database_url):
     ready = client.get("/readyz")
     assert ready.status_code == 503
     body = ready.get_json()
-    assert body["status"] != "ready"
+    assert body["status"] == "unavailable"
     assert body["checks"]["database"].startswith("failing")
     assert client.get("/healthz").status_code == 200  # alive, only not ready
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from conftest import base_config, free_port, make_app
+from support.apps import base_config, free_port, make_app
 from supportchat.config import ConfigError, load
 from supportchat.extensions import db
 from supportchat.stores import NewMessage

@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from sqlalchemy import text
 
-from conftest import create_account
+from support.apps import create_account
 from test_login import Browser
 
 ANA = {"email": "ana@example.com", "name": "Ana", "password": "correct horse 1"}

@@ -17,6 +17,7 @@ from jwt import PyJWTError
 
 from .. import schemas
 from ..clock import iso
+from ..context import current
 from ..errors import AppError
 from ..extensions import db, limiter
 from ..services import (agents, audit, auth, network, settings, tickets, twofactor,
@@ -120,8 +121,8 @@ def revoke_token():
 def inbox():
     """A page of conversations, newest activity first, with a keyset cursor for the next."""
     params = api.query(schemas.InboxQuery)
-    found, next_cursor = tickets.list_tickets(g.actor, params.status, params.assigned,
-                                              params.cursor, params.limit)
+    found, next_cursor = tickets.page(current(), g.actor, params.status, params.assigned,
+                                      params.cursor, params.limit)
     return jsonify({"conversations": [_conversation(ticket) for ticket in found],
                     "nextCursor": next_cursor})
 
@@ -143,8 +144,11 @@ def _conversation(ticket: Ticket) -> dict[str, Any]:
 def history():
     """A conversation's messages before ``before``, oldest first, notes included."""
     params = api.query(schemas.HistoryQuery)
-    found, more = tickets.history(g.actor, params.conversationId, params.before, params.limit)
-    return jsonify({"messages": [message_view(message) for message in found], "hasMore": more})
+    ctx = current()
+    found, more = tickets.history(ctx, g.actor, params.conversationId, params.before,
+                                  params.limit)
+    return jsonify({"messages": [message_view(ctx, message) for message in found],
+                    "hasMore": more})
 
 
 @bp.get("/admin/sessions")
@@ -152,8 +156,8 @@ def history():
 def sessions():
     """A page of tickets with their customers' details, newest activity first."""
     params = api.query(schemas.SessionsQuery)
-    found, next_cursor = tickets.list_tickets(g.actor, params.status, "any", params.cursor,
-                                              params.limit)
+    found, next_cursor = tickets.page(current(), g.actor, params.status, "any", params.cursor,
+                                      params.limit)
     return jsonify({"sessions": [ticket_view(ticket, for_agent=True) for ticket in found],
                     "nextCursor": next_cursor})
 
@@ -163,7 +167,8 @@ def sessions():
 def files():
     """A page of uploaded files, newest first, of one ticket or all."""
     params = api.query(schemas.FilesQuery)
-    found, next_cursor = uploads.list_files(g.actor, params.ticketId, params.cursor, params.limit)
+    found, next_cursor = uploads.list_files(current(), g.actor, params.ticketId, params.cursor,
+                                            params.limit)
     return jsonify({"files": found, "nextCursor": next_cursor})
 
 

@@ -99,7 +99,7 @@ def remember_client(response: Response, minted: str | None) -> Response:
 def agent(admin: bool = False) -> Actor:
     """The agent (or, with ``admin``, the admin) calling: AUTH_BEARER_TOKEN on /api/admin/*,
     else a verified access token from the cookie (changes need the X-CSRF-TOKEN double
-    submit) or the Authorization header. JWT failures become 401/403 in errors_http."""
+    submit) or the Authorization header. JWT failures become 401/403 in blueprints/errors.py."""
     static = current_app.config["AUTH_BEARER_TOKEN"]
     header = request.headers.get("Authorization", "")
     if static and request.path.startswith("/api/admin/") and header[:7].lower() == "bearer " \

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from .. import schemas
+from ..context import current
 from ..errors import AppError
 from ..extensions import limiter
 from ..services import messages, tickets
@@ -31,14 +32,15 @@ def post_message():
     is the text of the automatic acknowledgement, stored once, after the opening message."""
     payload = api.json_payload(schemas.ChatPost)
     actor, minted = api.guest(payload.clientId)
-    messages.clean_text(payload.message, allow_empty=bool(payload.attachments))  # before opening
-    ticket, _opened = tickets.continue_session(actor, payload.sessionId, payload.userIdentifier,
-                                              payload.metadata, payload.identifierHash)
-    posted = messages.post(actor, ticket.id, payload.message, payload.clientMsgId,
-                           payload.attachments)
-    body = {"reply": posted.replies[0].text if posted.replies else "", "ticketId": ticket.id,
-            "status": ticket.status, "message": message_view(posted.message),
-            "replies": [message_view(reply) for reply in posted.replies]}
+    session = tickets.Session(payload.sessionId, payload.userIdentifier, payload.metadata,
+                              payload.identifierHash)
+    ctx = current()
+    written = messages.write(ctx, actor, payload.message, session=session,
+                             client_msg_id=payload.clientMsgId, attachments=payload.attachments)
+    body = {"reply": written.replies[0].text if written.replies else "",
+            "ticketId": written.ticket.id, "status": written.ticket.status,
+            "message": message_view(ctx, written.message),
+            "replies": [message_view(ctx, reply) for reply in written.replies]}
     return api.remember_client(jsonify(body), minted)
 
 
@@ -52,7 +54,8 @@ def read_messages():
         raise AppError("invalid", "Send the clientId that wrote to this conversation (X-Client-Id "
                        "header, cs_client_id cookie or clientId parameter).", {"field": "clientId"})
     actor, _minted = api.guest(sent)
-    ticket, found = tickets.poll(actor, params.sessionId, params.since, params.wait)
+    ctx = current()
+    ticket, found = tickets.poll(ctx, actor, params.sessionId, params.since, params.wait)
     last = found[-1].seq if found else min(params.since, ticket.last_public_seq)
     return jsonify({"ticketId": ticket.id, "status": ticket.status,
-                    "messages": [message_view(message) for message in found], "lastSeq": last})
+                    "messages": [message_view(ctx, message) for message in found], "lastSeq": last})

@@ -4,7 +4,7 @@ import hmac
 
 from flask import Blueprint, current_app, jsonify, request
 
-from .. import metrics as prometheus
+from ..ops import metrics as prometheus
 from ..errors import AppError
 
 from ..stores.failures import unavailable_error

@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, request, send_file
 from flask_jwt_extended import verify_jwt_in_request
 
 from .. import schemas
+from ..context import current
 from ..errors import AppError
 from ..extensions import limiter
 from ..services import filenames, files, tickets, uploads
@@ -37,17 +38,18 @@ def upload():
     if sent is None:
         raise AppError("invalid", "Send the file as the multipart field 'file'.", {"field": "file"})
     form = schemas.parse(UploadForm, request.form.to_dict())
+    ctx = current()
     minted = None
     if form.ticketId is not None:
         actor = api.agent()
-        ticket = tickets.accessible(actor, form.ticketId)
+        ticket = tickets.accessible(ctx, actor, form.ticketId)
     elif form.sessionId is not None:
         actor, minted = api.guest(form.clientId)
-        ticket, _opened = tickets.continue_session(actor, form.sessionId)
+        ticket, _opened = tickets.continue_session(ctx, actor, tickets.Session(form.sessionId))
     else:
         raise AppError("invalid", "Send sessionId (customers) or ticketId (agents) with the file.",
                        {"field": "sessionId"})
-    stored = uploads.save(actor, ticket, sent.filename, sent.stream)
+    stored = uploads.save(ctx, actor, ticket, sent.filename, sent.stream)
     response = api.remember_client(jsonify({"file": stored}), minted)
     return response, 201
 
@@ -56,12 +58,14 @@ def upload():
 def download(file_id: str, _name: str):
     """The file, for a valid unexpired signature or an agent's token. Only raster images are
     shown inline; everything else downloads, and nothing is ever sniffed into HTML."""
-    if not files.check_signature(file_id, request.args.get("exp", ""), request.args.get("sig", "")):
+    ctx = current()
+    if not files.check_signature(ctx, file_id, request.args.get("exp", ""),
+                                 request.args.get("sig", "")):
         if verify_jwt_in_request(optional=True) is None:
             raise AppError("unauthorized", "This download link has expired or is not valid; "
                            "open the conversation again for a fresh one.")
         api.agent()
-    stored, stream = uploads.downloadable(file_id)
+    stored, stream = uploads.downloadable(ctx, file_id)
     # Names stored before download_name existed are made safe on the way out.
     response = send_file(stream, mimetype=stored.type,
                          download_name=filenames.download_name(stored.name, stored.type),

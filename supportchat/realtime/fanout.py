@@ -16,7 +16,7 @@ from typing import Any
 import redis
 import socketio
 
-from .. import metrics
+from ..ops import metrics
 from ..sockets import internals
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import current_app
 
-from .. import metrics
+from ..ops import metrics
 from ..extensions import socketio
+from .waker import waiters  # noqa: F401  (services wait on them through the context)
 
 GUEST, AGENT = "/guest", "/agent"
 AGENTS_ROOM = "agents"
@@ -39,7 +40,7 @@ def to_agents(event: str, payload: Any) -> None:
     socketio.emit(event, payload, to=AGENTS_ROOM, namespace=AGENT)
 
 
-def message_stored(ticket_id: str, seq: int) -> None:
+def message_stored(ticket_id: str) -> None:
     """Count a newly stored message and wake the long polls waiting on its ticket."""
     metrics.MESSAGES_STORED.inc()
     ticket_changed(ticket_id)

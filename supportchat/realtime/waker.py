@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import redis
 
-from .. import metrics
+from ..ops import metrics
 
 log = logging.getLogger(__name__)
 RETRY_FIRST, RETRY_MAX = 0.5, 10.0  # seconds between attempts to get Redis back, doubling

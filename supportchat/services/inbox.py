@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
-
-from flask import Flask, current_app
+from contextlib import AbstractContextManager
+from typing import Any, Callable
 
 from ..extensions import socketio
-from ..realtime import publish
-from . import store, tickets
+from ..stores import TicketStore
+from . import tickets
 
 INTERVAL = 1.0
 READ_BATCH = 500  # tickets per read
@@ -24,40 +24,42 @@ READ_BATCH = 500  # tickets per read
 log = logging.getLogger(__name__)
 
 
-class _Pending:
-    """Tickets of one app with a message since their last inbox update."""
+class InboxUpdates:
+    """The inbox rows one application owes its agents: tickets with a message since their
+    last update. ``create_app`` builds one; services reach ``update_soon`` through the context."""
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.tickets: set[str] = set()
-        self.scheduled = False
+    def __init__(self, store: TicketStore, publish: Any,
+                 app_context: Callable[[], AbstractContextManager]) -> None:
+        self._store, self._publish, self._app_context = store, publish, app_context
+        self._lock = threading.Lock()
+        self._due: set[str] = set()
+        self._scheduled = False
 
-
-def message_stored(ticket_id: str) -> None:
-    """Schedule the ticket's inbox update, unless one is already due."""
-    pending = current_app.extensions.setdefault("supportchat.inbox", _Pending())
-    with pending.lock:
-        pending.tickets.add(ticket_id)
-        if pending.scheduled:
-            return
-        pending.scheduled = True
-    socketio.start_background_task(_send_later, current_app._get_current_object(), pending)
-
-
-def _send_later(app: Flask, pending: _Pending) -> None:
-    socketio.sleep(INTERVAL)
-    with pending.lock:
-        due, pending.tickets, pending.scheduled = pending.tickets, set(), False
-    with app.app_context():
-        due_ids = list(due)
-        for start in range(0, len(due_ids), READ_BATCH):
-            try:
-                found = store().get_tickets(due_ids[start:start + READ_BATCH])
-            except Exception:  # the store is down: the next message brings the rows up to date
-                log.warning("inbox update skipped: the ticket store is unavailable", exc_info=True)
+    def update_soon(self, ticket_id: str) -> None:
+        """Schedule the ticket's inbox update (a message was stored), unless one is due."""
+        with self._lock:
+            self._due.add(ticket_id)
+            if self._scheduled:
                 return
-            for ticket in found:
-                publish.to_agents("ticket:updated", tickets.ticket_view(ticket, for_agent=True))
-                # Each update is a frame per agent: let the messages waiting meanwhile go
-                # first, rather than hold them for the whole second's worth of frames.
-                socketio.sleep(0)
+            self._scheduled = True
+        socketio.start_background_task(self._send_later)
+
+    def _send_later(self) -> None:
+        socketio.sleep(INTERVAL)
+        with self._lock:
+            due, self._due, self._scheduled = self._due, set(), False
+        with self._app_context():
+            due_ids = list(due)
+            for start in range(0, len(due_ids), READ_BATCH):
+                try:
+                    found = self._store.get_tickets(due_ids[start:start + READ_BATCH])
+                except Exception:  # the store is down: the next message brings the rows up to date
+                    log.warning("inbox update skipped: the ticket store is unavailable",
+                                exc_info=True)
+                    return
+                for ticket in found:
+                    self._publish.to_agents("ticket:updated",
+                                            tickets.ticket_view(ticket, for_agent=True))
+                    # Each update is a frame per agent: let the messages waiting meanwhile go
+                    # first, rather than hold them for the whole second's worth of frames.
+                    socketio.sleep(0)

@@ -6,13 +6,13 @@ import re
 import threading
 import unicodedata
 import zlib
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from ..clock import iso
+from ..context import Context
 from ..errors import AppError
-from ..realtime import publish
-from ..stores import Message, NewMessage
-from . import files, inbox, setting, settings, store, tickets
+from ..stores import Message, NewMessage, Ticket
+from . import files, tickets
 from .actors import Actor
 
 # A ticket's messages are stored and published under one of these locks, so this process
@@ -24,7 +24,7 @@ _IN_ORDER = tuple(threading.RLock() for _ in range(64))
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def clean_text(text: str, *, allow_empty: bool = False) -> str:
+def clean_text(ctx: Context, text: str, *, allow_empty: bool = False) -> str:
     """Text as it will be stored: NFC, newlines unified, control characters gone, trimmed,
     within MAX_MESSAGE_CHARS; AppError otherwise."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -32,16 +32,16 @@ def clean_text(text: str, *, allow_empty: bool = False) -> str:
     if not text and not allow_empty:
         raise AppError("invalid", "The message is empty; type something to send.",
                        {"field": "text"})
-    limit = setting("MAX_MESSAGE_CHARS")
+    limit = ctx.config["MAX_MESSAGE_CHARS"]
     if len(text) > limit:
         raise AppError("too_large", f"The message is {len(text)} characters long; the limit "
                        f"is {limit}.", {"field": "text", "limit": limit})
-    return filter_profanity(text)
+    return filter_profanity(ctx, text)
 
 
-def filter_profanity(text: str) -> str:
+def filter_profanity(ctx: Context, text: str) -> str:
     """Apply PROFANITY_FILTER (off | mask | reject) with PROFANITY_WORDS."""
-    mode, words = setting("PROFANITY_FILTER"), setting("PROFANITY_WORDS")
+    mode, words = ctx.config["PROFANITY_FILTER"], ctx.config["PROFANITY_WORDS"]
     if mode == "off" or not words:
         return text
     pattern = _word_pattern(tuple(words))
@@ -61,60 +61,77 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern:
     return _patterns[words]
 
 
-class Posted(NamedTuple):
-    """A stored message, whether it is new, and the automatic replies it got."""
+class Written(NamedTuple):
+    """The ticket written to (as read before the write), the stored message, and the automatic
+    replies it got."""
 
+    ticket: Ticket
     message: Message
-    created: bool
     replies: list[Message]
 
 
-def post(actor: Actor, ticket_id: str, text: str, client_msg_id: str | None = None,
-         attachments: list[str] | None = None, kind: str = "message") -> Posted:
-    """Store a message, then publish it; a repeated ``client_msg_id`` returns the stored one
-    and publishes nothing. A customer's first message gets the configured automatic reply."""
-    ticket = tickets.accessible(actor, ticket_id)
-    if kind == "note" and not actor.is_agent:
-        raise AppError("forbidden", "Only agents may write private notes.", {"field": "kind"})
-    stored_files = files.attachable(actor, ticket, attachments or [])
-    text = clean_text(text, allow_empty=bool(stored_files))
+def write(ctx: Context, actor: Actor, text: str, *, ticket_id: str | None = None,
+          session: tickets.Session | None = None, reopen: bool = False,
+          client_msg_id: str | None = None, attachments: list[str] | None = None,
+          kind: str = "message", on_ticket: Callable[[Ticket], None] | None = None) -> Written:
+    """Someone writes in a conversation: in ticket ``ticket_id`` (``chat:message``), or, for a
+    customer, in ``session`` (POST /api/chat; ``ticket:create`` with a text), whose ticket
+    opens on its first use and, with ``reopen``, again after it was closed. The text is
+    cleaned once, before anything is stored; the ticket is read once. A repeated
+    ``client_msg_id`` returns the stored message and publishes nothing. A customer's first
+    message gets the configured automatic reply. ``on_ticket`` hears the ticket before the
+    message is stored (a socket joins its room, to hear its message and the reply)."""
+    attachments = attachments or []
+    if session is None:
+        ticket = tickets.accessible(ctx, actor, ticket_id)
+        if kind == "note" and not actor.is_agent:
+            raise AppError("forbidden", "Only agents may write private notes.", {"field": "kind"})
+        stored_files = files.attachable(ctx, actor, ticket, attachments)
+        text = clean_text(ctx, text, allow_empty=bool(stored_files))
+    else:
+        text = clean_text(ctx, text, allow_empty=bool(attachments))  # refused before a ticket opens
+        ticket, _opened = (tickets.open(ctx, actor, session) if reopen
+                           else tickets.continue_session(ctx, actor, session))
+        stored_files = files.attachable(ctx, actor, ticket, attachments)
+    if on_ticket is not None:
+        on_ticket(ticket)
     name = actor.name if actor.is_agent else ticket.customer["label"]
     new = NewMessage(sender=actor.sender(name), text=text, kind=kind,
                      client_msg_id=client_msg_id, attachments=stored_files)
-    message, created = _store_and_publish(ticket_id, new)
+    message, created = _store_and_publish(ctx, ticket.id, new)
     replies = []
     if created and not actor.is_agent and ticket.last_public_seq == 0:
-        replies = _auto_reply(ticket_id)
-    return Posted(message, created, replies)
+        replies = _auto_reply(ctx, ticket.id)
+    return Written(ticket, message, replies)
 
 
-def _auto_reply(ticket_id: str) -> list[Message]:
+def _auto_reply(ctx: Context, ticket_id: str) -> list[Message]:
     """The behavior.autoReply text as a bot message, at most once per ticket."""
-    text = settings.behavior()["autoReply"].strip()
+    text = ctx.section("behavior")["autoReply"].strip()
     if not text:
         return []
-    bot = {"id": "bot", "role": "bot", "name": settings.branding()["title"] or "Support"}
+    bot = {"id": "bot", "role": "bot", "name": ctx.section("branding")["title"] or "Support"}
     message, _created = _store_and_publish(
-        ticket_id, NewMessage(sender=bot, text=text, client_msg_id="auto-reply"))
+        ctx, ticket_id, NewMessage(sender=bot, text=text, client_msg_id="auto-reply"))
     return [message]
 
 
-def _store_and_publish(ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
+def _store_and_publish(ctx: Context, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
     with _IN_ORDER[zlib.crc32(ticket_id.encode()) % len(_IN_ORDER)]:
-        message, created = store().append_message(ticket_id, new)
+        message, created = ctx.store.append_message(ticket_id, new)
         if created:
-            publish.to_ticket("chat:message", ticket_id, message_view(message),
-                              guests=new.kind != "note")
-            publish.message_stored(ticket_id, message.seq)
-            inbox.message_stored(ticket_id)  # the inbox row: latest message, unread flag
+            ctx.publish.to_ticket("chat:message", ticket_id, message_view(ctx, message),
+                                  guests=new.kind != "note")
+            ctx.publish.message_stored(ticket_id)
+            ctx.update_inbox(ticket_id)  # the inbox row: latest message, unread flag
     return message, created
 
 
-def message_view(message: Message) -> dict[str, Any]:
+def message_view(ctx: Context, message: Message) -> dict[str, Any]:
     """PROTOCOL.md §2 Message."""
     return {
         "id": message.id, "ticketId": message.ticket_id, "seq": message.seq,
         "clientMsgId": message.client_msg_id, "sender": message.sender, "text": message.text,
-        "attachments": [files.file_view(item) for item in message.attachments],
+        "attachments": [files.file_view(ctx, item) for item in message.attachments],
         "kind": message.kind, "createdAt": iso(message.created_at),
     }

@@ -14,7 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import AppError
 from ..extensions import db
 from ..models import BlockEntry
-from . import setting
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +77,7 @@ def blocklist() -> tuple[str, ...]:
         except SQLAlchemyError as exc:  # keep the last known entries rather than fail every request
             log.warning("stored blocklist not refreshed: %s", type(exc).__name__)
         cache["until"] = now + CACHE_SECONDS
-    return (*setting("BLOCKLIST"), *cache["entries"])
+    return (*current_app.config["BLOCKLIST"], *cache["entries"])
 
 
 def stored_entries() -> list[BlockEntry]:

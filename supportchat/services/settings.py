@@ -13,7 +13,6 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import Setting
-from . import setting
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "branding": {"title": "Support", "primaryColor": "#0f766e",
@@ -58,7 +57,7 @@ def secret(name: str) -> str | None:
     row = db.session.get(Setting, name)
     if row is not None and row.secret is not None:
         return row.secret or None
-    return setting(SECRETS[name][1]) or None
+    return current_app.config[SECRETS[name][1]] or None
 
 
 def read_all() -> dict[str, Any]:
@@ -91,5 +90,6 @@ def update(changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _environment_defaults(name: str) -> dict[str, Any]:
-    return {key: setting(variable) for key, variable in ENVIRONMENT_DEFAULTS.get(name, {}).items()
-            if setting(variable)}
+    config = current_app.config
+    return {key: config[variable] for key, variable in ENVIRONMENT_DEFAULTS.get(name, {}).items()
+            if config[variable]}

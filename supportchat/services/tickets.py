@@ -5,50 +5,80 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..clock import iso
+from ..context import Context
 from ..errors import AppError, not_found
-from ..realtime import publish
-from ..realtime.waker import waiters
 from ..stores import Message, Ticket, TicketQuery
-from . import agents, ratelimit, setting, store
+from . import agents, ratelimit
 from .actors import Actor, require_agent
 
 JOIN_LIMIT = 200
 TYPING_INTERVAL = "1 per 2 seconds"
 
 
-def open_ticket(actor: Actor, session_id: str | None = None,
-                user_identifier: dict[str, str] | None = None,
-                metadata: dict[str, Any] | None = None,
-                identifier_hash: str | None = None) -> tuple[Ticket, bool]:
-    """Open a ticket for a guest, or return their open ticket for ``session_id``."""
+@dataclass(frozen=True)
+class Session:
+    """A customer's conversation as the widget names it, and what the widget says about them."""
+
+    id: str | None
+    user_identifier: dict[str, str] | None = None
+    metadata: dict[str, Any] | None = None
+    identifier_hash: str | None = None
+
+
+def open(ctx: Context, actor: Actor, session: Session) -> tuple[Ticket, bool]:  # noqa: A001
+    """Open a ticket for a guest, or return their open ticket for ``session``; a closed
+    session's id opens a new ticket (``ticket:create``)."""
+    latest = ctx.store.latest_for_session(session.id) if session.id else None
+    return _opened(ctx, actor, session, latest)
+
+
+def continue_session(ctx: Context, actor: Actor, session: Session) -> tuple[Ticket, bool]:
+    """The ticket a guest's session names, opened on its first use; once that ticket is closed
+    the session is over (``ticket_closed``) and the widget starts a new one (POST /api/chat)."""
+    latest = ctx.store.latest_for_session(session.id)
+    if latest is None:
+        return _opened(ctx, actor, session, None)
+    if latest.client_key != actor.client_key:
+        raise not_found("conversation")
+    if latest.status == "closed":
+        raise AppError("ticket_closed", "This conversation is closed; start a new one to write "
+                       "again.")
+    return latest, False
+
+
+def _opened(ctx: Context, actor: Actor, session: Session,
+            latest: Ticket | None) -> tuple[Ticket, bool]:
+    """The open ticket of ``session`` (``latest``: its newest ticket), created when none is."""
     if actor.is_agent:
         raise AppError("forbidden", "Tickets are opened by customers.")
-    latest = store().latest_for_session(session_id) if session_id else None
-    if latest and latest.client_key != actor.client_key:
+    if latest is not None and latest.client_key != actor.client_key:
         raise not_found("session")  # another customer's conversation, even a closed one
-    if latest is None or latest.status == "closed":
-        ratelimit.opening_conversation()
+    if latest is not None and latest.status == "open":
+        return latest, False
+    ctx.limit_opening()
     customer = {
-        "label": (user_identifier or {}).get("email") or actor.name,
-        "verified": identity_verified(user_identifier, identifier_hash),
-        "userIdentifier": user_identifier or {},
-        "metadata": metadata or {},
+        "label": (session.user_identifier or {}).get("email") or actor.name,
+        "verified": identity_verified(ctx, session.user_identifier, session.identifier_hash),
+        "userIdentifier": session.user_identifier or {},
+        "metadata": session.metadata or {},
     }
-    ticket, created = store().create_ticket(actor.client_key, session_id, customer)
+    ticket, created = ctx.store.create_ticket(actor.client_key, session.id, customer)
     if ticket.client_key != actor.client_key:
         raise not_found("session")
     if created:
-        publish.to_agents("ticket:created", ticket_view(ticket, for_agent=True))
+        ctx.publish.to_agents("ticket:created", ticket_view(ticket, for_agent=True))
     return ticket, created
 
 
-def identity_verified(user_identifier: dict[str, str] | None, identifier_hash: str | None) -> bool:
+def identity_verified(ctx: Context, user_identifier: dict[str, str] | None,
+                      identifier_hash: str | None) -> bool:
     """Whether ``identifier_hash`` is HMAC-SHA256(IDENTITY_HMAC_SECRET, email or id)."""
-    secret = setting("IDENTITY_HMAC_SECRET")
+    secret = ctx.config["IDENTITY_HMAC_SECRET"]
     subject = (user_identifier or {}).get("email") or (user_identifier or {}).get("id")
     if not (secret and subject and identifier_hash):
         return False
@@ -56,102 +86,90 @@ def identity_verified(user_identifier: dict[str, str] | None, identifier_hash: s
     return hmac.compare_digest(expected, identifier_hash.lower())
 
 
-def accessible(actor: Actor, ticket_id: str) -> Ticket:
+def accessible(ctx: Context, actor: Actor, ticket_id: str) -> Ticket:
     """The ticket if the actor may see it: agents any, guests their own (others don't exist)."""
-    ticket = store().get_ticket(ticket_id)
+    ticket = ctx.store.get_ticket(ticket_id)
     if ticket is None or (not actor.is_agent and ticket.client_key != actor.client_key):
         raise not_found()
     return ticket
 
 
-def list_tickets(actor: Actor, status: str = "open", assigned: str = "any",
-                 cursor: str | None = None, limit: int = 25) -> tuple[list[Ticket], str | None]:
+def page(ctx: Context, actor: Actor, status: str = "open", assigned: str = "any",
+         cursor: str | None = None, limit: int = 25) -> tuple[list[Ticket], str | None]:
     """A page of the inbox, newest activity first, and the cursor of the next page."""
     require_agent(actor)
     assignee = {"me": actor.id, "none": "none", "any": None}[assigned]
-    page = store().list_tickets(TicketQuery(status=status, assignee=assignee,
+    found = ctx.store.list_tickets(TicketQuery(status=status, assignee=assignee,
                                             cursor=decode_cursor(cursor), limit=limit + 1))
-    next_cursor = encode_cursor(page[limit - 1]) if len(page) > limit else None
-    return page[:limit], next_cursor
+    next_cursor = encode_cursor(found[limit - 1]) if len(found) > limit else None
+    return found[:limit], next_cursor
 
 
-def join(actor: Actor, ticket_id: str, since_seq: int | None) -> tuple[Ticket, list[Message], bool]:
+def join(ctx: Context, actor: Actor, ticket_id: str,
+         since_seq: int | None) -> tuple[Ticket, list[Message], bool]:
     """The ticket and what the actor missed: after ``since_seq``, or the latest page."""
-    ticket = accessible(actor, ticket_id)
+    ticket = accessible(ctx, actor, ticket_id)
     notes = actor.is_agent
     if since_seq is None:
-        found = store().messages_before(ticket_id, None, JOIN_LIMIT + 1, notes)
+        found = ctx.store.messages_before(ticket_id, None, JOIN_LIMIT + 1, notes)
         return ticket, found[-JOIN_LIMIT:], len(found) > JOIN_LIMIT
-    found = store().messages_after(ticket_id, since_seq, JOIN_LIMIT + 1, notes)
+    found = ctx.store.messages_after(ticket_id, since_seq, JOIN_LIMIT + 1, notes)
     return ticket, found[:JOIN_LIMIT], len(found) > JOIN_LIMIT
 
 
-def for_session(actor: Actor, session_id: str) -> Ticket:
+def for_session(ctx: Context, actor: Actor, session_id: str) -> Ticket:
     """The guest's conversation named ``session_id``; unknown or someone else's: ``not_found``."""
-    ticket = store().latest_for_session(session_id)
+    ticket = ctx.store.latest_for_session(session_id)
     if ticket is None or ticket.client_key != actor.client_key:
         raise not_found("conversation")
     return ticket
 
 
-def continue_session(actor: Actor, session_id: str, user_identifier: dict[str, str] | None = None,
-                     metadata: dict[str, Any] | None = None,
-                     identifier_hash: str | None = None) -> tuple[Ticket, bool]:
-    """The ticket a guest's ``session_id`` names, opened on its first use; once that ticket
-    is closed the session is over (``ticket_closed``) and the widget starts a new one."""
-    if store().latest_for_session(session_id) is None:
-        return open_ticket(actor, session_id, user_identifier, metadata, identifier_hash)
-    ticket = for_session(actor, session_id)
-    if ticket.status == "closed":
-        raise AppError("ticket_closed", "This conversation is closed; start a new one to write "
-                       "again.")
-    return ticket, False
-
-
-def poll(actor: Actor, session_id: str, since: int, wait: float) -> tuple[Ticket, list[Message]]:
+def poll(ctx: Context, actor: Actor, session_id: str, since: int,
+         wait: float) -> tuple[Ticket, list[Message]]:
     """The guest's messages after ``since``; with ``wait`` seconds, first wait for one to
     arrive (long polling: only this greenlet sleeps, holding no database connection)."""
-    ticket = for_session(actor, session_id)
+    ticket = for_session(ctx, actor, session_id)
     found: list[Message] = []
 
     def arrived() -> bool:
-        found[:] = store().messages_after(ticket.id, since, JOIN_LIMIT, include_notes=False)
+        found[:] = ctx.store.messages_after(ticket.id, since, JOIN_LIMIT, include_notes=False)
         # A closed ticket is news too: the widget shows it at once, not when the wait ends.
-        return bool(found) or (store().get_ticket(ticket.id) or ticket).status != ticket.status
+        return bool(found) or (ctx.store.get_ticket(ticket.id) or ticket).status != ticket.status
 
-    waiters.wait(ticket.id, wait if ticket.status == "open" else 0, arrived)
-    return store().get_ticket(ticket.id) or ticket, found
+    ctx.publish.waiters.wait(ticket.id, wait if ticket.status == "open" else 0, arrived)
+    return ctx.store.get_ticket(ticket.id) or ticket, found
 
 
-def history(actor: Actor, ticket_id: str, before: int | None,
+def history(ctx: Context, actor: Actor, ticket_id: str, before: int | None,
             limit: int) -> tuple[list[Message], bool]:
     """Up to ``limit`` messages below seq ``before`` (None: the newest), oldest first, and
     whether older ones exist."""
-    accessible(actor, ticket_id)
-    found = store().messages_before(ticket_id, before, limit + 1, actor.is_agent)
+    accessible(ctx, actor, ticket_id)
+    found = ctx.store.messages_before(ticket_id, before, limit + 1, actor.is_agent)
     return found[-limit:], len(found) > limit
 
 
-def close(actor: Actor, ticket_id: str) -> Ticket:
+def close(ctx: Context, actor: Actor, ticket_id: str) -> Ticket:
     """Close a ticket; the room hears ``ticket:closed`` and agents ``ticket:updated``."""
     require_agent(actor)
-    ticket = accessible(actor, ticket_id)
+    ticket = accessible(ctx, actor, ticket_id)
     if ticket.status == "closed":
         return ticket
     closed_by = {"id": actor.id, "role": actor.side, "name": actor.name}
-    ticket = store().close_ticket(ticket_id, closed_by)
-    publish.ticket_changed(ticket_id)
-    publish.to_ticket("ticket:closed", ticket_id, {"ticketId": ticket_id,
-                                                   "closedAt": iso(ticket.closed_at),
-                                                   "closedBy": closed_by})
-    announce(ticket)
+    ticket = ctx.store.close_ticket(ticket_id, closed_by)
+    ctx.publish.ticket_changed(ticket_id)
+    ctx.publish.to_ticket("ticket:closed", ticket_id, {"ticketId": ticket_id,
+                                                       "closedAt": iso(ticket.closed_at),
+                                                       "closedBy": closed_by})
+    announce(ctx, ticket)
     return ticket
 
 
-def assign(actor: Actor, ticket_id: str, agent_id: str | None) -> Ticket:
+def assign(ctx: Context, actor: Actor, ticket_id: str, agent_id: str | None) -> Ticket:
     """Assign a ticket: agents take it or let it go; admins give it to anyone."""
     require_agent(actor)
-    accessible(actor, ticket_id)
+    accessible(ctx, actor, ticket_id)
     if agent_id is None:
         assignee = None
     elif agent_id == actor.id:
@@ -161,23 +179,23 @@ def assign(actor: Actor, ticket_id: str, agent_id: str | None) -> Ticket:
     else:
         target = agents.active_agent(agent_id)
         assignee = {"id": target.id, "name": target.name}
-    ticket = store().assign_ticket(ticket_id, assignee)
-    announce(ticket)
+    ticket = ctx.store.assign_ticket(ticket_id, assignee)
+    announce(ctx, ticket)
     return ticket
 
 
-def mark_read(actor: Actor, ticket_id: str, seq: int) -> Ticket:
+def mark_read(ctx: Context, actor: Actor, ticket_id: str, seq: int) -> Ticket:
     """Remember how far the actor's side has read; when that moved, tell the room (and, for
     agents, the inbox: the ticket's unread flag changed)."""
-    ticket = accessible(actor, ticket_id)
+    ticket = accessible(ctx, actor, ticket_id)
     seq = min(seq, ticket.last_seq if actor.is_agent else ticket.last_public_seq)
-    updated = store().mark_read(ticket_id, actor.side, seq)
+    updated = ctx.store.mark_read(ticket_id, actor.side, seq)
     before, after = (_read_seq(item, actor.side) for item in (ticket, updated))
     if after > before:
-        publish.to_ticket("read", ticket_id, {"ticketId": ticket_id, "role": actor.side,
-                                              "seq": after})
+        ctx.publish.to_ticket("read", ticket_id, {"ticketId": ticket_id, "role": actor.side,
+                                                  "seq": after})
         if actor.is_agent:
-            publish.to_agents("ticket:updated", ticket_view(updated, for_agent=True))
+            ctx.publish.to_agents("ticket:updated", ticket_view(updated, for_agent=True))
     return updated
 
 
@@ -185,11 +203,11 @@ def _read_seq(ticket: Ticket, side: str) -> int:
     return ticket.agent_read_seq if side == "agent" else ticket.guest_read_seq
 
 
-def typing(actor: Actor, ticket_id: str, is_typing: bool) -> None:
+def typing(ctx: Context, actor: Actor, ticket_id: str, is_typing: bool) -> None:
     """Relay a typing indicator to the other side of the ticket's room, at most one "typing"
     every TYPING_INTERVAL per person and ticket ("stopped" always goes through); nothing is
     stored."""
-    ticket = accessible(actor, ticket_id)
+    ticket = accessible(ctx, actor, ticket_id)
     if ticket.status == "closed":
         raise AppError("ticket_closed", "This ticket is closed; start a new conversation to "
                        "write again.")
@@ -198,14 +216,14 @@ def typing(actor: Actor, ticket_id: str, is_typing: bool) -> None:
     name = actor.name if actor.is_agent else ticket.customer["label"]
     payload = {"ticketId": ticket_id, "sender": {"role": actor.side, "name": name},
                "typing": is_typing}
-    publish.to_ticket("typing", ticket_id, payload, guests=actor.is_agent,
-                      agents=not actor.is_agent)
+    ctx.publish.to_ticket("typing", ticket_id, payload, guests=actor.is_agent,
+                          agents=not actor.is_agent)
 
 
-def announce(ticket: Ticket) -> None:
+def announce(ctx: Context, ticket: Ticket) -> None:
     """Tell agents (agent view) and the ticket's guests (guest view) that a ticket changed."""
-    publish.to_agents("ticket:updated", ticket_view(ticket, for_agent=True))
-    publish.to_guests("ticket:updated", ticket.id, ticket_view(ticket, for_agent=False))
+    ctx.publish.to_agents("ticket:updated", ticket_view(ticket, for_agent=True))
+    ctx.publish.to_guests("ticket:updated", ticket.id, ticket_view(ticket, for_agent=False))
 
 
 def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:

@@ -1,24 +1,22 @@
 """Uploads: the type sniffed from the content, the size limit kept while streaming, the bytes
-behind a small FileStore port (a local directory now; an object store fits the same port).
+kept by the FileStore (stores/files.py).
 """
 
 from __future__ import annotations
 
 import codecs
-import os
 import re
 import unicodedata
-from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator, Protocol
+from typing import Any, BinaryIO, Iterator
 
 import filetype
-from flask import current_app
 
 from ..clock import iso
+from ..context import Context
 from ..errors import AppError
 from ..models import new_id
 from ..stores import StoredFile, Ticket
-from . import filenames, files, setting, store, tickets
+from . import filenames, files, tickets
 from .actors import Actor, require_agent
 
 SNIFF_BYTES = 8192  # what filetype's signatures need
@@ -37,62 +35,10 @@ _SAME_AS = {"image/apng": "image/png"}  # an animated PNG is a PNG
 # Markup is not plain text: a browser that ever rendered it would run HTML or SVG scripts.
 _MARKUP = re.compile(r"^[\ufeff\s]*<[A-Za-z!?/]")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\"]")
-_FILE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class FileStore(Protocol):
-    """Where uploaded bytes live, by file id; names given by users never reach it."""
-
-    def save(self, file_id: str, chunks: Iterable[bytes]) -> int:
-        """Store the bytes and return how many; if ``chunks`` raises, nothing is kept."""
-
-    def open(self, file_id: str) -> BinaryIO:
-        """The stored bytes; FileNotFoundError when there are none."""
-
-    def delete(self, file_id: str) -> None:
-        """Forget the bytes (nothing happens when there are none)."""
-
-
-class LocalFileStore:
-    """Files in a local directory, each at ``<root>/<first two hex digits>/<file id>``."""
-
-    def __init__(self, root: str | os.PathLike):
-        self.root = Path(root)
-
-    def save(self, file_id: str, chunks: Iterable[bytes]) -> int:
-        path = self._path(file_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".part")
-        size = 0
-        try:
-            with open(partial, "xb") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-                    size += len(chunk)
-            os.replace(partial, path)  # readers never see half a file
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        return size
-
-    def open(self, file_id: str) -> BinaryIO:
-        return open(self._path(file_id), "rb")
-
-    def delete(self, file_id: str) -> None:
-        self._path(file_id).unlink(missing_ok=True)
-
-    def _path(self, file_id: str) -> Path:
-        if not _FILE_ID.match(file_id):  # ids are ours; anything else cannot name a path
-            raise FileNotFoundError(file_id)
-        return self.root / file_id[:2] / file_id
-
-
-def file_store() -> FileStore:
-    """The file store of the running application."""
-    return current_app.extensions["supportchat.filestore"]
-
-
-def save(actor: Actor, ticket: Ticket, name: str | None, stream: BinaryIO) -> dict[str, Any]:
+def save(ctx: Context, actor: Actor, ticket: Ticket, name: str | None,
+         stream: BinaryIO) -> dict[str, Any]:
     """Store an upload to ``ticket`` and return its File (PROTOCOL.md §2): refused when
     empty, over MAX_UPLOAD_MB (counted as it streams) or of a type not allowed."""
     if ticket.status == "closed":
@@ -103,14 +49,14 @@ def save(actor: Actor, ticket: Ticket, name: str | None, stream: BinaryIO) -> di
         raise AppError("invalid", "The file is empty; choose another one.", {"field": "file"})
     kind = sniff(head, name or "")
     file_id = new_id()
-    size = file_store().save(file_id, _checked(head, stream, kind))
+    size = ctx.files.save(file_id, _checked(ctx, head, stream, kind))
     try:
-        stored = store().add_file(ticket.id, filenames.download_name(display_name(name), kind),
-                                  size, kind, actor.id, file_id=file_id)
+        stored = ctx.store.add_file(ticket.id, filenames.download_name(display_name(name), kind),
+                                    size, kind, actor.id, file_id=file_id)
     except BaseException:
-        file_store().delete(file_id)
+        ctx.files.delete(file_id)
         raise
-    return file_view(stored)
+    return stored_file_view(ctx, stored)
 
 
 def sniff(head: bytes, name: str) -> str:
@@ -135,16 +81,16 @@ def _plain_text(head: bytes) -> bool:
     return "\x00" not in text and not _MARKUP.match(text)
 
 
-def _checked(head: bytes, stream: BinaryIO, kind: str) -> Iterator[bytes]:
+def _checked(ctx: Context, head: bytes, stream: BinaryIO, kind: str) -> Iterator[bytes]:
     """The upload's bytes, stopped with ``too_large`` at MAX_UPLOAD_MB and, for text, with
     ``unsupported_media_type`` at the first byte that is not UTF-8 text."""
-    limit = setting("MAX_UPLOAD_MB") * 1024 * 1024
+    limit = ctx.config["MAX_UPLOAD_MB"] * 1024 * 1024
     decoder = codecs.getincrementaldecoder("utf-8")() if kind.startswith("text/") else None
     total, chunk = 0, head
     while chunk:
         total += len(chunk)
         if total > limit:
-            raise AppError("too_large", f"The file is over the {setting('MAX_UPLOAD_MB')} MB "
+            raise AppError("too_large", f"The file is over the {ctx.config['MAX_UPLOAD_MB']} MB "
                            "limit; send a smaller one.", {"field": "file", "limit": limit})
         if decoder is not None:
             try:
@@ -171,32 +117,33 @@ def display_name(name: str | None) -> str:
     return name or "file"
 
 
-def file_view(stored: StoredFile) -> dict[str, Any]:
+def stored_file_view(ctx: Context, stored: StoredFile) -> dict[str, Any]:
     """PROTOCOL.md §2 File, with a fresh signed link."""
-    return files.file_view({"id": stored.id, "name": stored.name, "size": stored.size,
+    return files.file_view(ctx, {"id": stored.id, "name": stored.name, "size": stored.size,
                             "type": stored.type})
 
 
-def downloadable(file_id: str) -> tuple[StoredFile, BinaryIO]:
+def downloadable(ctx: Context, file_id: str) -> tuple[StoredFile, BinaryIO]:
     """A stored file's metadata and bytes, or AppError ``not_found``."""
-    stored = store().get_file(file_id)
+    stored = ctx.store.get_file(file_id)
     try:
         if stored is None:
             raise FileNotFoundError(file_id)
-        return stored, file_store().open(stored.id)
+        return stored, ctx.files.open(stored.id)
     except FileNotFoundError:
         raise AppError("not_found", "No such file; it may have been deleted.") from None
 
 
-def list_files(actor: Actor, ticket_id: str | None, cursor: str | None,
+def list_files(ctx: Context, actor: Actor, ticket_id: str | None, cursor: str | None,
                limit: int) -> tuple[list[dict[str, Any]], str | None]:
     """A page of uploaded files, newest first, and the cursor of the next page (agents)."""
     require_agent(actor)
     if ticket_id:
-        tickets.accessible(actor, ticket_id)
-    page = store().list_files(ticket_id, tickets.decode_cursor(cursor), limit + 1)
+        tickets.accessible(ctx, actor, ticket_id)
+    page = ctx.store.list_files(ticket_id, tickets.decode_cursor(cursor), limit + 1)
     more = len(page) > limit
     page = page[:limit]
     next_cursor = tickets.keyset_cursor(page[-1].created_at, page[-1].id) if more else None
-    return [{**file_view(item), "ticketId": item.ticket_id, "uploaderId": item.uploader_id,
-             "createdAt": iso(item.created_at)} for item in page], next_cursor
+    return [{**stored_file_view(ctx, item), "ticketId": item.ticket_id,
+             "uploaderId": item.uploader_id, "createdAt": iso(item.created_at)}
+            for item in page], next_cursor

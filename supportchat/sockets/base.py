@@ -10,7 +10,7 @@ from typing import Any, Callable, ClassVar, Mapping
 from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace  # noqa: A004 (not the builtin)
 
-from .. import logs, observe
+from ..ops import logs, observe
 from ..errors import AppError
 from ..services.actors import Actor
 from ..stores.failures import unavailable_error

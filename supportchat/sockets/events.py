@@ -8,6 +8,7 @@ from flask import request
 from flask_socketio import join_room, leave_room
 
 from .. import schemas
+from ..context import current
 from ..realtime.publish import ticket_room
 from ..services import messages, ratelimit, tickets
 from ..services.actors import Actor
@@ -18,51 +19,57 @@ from ..services.tickets import ticket_view
 def ticket_create(actor: Actor, data: Any) -> dict[str, Any]:
     ratelimit.check("message", request.sid)  # opening a ticket alerts every agent: same budget
     payload = schemas.parse(schemas.TicketCreate, data)
-    if payload.text is not None:
-        messages.clean_text(payload.text)  # refuse bad text before anything is stored
-    ticket, _created = tickets.open_ticket(actor, payload.sessionId, payload.userIdentifier,
-                                           payload.metadata, payload.identifierHash)
-    join_room(ticket_room(ticket.id))
-    ack: dict[str, Any] = {}
-    if payload.text is not None:
-        message = messages.post(actor, ticket.id, payload.text, payload.clientMsgId).message
-        ack["message"] = message_view(message)
-        ticket = tickets.accessible(actor, ticket.id)
-    return {"ticket": ticket_view(ticket, for_agent=False), **ack}
+    ctx = current()
+    session = tickets.Session(payload.sessionId, payload.userIdentifier, payload.metadata,
+                              payload.identifierHash)
+    if payload.text is None:
+        ticket, _created = tickets.open(ctx, actor, session)
+        join_room(ticket_room(ticket.id))
+        return {"ticket": ticket_view(ticket, for_agent=False)}
+    written = messages.write(ctx, actor, payload.text, session=session, reopen=True,
+                             client_msg_id=payload.clientMsgId,
+                             on_ticket=lambda ticket: join_room(ticket_room(ticket.id)))
+    ticket = tickets.accessible(ctx, actor, written.ticket.id)  # as it is now, with the reply
+    return {"ticket": ticket_view(ticket, for_agent=False),
+            "message": message_view(ctx, written.message)}
 
 
 def ticket_list(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.TicketList, data)
-    found, next_cursor = tickets.list_tickets(actor, payload.status, payload.assigned,
-                                              payload.cursor, payload.limit)
+    found, next_cursor = tickets.page(current(), actor, payload.status, payload.assigned,
+                                      payload.cursor, payload.limit)
     return {"tickets": [ticket_view(ticket, for_agent=True) for ticket in found],
             "nextCursor": next_cursor}
 
 
 def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.TicketJoin, data)
-    ticket, found, has_more = tickets.join(actor, payload.ticketId, payload.sinceSeq)
+    ctx = current()
+    ticket, found, has_more = tickets.join(ctx, actor, payload.ticketId, payload.sinceSeq)
     join_room(ticket_room(ticket.id))
     return {"ticket": ticket_view(ticket, for_agent=actor.is_agent),
-            "messages": [message_view(message) for message in found], "hasMore": has_more}
+            "messages": [message_view(ctx, message) for message in found], "hasMore": has_more}
 
 
 def chat_message(actor: Actor, data: Any) -> dict[str, Any]:
     ratelimit.check("message", request.sid)
     payload = schemas.parse(schemas.ChatMessage, data)
-    posted = messages.post(actor, payload.ticketId, payload.text, payload.clientMsgId,
-                           payload.attachments, payload.kind)
-    return {"message": message_view(posted.message)}
+    ctx = current()
+    written = messages.write(ctx, actor, payload.text, ticket_id=payload.ticketId,
+                             client_msg_id=payload.clientMsgId, attachments=payload.attachments,
+                             kind=payload.kind)
+    return {"message": message_view(ctx, written.message)}
 
 
 def ticket_close(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.TicketRef, data)
-    return {"ticket": ticket_view(tickets.close(actor, payload.ticketId), for_agent=True)}
+    ticket = tickets.close(current(), actor, payload.ticketId)
+    return {"ticket": ticket_view(ticket, for_agent=True)}
 
 
 def ticket_assign(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.TicketAssign, data)
-    ticket = tickets.assign(actor, payload.ticketId, payload.agentId)
+    ticket = tickets.assign(current(), actor, payload.ticketId, payload.agentId)
     return {"ticket": ticket_view(ticket, for_agent=True)}
 
 
@@ -74,11 +81,11 @@ def room_leave(actor: Actor, data: Any) -> dict[str, Any]:
 
 def typing(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.Typing, data)
-    tickets.typing(actor, payload.ticketId, payload.typing)
+    tickets.typing(current(), actor, payload.ticketId, payload.typing)
     return {}
 
 
 def read(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.Read, data)
-    tickets.mark_read(actor, payload.ticketId, payload.seq)
+    tickets.mark_read(current(), actor, payload.ticketId, payload.seq)
     return {}

@@ -77,7 +77,6 @@ class TicketQuery:
 
     status: str = "open"  # open | closed | all
     assignee: str | None = None  # None: anyone; "none": unassigned; else an agent id
-    client_key: str | None = None
     cursor: tuple[datetime, str] | None = None  # (last_message_at, id) of the previous page's last row
     limit: int = 25
 

@@ -34,7 +34,7 @@ import os
 import random
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -48,6 +48,8 @@ from ..errors import AppError, not_found
 from ..models import new_id
 from . import (Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error,
                preview)
+from .mongo_documents import (file_document, file_from_document, message_document,
+                              message_from_document, ms, ticket_document, ticket_from_document)
 
 # Down or unreachable answers `unavailable` within a few seconds instead of hanging;
 # options written in MONGO_URI win over these.
@@ -55,7 +57,6 @@ CLIENT_DEFAULTS = {"serverSelectionTimeoutMS": 2000, "connectTimeoutMS": 2000,
                    "socketTimeoutMS": 5000, "appname": "supportchat"}
 # Appends to one ticket that lose the compare-and-set retry; each loss means another won.
 APPEND_ATTEMPTS = 50
-EPOCH = datetime(1970, 1, 1)
 NEWEST = [("lastMessageAt", DESCENDING), ("_id", DESCENDING)]
 NEWEST_FILES = [("createdAt", DESCENDING), ("_id", DESCENDING)]
 
@@ -64,7 +65,6 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), *NEWEST], name="inbox"),
         IndexModel(NEWEST, name="activity"),
         IndexModel([("assignee.id", ASCENDING), *NEWEST], name="assignee"),
-        IndexModel([("clientKey", ASCENDING), *NEWEST], name="customer"),
         IndexModel([("sessionId", ASCENDING), ("createdAt", DESCENDING)], name="session"),
         # One open ticket per session: the field exists only while the ticket is open.
         IndexModel([("openSessionId", ASCENDING)], name="open_session", unique=True,
@@ -177,10 +177,8 @@ class MongoTicketStore:
             where["assignee"] = None
         elif query.assignee:
             where["assignee.id"] = query.assignee
-        if query.client_key:
-            where["clientKey"] = query.client_key
         if query.cursor:
-            at, last_id = _ms(query.cursor[0]), query.cursor[1]
+            at, last_id = ms(query.cursor[0]), query.cursor[1]
             where["$or"] = [{"lastMessageAt": {"$lt": at}},
                             {"lastMessageAt": at, "_id": {"$lt": last_id}}]
         docs = self.tickets.find(where, {"pending": 0}).sort(NEWEST).limit(query.limit)
@@ -202,9 +200,9 @@ class MongoTicketStore:
                               client_msg_id=new.client_msg_id, sender=new.sender, text=new.text,
                               attachments=new.attachments, kind=new.kind, created_at=now)
             doc = message_document(message)
-            values: dict[str, Any] = {"pending": doc, "updatedAt": _ms(now)}
+            values: dict[str, Any] = {"pending": doc, "updatedAt": ms(now)}
             if new.kind != "note":
-                values.update(lastPublicSeq=message.seq, lastMessageAt=_ms(now),
+                values.update(lastPublicSeq=message.seq, lastMessageAt=ms(now),
                               lastMessagePreview=preview(new))
             # Whoever writes has read everything up to their own message.
             reader = "guestReadSeq" if new.sender["role"] == "guest" else "agentReadSeq"
@@ -239,7 +237,7 @@ class MongoTicketStore:
         return [message_from_document(doc) for doc in reversed(docs)]
 
     def close_ticket(self, ticket_id: str, closed_by: dict[str, str]) -> Ticket:
-        now = _ms(utcnow())
+        now = ms(utcnow())
         doc = self.tickets.find_one_and_update(
             {"_id": ticket_id, "status": "open"},
             {"$set": {"status": "closed", "closedAt": now, "closedBy": closed_by, "updatedAt": now},
@@ -251,7 +249,7 @@ class MongoTicketStore:
 
     def assign_ticket(self, ticket_id: str, assignee: dict[str, str] | None) -> Ticket:
         return self._found(self.tickets.find_one_and_update(
-            {"_id": ticket_id}, {"$set": {"assignee": assignee, "updatedAt": _ms(utcnow())}},
+            {"_id": ticket_id}, {"$set": {"assignee": assignee, "updatedAt": ms(utcnow())}},
             projection={"pending": 0}, return_document=ReturnDocument.AFTER))
 
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
@@ -274,7 +272,7 @@ class MongoTicketStore:
                    limit: int) -> list[StoredFile]:
         where: dict[str, Any] = {"ticketId": ticket_id} if ticket_id else {}
         if cursor:
-            at, last_id = _ms(cursor[0]), cursor[1]
+            at, last_id = ms(cursor[0]), cursor[1]
             where["$or"] = [{"createdAt": {"$lt": at}}, {"createdAt": at, "_id": {"$lt": last_id}}]
         docs = self.files.find(where).sort(NEWEST_FILES).limit(limit)
         return [file_from_document(doc) for doc in docs]
@@ -333,74 +331,3 @@ def create_indexes(db: Database) -> None:
     """Create the store's indexes; creating an index that exists is a no-op."""
     for collection, indexes in INDEXES.items():
         db[collection].create_indexes(indexes)
-
-
-def _ms(moment: datetime | None) -> int | None:
-    return None if moment is None else (moment - EPOCH) // timedelta(milliseconds=1)
-
-
-def _at(ms: int | None) -> datetime | None:
-    return None if ms is None else EPOCH + timedelta(milliseconds=ms)
-
-
-def ticket_document(ticket: Ticket) -> dict[str, Any]:
-    """The ``tickets`` document of a ticket (read state included)."""
-    doc = {
-        "_id": ticket.id, "clientKey": ticket.client_key, "sessionId": ticket.session_id,
-        "status": ticket.status, "createdAt": _ms(ticket.created_at),
-        "updatedAt": _ms(ticket.updated_at), "closedAt": _ms(ticket.closed_at),
-        "closedBy": ticket.closed_by, "customer": ticket.customer, "assignee": ticket.assignee,
-        "lastSeq": ticket.last_seq, "lastPublicSeq": ticket.last_public_seq,
-        "lastMessageAt": _ms(ticket.last_message_at),
-        "lastMessagePreview": ticket.last_message_preview,
-        "agentReadSeq": ticket.agent_read_seq, "guestReadSeq": ticket.guest_read_seq,
-        "rating": ticket.rating,
-    }
-    if ticket.status == "open" and ticket.session_id:
-        doc["openSessionId"] = ticket.session_id
-    return doc
-
-
-def ticket_from_document(doc: dict[str, Any]) -> Ticket:
-    """A ticket from its document."""
-    return Ticket(
-        id=doc["_id"], client_key=doc["clientKey"], session_id=doc["sessionId"],
-        status=doc["status"], created_at=_at(doc["createdAt"]), updated_at=_at(doc["updatedAt"]),
-        closed_at=_at(doc["closedAt"]), closed_by=doc["closedBy"], customer=doc["customer"],
-        assignee=doc["assignee"], last_seq=doc["lastSeq"], last_public_seq=doc["lastPublicSeq"],
-        last_message_at=_at(doc["lastMessageAt"]), last_message_preview=doc["lastMessagePreview"],
-        agent_read_seq=doc["agentReadSeq"], guest_read_seq=doc["guestReadSeq"],
-        rating=doc["rating"],
-    )
-
-
-def message_document(message: Message) -> dict[str, Any]:
-    """The ``messages`` document of a message; no ``clientMsgId`` field when there is none."""
-    doc = {"_id": message.id, "ticketId": message.ticket_id, "seq": message.seq,
-           "sender": message.sender, "text": message.text, "attachments": message.attachments,
-           "kind": message.kind, "createdAt": _ms(message.created_at)}
-    if message.client_msg_id is not None:
-        doc["clientMsgId"] = message.client_msg_id
-    return doc
-
-
-def message_from_document(doc: dict[str, Any]) -> Message:
-    """A message from its document."""
-    return Message(id=doc["_id"], ticket_id=doc["ticketId"], seq=doc["seq"],
-                   client_msg_id=doc.get("clientMsgId"), sender=doc["sender"], text=doc["text"],
-                   attachments=doc["attachments"] or [], kind=doc["kind"],
-                   created_at=_at(doc["createdAt"]))
-
-
-def file_document(stored: StoredFile) -> dict[str, Any]:
-    """The ``files`` document of an uploaded file's metadata."""
-    return {"_id": stored.id, "ticketId": stored.ticket_id, "name": stored.name,
-            "size": stored.size, "type": stored.type, "uploaderId": stored.uploader_id,
-            "createdAt": _ms(stored.created_at)}
-
-
-def file_from_document(doc: dict[str, Any]) -> StoredFile:
-    """An uploaded file's metadata from its document."""
-    return StoredFile(id=doc["_id"], ticket_id=doc["ticketId"], name=doc["name"], size=doc["size"],
-                      type=doc["type"], uploader_id=doc["uploaderId"],
-                      created_at=_at(doc["createdAt"]))

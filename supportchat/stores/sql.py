@@ -5,17 +5,12 @@ the same transaction as the message insert. The update locks the ticket row (Pos
 the database (SQLite), so concurrent appends to one ticket are serialized and a rolled-back
 append gives its number back: ``seq`` has no gaps and no duplicates.
 
-Appends that arrive together share one transaction and one durable commit (group commit):
-the first becomes the leader and writes everything queued behind it, and each append
-returns only after the commit that stored it. A commit waits for the disk, and under gevent
-SQLite's wait stops the whole process, so one commit per message capped the server at the
-disk's commit rate (bench/RESULTS.md).
+Appends that arrive together share one transaction and one durable commit (group commit,
+group_commit.py).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import datetime
 from typing import Any
 
@@ -27,12 +22,11 @@ from ..errors import AppError, not_found
 from ..models import FileRow, MessageRow, TicketRow, new_id
 from . import (Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error,
                preview)
+from .group_commit import Append, GroupCommit
 
 tickets = TicketRow.__table__
 messages = MessageRow.__table__
 files = FileRow.__table__
-
-BATCH_LIMIT = 256  # appends per group commit
 
 # The statements every message runs, built once: building one and its cache key per call
 # was a tenth of the server's time under load (bench/RESULTS.md).
@@ -66,9 +60,7 @@ class SqlTicketStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._mutex = threading.Lock()
-        self._queue: list[_Append] = []
-        self._writing = False  # a leader is writing a batch
+        self._commits = GroupCommit(self._store)
 
     def create_ticket(self, client_key: str, session_id: str | None,
                       customer: dict[str, Any]) -> tuple[Ticket, bool]:
@@ -114,8 +106,6 @@ class SqlTicketStore:
             stmt = stmt.where(tickets.c.assignee_id.is_(None))
         elif query.assignee:
             stmt = stmt.where(tickets.c.assignee_id == query.assignee)
-        if query.client_key:
-            stmt = stmt.where(tickets.c.client_key == query.client_key)
         if query.cursor:
             stmt = stmt.where(tuple_(tickets.c.last_message_at, tickets.c.id) < tuple_(*query.cursor))
         stmt = stmt.order_by(tickets.c.last_message_at.desc(), tickets.c.id.desc()).limit(query.limit)
@@ -125,60 +115,9 @@ class SqlTicketStore:
     def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
         if new.client_msg_id and (stored := self._by_client_msg_id(ticket_id, new)):
             return stored, False
-        item = _Append(ticket_id, new)
-        with self._mutex:
-            self._queue.append(item)
-            lead = not self._writing
-            self._writing = True
-        if not lead:
-            try:
-                item.wake.wait()  # set when stored, or when the lead passes to this append
-            except BaseException:  # this greenlet is being killed: nobody may wait on it
-                self._abandon(item)
-                raise
-        if not item.done:
-            self._write_batch(item)
-        if item.error is not None:
-            raise item.error
-        return item.outcome
+        return self._commits.append(ticket_id, new)
 
-    def _write_batch(self, mine: _Append) -> None:
-        """As the leader: store the queued appends with one commit, then pass the lead on."""
-        batch: list[_Append] = []
-        try:
-            time.sleep(0)  # let appends that are already on their way join this batch
-            with self._mutex:
-                batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
-            self._store(batch)
-        finally:
-            with self._mutex:
-                if mine in self._queue:  # interrupted before taking its batch: leave the queue
-                    self._queue.remove(mine)
-                    batch.append(mine)
-                if self._queue:
-                    self._queue[0].wake.set()  # not done: it leads the next batch
-                else:
-                    self._writing = False
-            for item in batch:
-                if item.outcome is None and item.error is None:  # the leader was interrupted
-                    item.error = RuntimeError("the append was interrupted before its commit")
-                item.done = True
-                item.wake.set()
-
-    def _abandon(self, item: _Append) -> None:
-        """Take a still-queued append out, passing on the lead if it had been handed it."""
-        with self._mutex:
-            if item not in self._queue:
-                return  # already in a batch being written
-            handed_lead = item.wake.is_set()
-            self._queue.remove(item)
-            if handed_lead:
-                if self._queue:
-                    self._queue[0].wake.set()
-                else:
-                    self._writing = False
-
-    def _store(self, batch: list[_Append]) -> None:
+    def _store(self, batch: list[Append]) -> None:
         """One transaction for the batch; each append's outcome or error is set on it."""
         now = utcnow()
         rows = []
@@ -309,19 +248,6 @@ class SqlTicketStore:
                 "ticket_id": ticket_id, "sender_id": new.sender["id"],
                 "client_msg_id": new.client_msg_id}).first()
         return message_from_row(row._mapping) if row else None
-
-
-class _Append:
-    """One append waiting in the group-commit queue."""
-
-    __slots__ = ("ticket_id", "new", "outcome", "error", "done", "wake")
-
-    def __init__(self, ticket_id: str, new: NewMessage):
-        self.ticket_id, self.new = ticket_id, new
-        self.outcome: tuple[Message, bool] | None = None
-        self.error: BaseException | None = None
-        self.done = False
-        self.wake = threading.Event()
 
 
 def ticket_from_row(row) -> Ticket:

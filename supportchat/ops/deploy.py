@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-from . import config
+from .. import config
 
-ROOT = Path(__file__).resolve().parent.parent  # the checkout, as for migrations/ (app.py)
+ROOT = Path(__file__).resolve().parents[2]  # the checkout, as for migrations/ (app.py)
 SIGNING_SECRETS = ("SECRET_KEY", "JWT_SECRET", "AUTH_REFRESH_SECRET")
 # Shortest acceptable length of each secret that must not be guessable.
 MIN_CHARS = {**{name: 32 for name in (*SIGNING_SECRETS, "IDENTITY_HMAC_SECRET",

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import pytest
 from playwright.sync_api import expect
 
-from conftest import LiveServer, free_port, require
+from .apps import LiveServer, free_port, require
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

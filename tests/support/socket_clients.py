@@ -16,7 +16,7 @@ import pytest
 import requests
 import socketio
 
-from conftest import LiveServer, make_app
+from .apps import LiveServer, make_app
 
 WAIT = 15.0  # seconds: generous, since several helpers share two cores
 ADMIN = {"email": "admin@example.com", "password": "admin-password-1"}  # live_server_factory's
@@ -230,6 +230,15 @@ def sign_in(server: LiveServer, email: str = ADMIN["email"],
                             data={"email": email, "password": password, "csrf_token": token})
     assert response.status_code == 303, response.text
     return session
+
+
+def api_token(server: LiveServer, email: str = ADMIN["email"],
+              password: str = ADMIN["password"]) -> str:
+    """An access token from POST /api/admin/auth/token (the first admin's, by default)."""
+    response = requests.post(server.url + "/api/admin/auth/token", timeout=WAIT,
+                             json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()["accessToken"]
 
 
 def sign_out(server: LiveServer, session: requests.Session) -> None:

@@ -12,10 +12,10 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from . import logs
-from .errors import AppError, STATUS_BY_CODE
-from .extensions import jwt, limiter
-from .stores.failures import unavailable_error
+from ..errors import AppError, STATUS_BY_CODE
+from ..extensions import jwt, limiter
+from ..ops import logs
+from ..stores.failures import unavailable_error
 
 log = logging.getLogger(__name__)
 

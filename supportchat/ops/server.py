@@ -16,8 +16,8 @@ from gevent.event import Event
 from gevent.pool import Pool
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
-from .realtime import fanout
-from .realtime.waker import waiters
+from ..realtime import fanout
+from ..realtime.waker import waiters
 
 log = logging.getLogger(__name__)
 GC_THRESHOLD = 20_000  # allocations between collections of the youngest generation

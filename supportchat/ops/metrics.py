@@ -12,7 +12,7 @@ import os
 from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge,
                                Histogram, generate_latest, multiprocess)
 
-from .errors import STATUS_BY_CODE
+from ..errors import STATUS_BY_CODE
 
 CONNECTED_SOCKETS = Gauge(
     "supportchat_connected_sockets", "Socket.IO connections open now, per namespace.",

@@ -1,8 +1,8 @@
 """MongoDB servers for tests: SUPPORTCHAT_TEST_MONGO_URI names a real one; otherwise an
 nx-27017 (the MongoDB wire protocol on SQLite, from PyPI) runs on a free loopback port.
 
-Run as a script, this module is the nx-27017 launcher (``python tests/mongo_server.py
---port N --data-dir DIR``): it mends one nx-27017 0.8 bug, then runs nx-27017's own main.
+Run as a module, this is the nx-27017 launcher (``python -m support.mongo_server --port N
+--data-dir DIR`` in tests/): it mends one nx-27017 0.8 bug, then runs nx-27017's own main.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import free_port, stop_process
+from .apps import free_port, stop_process
 
 TEST_MONGO_URI = os.environ.get("SUPPORTCHAT_TEST_MONGO_URI", "")
 
@@ -70,10 +70,11 @@ class NxServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / "nx-27017.out", "ab")
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--port", str(self.port), "--data-dir", str(self.data_dir),
+            [sys.executable, "-m", "support.mongo_server", "--port", str(self.port),
+             "--data-dir", str(self.data_dir),
              "--log-file", str(self.data_dir / "nx-27017.log"),
              "--pid-file", str(self.data_dir / "nx-27017.pid")],
-            stdout=log, stderr=subprocess.STDOUT)
+            stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1])
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -19,8 +19,8 @@ import redis
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import ROOT, free_port, require
-from socket_clients import ADMIN, _form_token
+from .apps import ROOT, free_port, require
+from .socket_clients import ADMIN, _form_token
 
 SHARED_REDIS = "redis://127.0.0.1:6379/0"
 WAIT = 15.0

@@ -1,0 +1,1 @@
+"""Operations: logging, metrics, request observation, deployment files and the gevent server."""
