@@ -47,7 +47,7 @@ from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import new_id
 from . import (Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error,
-               preview)
+               from_bot, preview)
 
 # Down or unreachable answers `unavailable` within a few seconds instead of hanging;
 # options written in MONGO_URI win over these.
@@ -204,11 +204,14 @@ class MongoTicketStore:
             doc = message_document(message)
             values: dict[str, Any] = {"pending": doc, "updatedAt": _ms(now)}
             if new.kind != "note":
-                values.update(lastPublicSeq=message.seq, lastMessageAt=_ms(now),
-                              lastMessagePreview=preview(new))
-            # Whoever writes has read everything up to their own message.
+                values.update(lastPublicSeq=message.seq, lastMessageAt=_ms(now))
+                if not from_bot(new):
+                    values["lastMessagePreview"] = preview(new)
+            # Whoever writes has read everything up to their own message; past a bot's, agents
+            # have read only if they had read all before it (the unread flag ignores bots).
             reader = "guestReadSeq" if new.sender["role"] == "guest" else "agentReadSeq"
-            values[reader] = message.seq
+            if not from_bot(new) or ticket["agentReadSeq"] >= ticket["lastSeq"]:
+                values[reader] = message.seq
             claimed = self.tickets.find_one_and_update(
                 {"_id": ticket_id, "status": "open", "lastSeq": ticket["lastSeq"]},
                 {"$inc": {"lastSeq": 1}, "$set": values}, projection={"_id": 1})
