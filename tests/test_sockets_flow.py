@@ -56,7 +56,8 @@ def test_agents_hear_of_new_tickets_and_of_every_change(live_server, peers):
 
     message = guest.send(ticket["id"], "Are you there?")
     digest = agent.wait_for("inbox:updated", lambda d: any(
-        row["id"] == ticket["id"] and row["lastSeq"] == message["seq"] for row in d["conversations"]))
+        (row["id"], row["lastSeq"]) == (ticket["id"], message["seq"])
+        for row in d["conversations"]))
     row, = (row for row in digest["conversations"] if row["id"] == ticket["id"])
     assert row["lastMessagePreview"] == "Are you there?" and row["unread"] is True
 
