@@ -207,8 +207,7 @@ class MongoTicketStore:
                 values.update(lastPublicSeq=message.seq, lastMessageAt=_ms(now))
                 if not from_bot(new):
                     values["lastMessagePreview"] = preview(new)
-            # Whoever writes has read everything up to their own message; past a bot's, agents
-            # have read only if they had read all before it (the unread flag ignores bots).
+            # Writers have read up to their own message; a bot's, only if agents had read all.
             reader = "guestReadSeq" if new.sender["role"] == "guest" else "agentReadSeq"
             if not from_bot(new) or ticket["agentReadSeq"] >= ticket["lastSeq"]:
                 values[reader] = message.seq
