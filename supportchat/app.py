@@ -54,7 +54,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["REDIS_URL"]:
         backends["redis"] = socketio.server.manager.ping
     app.extensions["supportchat.store"] = store
-    inbox_updates = inbox.InboxUpdates(store, publish, app.app_context)
+    inbox_updates = inbox.InboxUpdates(store, publish, app.app_context,
+                                       app.config["INBOX_DIGEST_ROWS"])
     app.extensions["supportchat.context"] = Context(
         store=store, files=LocalFileStore(app.config["UPLOAD_DIR"]), config=app.config,
         publish=publish, update_inbox=inbox_updates.update_soon, section=settings.section,

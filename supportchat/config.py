@@ -104,6 +104,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UPLOAD_DIR", help="where uploads are kept; default instance/uploads"),
     Setting("MAX_UPLOAD_MB", _int_in(1, 1024), 10),
     Setting("MAX_MESSAGE_CHARS", _int_in(1, 16000), 4000),
+    Setting("INBOX_DIGEST_ROWS", _int_in(1, 500), 500, help="most rows in one inbox:updated frame"),
     Setting("IDENTITY_HMAC_SECRET", secret=True, help="verifies customer identities"),
     Setting("MESSAGE_RATE_LIMIT", _rate, "10 per 10 seconds"),
     Setting("CONNECT_RATE_LIMIT", _rate, "60 per minute"),

@@ -13,6 +13,7 @@ from supportchat.stores import NewMessage, TicketQuery
 
 GUEST = {"id": "guest-1", "role": "guest", "name": "Visitor 1A2B"}
 AGENT = {"id": "agent-1", "role": "agent", "name": "Ana"}
+BOT = {"id": "bot", "role": "bot", "name": "Support"}
 CUSTOMER = {"label": "jane@example.com", "verified": False,
             "userIdentifier": {"email": "jane@example.com"}, "metadata": {"plan": "pro"}}
 
@@ -269,6 +270,40 @@ def test_a_note_does_not_change_what_guests_see_of_the_ticket(ticket_store):
     assert (after.last_seq, after.last_public_seq) == (2, 1)
     assert after.last_message_preview == "public"
     assert after.last_message_at == ticket.last_message_at
+
+
+def test_a_bot_reply_leaves_the_customers_question_as_the_unread_preview(ticket_store):
+    _app, store = ticket_store
+    ticket = open_ticket(store, text="Where is my order?")
+    next_millisecond()
+    store.append_message(ticket.id, NewMessage(sender=BOT, text="Thanks!"))
+    after = store.get_ticket(ticket.id)
+    assert after.last_message_preview == "Where is my order?"
+    assert (after.last_seq, after.last_public_seq, after.agent_read_seq) == (2, 2, 0)
+    assert after.last_message_at > ticket.last_message_at  # still the latest activity
+
+
+def test_a_bot_reply_keeps_a_read_ticket_read(ticket_store):
+    _app, store = ticket_store
+    ticket = open_ticket(store, text="Where is my order?")
+    store.append_message(ticket.id, NewMessage(sender=AGENT, text="On its way."))
+    store.append_message(ticket.id, NewMessage(sender=BOT, text="Anything else?"))
+    after = store.get_ticket(ticket.id)
+    assert after.last_message_preview == "On its way."
+    assert after.agent_read_seq == after.last_seq == 3
+    assert after.guest_read_seq == 1  # the customer has not seen either reply yet
+
+
+def test_customer_and_agent_messages_after_a_bot_reply_move_the_preview_again(ticket_store):
+    _app, store = ticket_store
+    ticket = open_ticket(store, text="Hello")
+    store.append_message(ticket.id, NewMessage(sender=BOT, text="Thanks!"))
+    store.append_message(ticket.id, NewMessage(sender=GUEST, text="Still there?"))
+    assert store.get_ticket(ticket.id).last_message_preview == "Still there?"
+    store.append_message(ticket.id, NewMessage(sender=AGENT, text="Yes, looking now."))
+    after = store.get_ticket(ticket.id)
+    assert after.last_message_preview == "Yes, looking now."
+    assert after.agent_read_seq == after.last_seq == 4
 
 
 def test_appending_to_an_unknown_ticket_is_not_found(ticket_store):

@@ -22,6 +22,7 @@ from ..errors import AppError
 from ..extensions import db, limiter
 from ..services import (agents, audit, auth, network, settings, tickets, twofactor,
                         uploads)
+from ..services.inbox import row as inbox_row
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
 from ..stores import Ticket
@@ -123,20 +124,8 @@ def inbox():
     params = api.query(schemas.InboxQuery)
     found, next_cursor = tickets.page(current(), g.actor, params.status, params.assigned,
                                       params.cursor, params.limit)
-    return jsonify({"conversations": [_conversation(ticket) for ticket in found],
+    return jsonify({"conversations": [inbox_row(ticket) for ticket in found],
                     "nextCursor": next_cursor})
-
-
-def _conversation(ticket: Ticket) -> dict[str, Any]:
-    view = ticket_view(ticket, for_agent=True)
-    customer = view["customer"]
-    known = [str(value) for key, value in (customer.get("userIdentifier") or {}).items()
-             if key in ("name", "email", "phone")]
-    return {"id": view["id"], "title": customer["label"],
-            "participantLabel": " · ".join(known) or customer["label"],
-            "lastMessageAt": view["lastMessageAt"],
-            "lastMessagePreview": view["lastMessagePreview"],
-            "unread": view["unread"], "status": view["status"], "assignee": view["assignee"]}
 
 
 @bp.get("/admin/messages")

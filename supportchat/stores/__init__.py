@@ -84,6 +84,13 @@ class TicketQuery:
 PREVIEW_CHARS = 140
 
 
+def from_bot(new: NewMessage) -> bool:
+    """Whether the inbox's preview and unread flag pass over this message: bot messages
+    (automatic acknowledgements, AI replies) must not hide or mark read what the customer
+    asked. They still count as activity (``last_message_at``) and take their seq."""
+    return new.sender["role"] == "bot"
+
+
 def preview(new: NewMessage) -> str:
     """The inbox preview of a message: its first characters, or its attachments' names."""
     if new.text:

@@ -47,7 +47,7 @@ from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import new_id
 from . import (Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error,
-               preview)
+               from_bot, preview)
 from .mongo_documents import (file_document, file_from_document, message_document,
                               message_from_document, ms, ticket_document, ticket_from_document)
 
@@ -202,11 +202,13 @@ class MongoTicketStore:
             doc = message_document(message)
             values: dict[str, Any] = {"pending": doc, "updatedAt": ms(now)}
             if new.kind != "note":
-                values.update(lastPublicSeq=message.seq, lastMessageAt=ms(now),
-                              lastMessagePreview=preview(new))
-            # Whoever writes has read everything up to their own message.
+                values.update(lastPublicSeq=message.seq, lastMessageAt=ms(now))
+                if not from_bot(new):
+                    values["lastMessagePreview"] = preview(new)
+            # Writers have read up to their own message; a bot's, only if agents had read all.
             reader = "guestReadSeq" if new.sender["role"] == "guest" else "agentReadSeq"
-            values[reader] = message.seq
+            if not from_bot(new) or ticket["agentReadSeq"] >= ticket["lastSeq"]:
+                values[reader] = message.seq
             claimed = self.tickets.find_one_and_update(
                 {"_id": ticket_id, "status": "open", "lastSeq": ticket["lastSeq"]},
                 {"$inc": {"lastSeq": 1}, "$set": values}, projection={"_id": 1})

@@ -21,7 +21,7 @@ from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import FileRow, MessageRow, TicketRow, new_id
 from . import (Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error,
-               preview)
+               from_bot, preview)
 from .group_commit import Append, GroupCommit
 
 tickets = TicketRow.__table__
@@ -38,21 +38,28 @@ _BY_CLIENT_MSG_ID = select(messages).where(
 _INSERT_MESSAGES = insert(messages)
 
 
-def _numbering(public: bool, side: str):
-    """``UPDATE tickets`` taking the next seq of an open ticket: the writer (``side``) has
-    read everything up to their own message; a public message is also the inbox's latest."""
+def _numbering(public: bool, writer: str):
+    """``UPDATE tickets`` taking the next seq of an open ticket: the writer has read everything
+    up to their own message; a public message is also the inbox's latest activity. A bot
+    (``writer == "bot"``) writes on the agents' side but leaves the preview and the unread flag
+    as they were: agents read past its message only if they had read everything before it."""
     next_seq = tickets.c.last_seq + 1
-    values: dict[str, Any] = {"last_seq": next_seq, "updated_at": bindparam("now"),
-                              f"{side}_read_seq": next_seq}
+    values: dict[str, Any] = {"last_seq": next_seq, "updated_at": bindparam("now")}
+    if writer == "bot":
+        read = tickets.c.agent_read_seq
+        values["agent_read_seq"] = case((read >= tickets.c.last_seq, next_seq), else_=read)
+    else:
+        values[f"{writer}_read_seq"] = next_seq
     if public:
-        values.update(last_public_seq=next_seq, last_message_at=bindparam("now"),
-                      last_message_preview=bindparam("preview_text"))
+        values.update(last_public_seq=next_seq, last_message_at=bindparam("now"))
+        if writer != "bot":
+            values["last_message_preview"] = bindparam("preview_text")
     return (update(tickets).where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open")
             .values(values).returning(tickets.c.last_seq))
 
 
-_NUMBERING = {(public, side): _numbering(public, side)
-              for public in (True, False) for side in ("guest", "agent")}
+_NUMBERING = {(public, writer): _numbering(public, writer)
+              for public in (True, False) for writer in ("guest", "agent", "bot")}
 
 
 class SqlTicketStore:
@@ -147,8 +154,8 @@ class SqlTicketStore:
 
     def _numbered(self, conn, ticket_id: str, new: NewMessage, now: datetime) -> dict[str, Any]:
         """Take the ticket's next seq; the row of the message to insert with it."""
-        side = "guest" if new.sender["role"] == "guest" else "agent"
-        seq = conn.execute(_NUMBERING[new.kind != "note", side], {
+        writer = "bot" if from_bot(new) else "guest" if new.sender["role"] == "guest" else "agent"
+        seq = conn.execute(_NUMBERING[new.kind != "note", writer], {
             "ticket_id": ticket_id, "now": now, "preview_text": preview(new)}).scalar()
         if seq is None:
             status = conn.execute(select(tickets.c.status)
