@@ -74,7 +74,7 @@ def _configure_extensions(app: Flask) -> None:
     from .sockets import wire
 
     cfg = app.config
-    logs.configure(cfg["LOG_LEVEL"])
+    logs.configure(cfg["LOG_LEVEL"], cfg["LOG_FORMAT"])
     observe.init_app(app)
     secure_cookies = str(cfg["BASE_URL"] or "").startswith("https://")
     cfg.update(

@@ -8,7 +8,6 @@ import sys
 
 def register(app) -> None:
     """Add supportchat's commands to the app's ``flask`` command group."""
-    import logging
 
     import click
     from flask_migrate import upgrade
@@ -40,12 +39,15 @@ def register(app) -> None:
             raise click.ClickException(error.message) from None
         click.echo(f"Created {agent.role} {agent.email}.")
 
+    def first_admin() -> tuple[str, str] | None:
+        prepare_database()
+        return agents.ensure_first_admin(app.config["ADMIN_EMAIL"], app.config["ADMIN_PASSWORD"])
+
     @app.cli.command("prepare")
     def prepare() -> None:
         """Apply migrations and make sure an admin exists (gunicorn.conf.py runs this once
         before starting workers; serve does it itself)."""
-        prepare_database()
-        created = agents.ensure_first_admin(app.config["ADMIN_EMAIL"], app.config["ADMIN_PASSWORD"])
+        created = first_admin()
         if created and not app.config["ADMIN_PASSWORD"]:
             click.echo(f"Created the first admin: {created[0]} / password: {created[1]}\n"
                        "  (shown once; change it or create your own admin)")
@@ -57,13 +59,10 @@ def register(app) -> None:
         """Apply migrations, make sure an admin exists, and serve with gevent until SIGTERM."""
         from .ops import server
 
-        prepare.callback()
+        created = first_admin()
         host = host or app.config["HOST"]
         port = port or app.config["PORT"]
-        logging.getLogger(__name__).info(
-            "supportchat serving on http://%s:%s/agent/login (database: %s; tickets: %s)", host,
-            port, _redacted(app.config["DATABASE_URL"]),
-            f"MongoDB {app.config['MONGO_DB']!r}" if app.config["MONGO_URI"] else "same database")
+        click.echo(_banner(app.config, host, port, created), err=True)
         server.run(app, host, port)
 
     @app.cli.command("migrate-tickets")
@@ -103,3 +102,25 @@ def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _banner(config: dict, host: str, port: int, created: tuple[str, str] | None) -> str:
+    """What a person starting the server needs to read first: where to go and how to sign in."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    origin = (config["BASE_URL"] or f"http://{shown}:{port}").rstrip("/")
+    if created and config["ADMIN_PASSWORD"]:
+        admin = f"{created[0]} (from ADMIN_EMAIL and ADMIN_PASSWORD)"
+    elif created:
+        admin = f"{created[0]} / password: {created[1]}  (generated: shown once, change it)"
+    else:
+        admin = "the accounts already in the database (supportchat create-agent adds one)"
+    tickets = f"MongoDB {config['MONGO_DB']!r}" if config["MONGO_URI"] else "the same database"
+    return "\n".join([
+        "",
+        f"  supportchat is ready: open {origin}/agent/login",
+        f"  first admin  {admin}",
+        f"  database     {_redacted(config['DATABASE_URL'])}; tickets in {tickets}",
+        f"  widget       <script src=\"{origin}/widget.js\" async></script>",
+        "  stop         Ctrl+C",
+        "",
+    ])

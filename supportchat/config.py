@@ -141,6 +141,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ADMIN_EMAIL", help="with ADMIN_PASSWORD: the first admin on an empty database"),
     Setting("ADMIN_PASSWORD", secret=True),
     Setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info"),
+    Setting("LOG_FORMAT", _choice("text", "json"), "",
+            help="text: readable lines; json: one object a line (default: json in production)"),
     Setting("METRICS_TOKEN", secret=True, help="set: GET /metrics needs Authorization: Bearer <token>"),
 )
 
@@ -190,6 +192,8 @@ def load(environ: Mapping[str, str], instance_path: str | os.PathLike) -> tuple[
         if not values["MONGO_DB"]:
             raise ConfigError("MONGO_DB: name the database in MONGO_URI "
                               "(mongodb://host:27017/supportchat) or set MONGO_DB")
+    if not values["LOG_FORMAT"]:
+        values["LOG_FORMAT"] = "json" if production else "text"
     if not values["UPLOAD_DIR"]:
         values["UPLOAD_DIR"] = str(instance / "uploads")
     if bool(values["ADMIN_EMAIL"]) != bool(values["ADMIN_PASSWORD"]):

@@ -104,12 +104,12 @@ def served_once(config: dict[str, str], instance: str) -> str:
 
 def test_serve_on_an_empty_database_prints_a_generated_admin_once(config):
     first = served_once(config, config["INSTANCE_PATH"] + "-1")
-    found = re.search(r"Created the first admin: (\S+) / password: (\S+)", first)
+    assert "supportchat is ready: open http://127.0.0.1:" in first
+    found = re.search(r"first admin  (\S+) / password: (\S+)  \(generated", first)
     assert found, first
     email, password = found.groups()
     second = served_once(config, config["INSTANCE_PATH"] + "-2")
-    assert "Created the first admin" not in second
-    assert password not in second
+    assert "/ password:" not in second and password not in second
     assert sign_in_status(config, email, password) == 303
 
 
@@ -117,5 +117,5 @@ def test_serve_creates_the_configured_admin_without_printing_the_password(config
     chosen = {"ADMIN_EMAIL": "owner@example.com", "ADMIN_PASSWORD": "owner password 1"}
     log = served_once({**config, **chosen}, config["INSTANCE_PATH"])
     assert "owner password 1" not in log
-    assert "Created the first admin" not in log
+    assert "first admin  owner@example.com (from ADMIN_EMAIL and ADMIN_PASSWORD)" in log
     assert sign_in_status(config, "owner@example.com", "owner password 1") == 303

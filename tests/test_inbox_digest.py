@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from ops_support import shared_redis  # noqa: F401 (fixture)
-from socket_clients import ADMIN, WAIT, Peer, new_ticket, peers  # noqa: F401 (peers: fixture)
+from support.ops import shared_redis  # noqa: F401 (fixture)
+from support.socket_clients import ADMIN, WAIT, Peer, new_ticket, peers  # noqa: F401 (peers: fixture)
 
 pytestmark = pytest.mark.slow  # each test starts server processes
 

@@ -66,6 +66,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+class TextFormatter(JsonFormatter):
+    """``10:00:00.123 info supportchat.x: message key=value ...``: the JSON line's fields,
+    for a person reading a terminal (LOG_FORMAT=text, the default in development)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = json.loads(super().format(record))
+        head = f"{line.pop('ts')[11:23]} {line.pop('level'):<7} {line.pop('logger')}: "
+        text = head + str(line.pop("msg"))
+        exc = line.pop("exc", None)
+        text += "".join(f" {key}={value}" for key, value in line.items())
+        return text + (f"\n{exc}" if exc else "")
+
+
 class StdoutHandler(logging.Handler):
     """Writes to whatever ``sys.stdout`` is at the time (test runners swap it), one line a record."""
 
@@ -77,13 +90,14 @@ class StdoutHandler(logging.Handler):
             self.handleError(record)
 
 
-def configure(level: str) -> None:
-    """Send every log record to standard output as JSON at ``level``; safe to call again."""
+def configure(level: str, form: str = "json") -> None:
+    """Send every log record to standard output at ``level``, as JSON lines or as readable
+    text (``form``); safe to call again."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, StdoutHandler)]:
         root.removeHandler(handler)
     handler = StdoutHandler()
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(TextFormatter() if form == "text" else JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level.upper())
     for name in _QUIET:

@@ -9,20 +9,20 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
 
 from ..errors import AppError
-from . import setting
 
 
 def seal(plain: str, purpose: str) -> str:
     """``plain`` encrypted and authenticated for ``purpose`` (e.g. ``"totp"``)."""
-    return _box(setting("SECRET_KEY"), purpose).encrypt(plain.encode()).decode()
+    return _box(current_app.config["SECRET_KEY"], purpose).encrypt(plain.encode()).decode()
 
 
 def unseal(sealed: str, purpose: str) -> str:
     """What ``seal`` encrypted; AppError ``internal`` when SECRET_KEY has changed since."""
     try:
-        return _box(setting("SECRET_KEY"), purpose).decrypt(sealed.encode()).decode()
+        return _box(current_app.config["SECRET_KEY"], purpose).decrypt(sealed.encode()).decode()
     except InvalidToken:
         raise AppError("internal", "A stored secret cannot be read with this SECRET_KEY; it "
                        "was sealed under another one.") from None

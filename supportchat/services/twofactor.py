@@ -14,6 +14,7 @@ import time
 
 import pyotp
 import segno
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,7 +22,7 @@ from ..clock import utcnow
 from ..errors import AppError
 from ..extensions import db
 from ..models import Agent, TwoFactor
-from . import audit, ratelimit, secrets_box, setting
+from . import audit, ratelimit, secrets_box
 
 ISSUER = "supportchat"
 RECOVERY_CODES = 10
@@ -36,7 +37,7 @@ def enrolled(agent: Agent) -> bool:
 
 def required(agent: Agent) -> bool:
     """Whether the agent must enrol before signing in (admins, with REQUIRE_2FA_FOR_ADMINS)."""
-    return agent.role == "admin" and setting("REQUIRE_2FA_FOR_ADMINS") and not enrolled(agent)
+    return agent.role == "admin" and current_app.config["REQUIRE_2FA_FOR_ADMINS"] and not enrolled(agent)
 
 
 def begin(agent: Agent) -> str:
@@ -158,7 +159,7 @@ def remember_token(agent: Agent) -> str:
 
 def remembered(agent: Agent, token: str | None) -> bool:
     """Whether ``token`` is a device cookie of this agent's current enrolment, unexpired."""
-    days = setting("TWO_FACTOR_REMEMBER_DAYS")
+    days = current_app.config["TWO_FACTOR_REMEMBER_DAYS"]
     if not token or not days:
         return False
     try:
@@ -176,4 +177,4 @@ def _enrolment_stamp(agent: Agent) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(setting("SECRET_KEY"), salt="supportchat-2fa-device")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="supportchat-2fa-device")

@@ -46,6 +46,7 @@ def base_config(instance: Path, database_url: str | None = None, **overrides) ->
         "AUTH_REFRESH_SECRET": "test-refresh-secret-" + "z" * 32,
         "DATABASE_URL": database_url or f"sqlite:///{instance / 'test.db'}",
         "LOG_LEVEL": "warning",
+        "LOG_FORMAT": "json",  # tests read log lines as JSON
     }
     config.update({key: str(value) for key, value in overrides.items()})
     return config
