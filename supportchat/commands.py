@@ -9,6 +9,8 @@ import sys
 def register(app) -> None:
     """Add supportchat's commands to the app's ``flask`` command group."""
 
+    import logging
+
     import click
     from flask_migrate import upgrade
 
@@ -62,7 +64,14 @@ def register(app) -> None:
         created = first_admin()
         host = host or app.config["HOST"]
         port = port or app.config["PORT"]
-        click.echo(_banner(app.config, host, port, created), err=True)
+        if app.config["LOG_FORMAT"] == "text":
+            click.echo(_banner(app.config, host, port, created), err=True)
+        else:  # every line JSON for the log pipeline; a generated password still shown once
+            if created and not app.config["ADMIN_PASSWORD"]:
+                click.echo(f"Created the first admin: {created[0]} / password: {created[1]}")
+            logging.getLogger(__name__).info(
+                "supportchat serving on http://%s:%s/agent/login", host, port,
+                extra={"database": _redacted(app.config["DATABASE_URL"])})
         server.run(app, host, port)
 
     @app.cli.command("migrate-tickets")

@@ -97,7 +97,8 @@ def test_db_upgrade_builds_the_schema_of_a_fresh_database(config):
 
 def served_once(config: dict[str, str], instance: str) -> str:
     """Start ``supportchat serve`` until it answers, stop it, and return what it printed."""
-    server = LiveServer({**config, "INSTANCE_PATH": instance}).start()
+    # LOG_FORMAT=text: what a person running it in development sees
+    server = LiveServer({**config, "INSTANCE_PATH": instance, "LOG_FORMAT": "text"}).start()
     server.stop()
     return server.log()
 
