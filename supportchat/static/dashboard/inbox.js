@@ -37,16 +37,47 @@ export async function loadTickets(reset) {
   renderList();
 }
 
-/** A ticket changed or appeared: keep it where the filters say it belongs. */
-export function upsertTicket(ticket) {
+/** Keep a ticket where the filters say it belongs, without re-rendering. */
+function place(ticket) {
   if (matchesFilters(ticket)) state.tickets.set(ticket.id, ticket);
   else state.tickets.delete(ticket.id);
+}
+
+/** A ticket changed or appeared: keep it where the filters say it belongs. */
+export function upsertTicket(ticket) {
+  place(ticket);
   renderList();
   if (ticket.id === state.selected) renderHeader(ticket);
 }
 
 socket.on("ticket:created", upsertTicket);
-socket.on("ticket:updated", upsertTicket);
+socket.on("ticket:updated", upsertTicket); // close, assign, read: at once, one ticket each
+
+const DIGESTED = ["lastMessageAt", "lastMessagePreview", "unread", "status", "assignee", "lastSeq"];
+
+/** One inbox row of a digest merged into what the page holds; false when it is stale. */
+function applyRow(row) {
+  const held = state.tickets.get(row.id)
+    || (row.id === state.selected ? state.currentTicket : null);
+  // Each server process sends its own digests: one from another process may come late.
+  if (held && row.lastSeq < held.lastSeq) return false;
+  const ticket = held ? Object.assign({}, held)
+    : {id: row.id, customer: {label: row.title, verified: false}};
+  for (const key of DIGESTED) ticket[key] = row[key];
+  // The open ticket is read as far as the page has told the server, whatever the row says.
+  if (row.id === state.selected && state.readSent >= row.lastSeq) ticket.unread = false;
+  place(ticket);
+  if (row.id === state.selected && state.currentTicket) {
+    renderHeader(Object.assign({}, state.currentTicket, ticket, {customer: state.currentTicket.customer}));
+  }
+  return true;
+}
+
+/** Messages come as digests (at most one a second per server process): one render a frame. */
+socket.on("inbox:updated", (digest) => {
+  const changed = (digest.conversations || []).map(applyRow);
+  if (changed.some(Boolean)) renderList();
+});
 
 export function renderList() {
   const tickets = Array.from(state.tickets.values()).sort(byActivity);

@@ -20,6 +20,12 @@ socket.on("connect", () => {
   }
 });
 
+// The server's link to the other processes was down: same connection, fetch what was missed.
+socket.on("resync", () => {
+  loadTickets(true);
+  if (state.selected) resync();
+});
+
 socket.on("disconnect", (reason) => {
   setConnection("Disconnected — reconnecting…");
   // The server ends a socket whose token expired: renew the token, then come back.

@@ -97,6 +97,11 @@ export function socketTransport(ctx) {
     ctx.on.messages(ack.messages, {status: ack.ticket.status, live: false});
   }
 
+  /** What was missed, by seq, on the connection as it is (chat.js drops duplicates). */
+  function resync() {
+    join().catch((error) => ctx.on.telemetry({type: "resync_failed", code: error.code}));
+  }
+
   async function connected() {
     try {
       await join();
@@ -160,6 +165,8 @@ export function socketTransport(ctx) {
     socket.on("ticket:updated", (ticket) => {
       if (ticket && ticket.id === ctx.session().ticketId) ctx.on.ticket(ticket);
     });
+    // The server's link to the other processes was down: same connection, fetch what was missed.
+    socket.on("resync", resync);
     socket.on("typing", (event) => {
       if (mine(event)) ctx.on.typing(event);
     });
@@ -217,9 +224,7 @@ export function socketTransport(ctx) {
       const ack = await emit("ticket:create", createPayload(payload));
       return ack.ticket.id;
     },
-    resync() {
-      join().catch((error) => ctx.on.telemetry({type: "resync_failed", code: error.code}));
-    },
+    resync,
     typing(typing) {
       const {ticketId} = ctx.session();
       if (ticketId && socket && socket.connected) socket.emit("typing", {ticketId, typing}, () => {});
