@@ -213,3 +213,13 @@ def test_an_identified_customer_appears_under_their_email(server, host_site, bro
     agent.open("jane@example.com")
     expect(agent.page.locator("#ticket-title")).to_have_text("jane@example.com")
     expect(agent.page.locator("#ticket-meta")).to_contain_text("unverified")
+
+
+def test_signing_in_and_opening_the_inbox_asks_for_nothing_missing(server, browsers):
+    tab = browsers.tab()
+    missing: list[str] = []
+    tab.page.on("response", lambda response: missing.append(response.url)
+                if response.status == 404 else None)
+    Dashboard(tab, server).sign_in()
+    tab.page.goto(server.url + "/favicon.ico")
+    assert missing == []

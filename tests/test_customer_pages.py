@@ -52,3 +52,12 @@ def test_the_chat_page_shows_the_branding_without_letting_it_become_markup(app, 
     assert 'data-title="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
     assert "p > b { color: red } \\3c /style>\\3c script>x()\\3c /script>" in page  # CSS intact
     assert page.count("</style>") == 2  # the page's own, and the one closing the custom CSS
+
+
+def test_pages_have_an_icon_and_browsers_asking_for_favicon_ico_find_it(client):
+    for path in ("/chat", "/agent/login"):
+        assert 'rel="icon" href="/static/favicon.svg"' in client.get(path).get_data(as_text=True)
+    asked = client.get("/favicon.ico")
+    assert (asked.status_code, asked.headers["Location"]) == (301, "/static/favicon.svg")
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"

@@ -40,6 +40,12 @@ def _cross_origin(response: Response) -> Response:
     return response
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their own; pages link the SVG itself."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/chat")
 def chat_page():
     """The widget, full page, branded from the settings."""

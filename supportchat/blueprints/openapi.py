@@ -108,6 +108,7 @@ DOCS: dict[str, Doc] = {
     "admin_api.init_database": Doc({200: responses.SchemaRevision}, (401,), security=AGENT,
                                    tag=ADMIN),
     "customer.chat_page": Doc({200: HTML}),
+    "customer.favicon": Doc({301: REDIRECT}),
     "customer.widget_js": Doc({200: "text/javascript", 304: ""}),
     "customer.widget_module": Doc({200: "text/javascript", 302: REDIRECT}, (404,)),
     "agent.login_form": Doc({200: HTML}),
