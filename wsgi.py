@@ -7,8 +7,8 @@ monkey.patch_all()  # before any other import, so sockets, locks and drivers coo
 import sys  # noqa: E402
 
 from supportchat import create_app  # noqa: E402
-from supportchat.ops.startup import StartupError, check_backends  # noqa: E402
 from supportchat.config import ConfigError  # noqa: E402
+from supportchat.ops.startup import StartupError, check_backends  # noqa: E402
 
 try:
     app = create_app()

@@ -19,8 +19,13 @@ def main() -> None:
     runner.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     runner.add_argument("--repeat", type=int, default=3, help="runs of each server, alternated")
     runner.add_argument("--profile", action="store_true", help="py-spy the first supportchat run")
-    runner.add_argument("--set", dest="overrides", type=json.loads, default=None,
-                        help='JSON overriding scenario settings, e.g. \'{"duration": 5}\'')
+    runner.add_argument(
+        "--set",
+        dest="overrides",
+        type=json.loads,
+        default=None,
+        help="JSON overriding scenario settings, e.g. '{\"duration\": 5}'",
+    )
     seeder = commands.add_parser("seed", help="bulk-insert tickets into a migrated database")
     seeder.add_argument("--database-url", required=True)
     seeder.add_argument("--tickets", type=int, default=100_000)

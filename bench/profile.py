@@ -16,7 +16,7 @@ def _name(frame: str) -> str:
         return frame
     path = match.group(1)
     short = "/".join(path.split("/")[-2:])
-    return f"{frame[:match.start()]} ({short})"
+    return f"{frame[: match.start()]} ({short})"
 
 
 def summarize(path: str | Path, top: int = 30) -> str:

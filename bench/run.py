@@ -11,60 +11,141 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import servers
 from .servers import BENCH, Server, cpu_seconds, raise_fd_limit, rss_mb
 
 RESULTS = BENCH / "results"
-COMMON = {"connectConcurrency": 50, "drainMs": 5000, "settleMs": 1000, "p99LimitMs": 250,
-          "ackTimeoutMs": 10000, "replyFraction": 0.1}
-RATES = [5, 10, 25, 50, 100, 200, 300, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 3500, 4000, 5000]
+COMMON = {
+    "connectConcurrency": 50,
+    "drainMs": 5000,
+    "settleMs": 1000,
+    "p99LimitMs": 250,
+    "ackTimeoutMs": 10000,
+    "replyFraction": 0.1,
+}
+RATES = [
+    5,
+    10,
+    25,
+    50,
+    100,
+    200,
+    300,
+    500,
+    750,
+    1000,
+    1250,
+    1500,
+    2000,
+    2500,
+    3000,
+    3500,
+    4000,
+    5000,
+]
 SCENARIOS: dict[str, dict[str, Any]] = {
     # The issue's shape: every ticket has its own guest and its own agent socket (500 agents).
     # A sweep of rising aggregate rates that stops at the first rate that fails.
-    "capacity": {"scenarioMode": "chat", "tickets": 500, "duration": 6, "stopOnFail": True,
-                 "rates": RATES},
+    "capacity": {
+        "scenarioMode": "chat",
+        "tickets": 500,
+        "duration": 6,
+        "stopOnFail": True,
+        "rates": RATES,
+    },
     "fixed": {"scenarioMode": "chat", "tickets": 500, "duration": 20, "rates": [1000]},
     # A support team: 10 agent sockets, each watching 50 of the 500 tickets.
-    "capacity-team": {"scenarioMode": "chat", "tickets": 500, "agents": 10, "duration": 6,
-                      "stopOnFail": True, "rates": RATES},
-    "fixed-team": {"scenarioMode": "chat", "tickets": 500, "agents": 10, "duration": 20,
-                   "rates": [1000]},
+    "capacity-team": {
+        "scenarioMode": "chat",
+        "tickets": 500,
+        "agents": 10,
+        "duration": 6,
+        "stopOnFail": True,
+        "rates": RATES,
+    },
+    "fixed-team": {
+        "scenarioMode": "chat",
+        "tickets": 500,
+        "agents": 10,
+        "duration": 20,
+        "rates": [1000],
+    },
     "fanout": {"scenarioMode": "fanout", "agents": 50, "rate": 20, "duration": 15},
     "idle": {"scenarioMode": "idle", "sockets": 10000, "holdMs": 15000, "connectConcurrency": 100},
-    "history": {"scenarioMode": "history", "iterations": 300, "warmup": 20, "tickets": 100_000,
-                "messages": 10_000},
+    "history": {
+        "scenarioMode": "history",
+        "iterations": 300,
+        "warmup": 20,
+        "tickets": 100_000,
+        "messages": 10_000,
+    },
 }
 
 
 def machine() -> dict[str, Any]:
     """What the numbers were measured on."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
     versions = {}
     for package in ("flask-socketio", "python-socketio", "python-engineio", "gevent", "sqlalchemy"):
         from importlib.metadata import version
+
         versions[package] = version(package)
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-    return {"cpu": cpu, "cores": os.cpu_count(), "memoryMb": memory, "kernel": platform.release(),
-            "python": platform.python_version(), "node": node, "packages": versions,
-            "loadAverage": os.getloadavg()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memoryMb": memory,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "node": node,
+        "packages": versions,
+        "loadAverage": os.getloadavg(),
+    }
 
 
-def generate(server: Server, config: dict[str, Any], on_line: Callable[[str], None] | None = None,
-             timeout: float = 900) -> dict[str, Any]:
+def generate(
+    server: Server,
+    config: dict[str, Any],
+    on_line: Callable[[str], None] | None = None,
+    timeout: float = 900,
+) -> dict[str, Any]:
     """Run the Node generator against ``server`` and return its JSON result."""
     mode = "relay" if server.kind == "relay" else "real"
-    namespaces = {"guestNs": "/", "agentNs": "/"} if mode == "relay" else {"guestNs": "/guest", "agentNs": "/agent"}
-    full = {**COMMON, **config, **namespaces, "mode": mode, "url": server.url, "httpUrl": server.url,
-            "token": server.token}
-    process = subprocess.Popen(["node", str(BENCH / "loadgen.mjs"), json.dumps(full)], cwd=str(BENCH),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=raise_fd_limit)
+    namespaces = (
+        {"guestNs": "/", "agentNs": "/"}
+        if mode == "relay"
+        else {"guestNs": "/guest", "agentNs": "/agent"}
+    )
+    full = {
+        **COMMON,
+        **config,
+        **namespaces,
+        "mode": mode,
+        "url": server.url,
+        "httpUrl": server.url,
+        "token": server.token,
+    }
+    process = subprocess.Popen(
+        ["node", str(BENCH / "loadgen.mjs"), json.dumps(full)],
+        cwd=str(BENCH),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=raise_fd_limit,
+    )
 
     def relay_stderr() -> None:
         for line in process.stderr:
@@ -90,17 +171,33 @@ def profile_while(server: Server, seconds: float, name: str) -> threading.Thread
     """py-spy (with native frames) on the server for ``seconds``; raw stacks to results/."""
     out = RESULTS / "profiles" / f"{name}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    argv = ["py-spy", "record", "--native", "--format", "raw", "--rate", "100",
-            "--duration", str(int(seconds)), "--pid", str(server.pid), "-o", str(out)]
+    argv = [
+        "py-spy",
+        "record",
+        "--native",
+        "--format",
+        "raw",
+        "--rate",
+        "100",
+        "--duration",
+        str(int(seconds)),
+        "--pid",
+        str(server.pid),
+        "-o",
+        str(out),
+    ]
     py_spy = Path(sys.executable).parent / "py-spy"
     argv[0] = str(py_spy) if py_spy.exists() else "py-spy"
-    thread = threading.Thread(target=subprocess.run, args=(argv,),
-                              kwargs={"capture_output": True}, daemon=True)
+    thread = threading.Thread(
+        target=subprocess.run, args=(argv,), kwargs={"capture_output": True}, daemon=True
+    )
     thread.start()
     return thread
 
 
-def one_run(kind: str, scenario: str, config: dict[str, Any], profile: str | None) -> dict[str, Any]:
+def one_run(
+    kind: str, scenario: str, config: dict[str, Any], profile: str | None
+) -> dict[str, Any]:
     """Start a fresh server of ``kind``, load it once, stop it."""
     backend = "sqlite" if kind == "relay" else kind
     with servers.database(backend) as (url, instance):
@@ -125,7 +222,10 @@ def one_run(kind: str, scenario: str, config: dict[str, Any], profile: str | Non
                 # CPU per acknowledged message: steadier than latency on a shared machine.
                 cpu = cpu_seconds(server.pid) - samples["cpu"]
                 acked = sum(step["ackOk"] for step in result["steps"]) or 1
-                result["serverCpu"] = {"seconds": round(cpu, 2), "msPerAckedMessage": round(cpu * 1000 / acked, 3)}
+                result["serverCpu"] = {
+                    "seconds": round(cpu, 2),
+                    "msPerAckedMessage": round(cpu * 1000 / acked, 3),
+                }
             if "rss" in samples:
                 held = result["connected"] or 1
                 result["rssMb"]["held"] = round(samples["rss"], 1)
@@ -137,9 +237,13 @@ def one_run(kind: str, scenario: str, config: dict[str, Any], profile: str | Non
 
 def capacity_of(result: dict[str, Any]) -> int:
     """Highest offered rate that delivered >= 95 % with p99 <= 250 ms and no failed acks."""
-    passed = [step["offeredRate"] for step in result["steps"]
-              if step["deliveredRatio"] >= 0.95 and step["ackFail"] == 0
-              and step["e2eMs"].get("p99", 1e9) <= COMMON["p99LimitMs"]]
+    passed = [
+        step["offeredRate"]
+        for step in result["steps"]
+        if step["deliveredRatio"] >= 0.95
+        and step["ackFail"] == 0
+        and step["e2eMs"].get("p99", 1e9) <= COMMON["p99LimitMs"]
+    ]
     return max(passed, default=0)
 
 
@@ -148,16 +252,26 @@ def headline(scenario: str, result: dict[str, Any]) -> dict[str, float]:
     if scenario.startswith("capacity"):
         return {"capacity": capacity_of(result)}
     if scenario == "idle":
-        return {"connected": result["connected"], "rssHeldMb": result["rssMb"].get("held", 0),
-                "kbPerSocket": result.get("kbPerSocket", 0), "connectP99Ms": result["connectMs"].get("p99", 0)}
+        return {
+            "connected": result["connected"],
+            "rssHeldMb": result["rssMb"].get("held", 0),
+            "kbPerSocket": result.get("kbPerSocket", 0),
+            "connectP99Ms": result["connectMs"].get("p99", 0),
+        }
     step = result["steps"][0]
-    return {"deliveredPerSecond": round(step["deliveredPerSecond"], 1),
-            "deliveredRatio": round(step["deliveredRatio"], 4),
-            "e2eP50Ms": step["e2eMs"].get("p50", 0), "e2eP95Ms": step["e2eMs"].get("p95", 0),
-            "e2eP99Ms": step["e2eMs"].get("p99", 0), "e2eMaxMs": step["e2eMs"].get("max", 0),
-            "ackP50Ms": step["ackMs"].get("p50", 0), "ackP99Ms": step["ackMs"].get("p99", 0),
-            "ackFail": step["ackFail"], "connectP99Ms": result["setup"].get("connectMs", {}).get("p99", 0),
-            "cpuMsPerMessage": result.get("serverCpu", {}).get("msPerAckedMessage", 0)}
+    return {
+        "deliveredPerSecond": round(step["deliveredPerSecond"], 1),
+        "deliveredRatio": round(step["deliveredRatio"], 4),
+        "e2eP50Ms": step["e2eMs"].get("p50", 0),
+        "e2eP95Ms": step["e2eMs"].get("p95", 0),
+        "e2eP99Ms": step["e2eMs"].get("p99", 0),
+        "e2eMaxMs": step["e2eMs"].get("max", 0),
+        "ackP50Ms": step["ackMs"].get("p50", 0),
+        "ackP99Ms": step["ackMs"].get("p99", 0),
+        "ackFail": step["ackFail"],
+        "connectP99Ms": result["setup"].get("connectMs", {}).get("p99", 0),
+        "cpuMsPerMessage": result.get("serverCpu", {}).get("msPerAckedMessage", 0),
+    }
 
 
 def medians(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -165,17 +279,23 @@ def medians(rows: list[dict[str, float]]) -> dict[str, float]:
     return {key: statistics.median(row[key] for row in rows) for key in rows[0]}
 
 
-def run(scenario: str, backend: str, repeat: int, profile: bool,
-        overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def run(
+    scenario: str, backend: str, repeat: int, profile: bool, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Alternate relay and supportchat ``repeat`` times each; medians and ratios."""
     config = {**SCENARIOS[scenario], **(overrides or {})}
     command = f"python -m bench run --scenario {scenario} --backend {backend} --repeat {repeat}"
     if overrides:
         command += f" --set '{json.dumps(overrides)}'"
-    record: dict[str, Any] = {"scenario": scenario, "backend": backend, "command": command,
-                              "config": config, "machine": machine(),
-                              "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                              "runs": {"relay": [], backend: []}}
+    record: dict[str, Any] = {
+        "scenario": scenario,
+        "backend": backend,
+        "command": command,
+        "config": config,
+        "machine": machine(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "runs": {"relay": [], backend: []},
+    }
     if scenario == "history":
         record["runs"][backend] = [history_run(backend, config, profile) for _ in range(repeat)]
         record["summary"] = {backend: medians([run["headline"] for run in record["runs"][backend]])}
@@ -187,9 +307,14 @@ def run(scenario: str, backend: str, repeat: int, profile: bool,
             print(f"{scenario}: run {index + 1}/{repeat} against {kind}", file=sys.stderr)
             result = one_run(kind, scenario, config, name)
             record["runs"][kind].append({"headline": headline(scenario, result), "raw": result})
-    summary = {kind: medians([run["headline"] for run in runs]) for kind, runs in record["runs"].items()}
-    summary["ratio"] = {key: round(summary[backend][key] / summary["relay"][key], 3)
-                        for key in summary[backend] if summary["relay"][key]}
+    summary = {
+        kind: medians([run["headline"] for run in runs]) for kind, runs in record["runs"].items()
+    }
+    summary["ratio"] = {
+        key: round(summary[backend][key] / summary["relay"][key], 3)
+        for key in summary[backend]
+        if summary["relay"][key]
+    }
     record["summary"] = summary
     return save(record)
 
@@ -206,12 +331,18 @@ def history_run(backend: str, config: dict[str, Any], profile: bool) -> dict[str
                 profile_while(server, 20, f"history-{backend}")
             result = generate(server, {**config, "longTicketId": seeded["longTicketId"]})
     result["seed"] = seeded
-    headline = {"ticketListP50Ms": result["ticketListWalk"]["p50"], "ticketListP99Ms": result["ticketListWalk"]["p99"],
-                "firstPageP99Ms": result["ticketListFirstPage"]["p99"],
-                "joinP50Ms": result["ticketJoinLast200"]["p50"], "joinP99Ms": result["ticketJoinLast200"]["p99"]}
+    headline = {
+        "ticketListP50Ms": result["ticketListWalk"]["p50"],
+        "ticketListP99Ms": result["ticketListWalk"]["p99"],
+        "firstPageP99Ms": result["ticketListFirstPage"]["p99"],
+        "joinP50Ms": result["ticketJoinLast200"]["p50"],
+        "joinP99Ms": result["ticketJoinLast200"]["p99"],
+    }
     if result["apiConversations"].get("available"):
-        headline.update(apiConversationsP50Ms=result["apiConversations"]["p50"],
-                        apiConversationsP99Ms=result["apiConversations"]["p99"])
+        headline.update(
+            apiConversationsP50Ms=result["apiConversations"]["p50"],
+            apiConversationsP99Ms=result["apiConversations"]["p99"],
+        )
     return {"headline": headline, "raw": result}
 
 
@@ -220,5 +351,7 @@ def save(record: dict[str, Any]) -> dict[str, Any]:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{record['scenario']}-{record['backend']}.json"
     path.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"wrote {path.relative_to(BENCH.parent)}: {json.dumps(record['summary'])}", file=sys.stderr)
+    print(
+        f"wrote {path.relative_to(BENCH.parent)}: {json.dumps(record['summary'])}", file=sys.stderr
+    )
     return record

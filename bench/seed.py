@@ -10,8 +10,9 @@ import json
 import random
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
@@ -29,18 +30,29 @@ def _tickets(count: int, now: datetime, rng: random.Random) -> Iterator[dict[str
         key = uuid.UUID(int=rng.getrandbits(128)).hex * 2
         assigned = index % 3 == 0
         yield {
-            "id": uuid.UUID(int=rng.getrandbits(128)).hex, "client_key": key,
-            "session_id": f"seed-{index}", "status": "closed" if index % 5 == 0 else "open",
-            "created_at": at - timedelta(minutes=5), "updated_at": at,
-            "closed_at": at if index % 5 == 0 else None, "closed_by": None,
-            "customer": {"label": f"customer{index}@example.com", "verified": False,
-                         "userIdentifier": {"email": f"customer{index}@example.com"},
-                         "metadata": {"plan": "pro", "page": "/pricing"}},
+            "id": uuid.UUID(int=rng.getrandbits(128)).hex,
+            "client_key": key,
+            "session_id": f"seed-{index}",
+            "status": "closed" if index % 5 == 0 else "open",
+            "created_at": at - timedelta(minutes=5),
+            "updated_at": at,
+            "closed_at": at if index % 5 == 0 else None,
+            "closed_by": None,
+            "customer": {
+                "label": f"customer{index}@example.com",
+                "verified": False,
+                "userIdentifier": {"email": f"customer{index}@example.com"},
+                "metadata": {"plan": "pro", "page": "/pricing"},
+            },
             "assignee_id": "seed-agent" if assigned else None,
             "assignee_name": "Seed Agent" if assigned else None,
-            "last_seq": 3, "last_public_seq": 3, "last_message_at": at,
+            "last_seq": 3,
+            "last_public_seq": 3,
+            "last_message_at": at,
             "last_message_preview": f"Question number {index} about my order",
-            "agent_read_seq": 3 if index % 2 else 2, "guest_read_seq": 3, "rating": None,
+            "agent_read_seq": 3 if index % 2 else 2,
+            "guest_read_seq": 3,
+            "rating": None,
         }
 
 
@@ -48,21 +60,34 @@ def _long_ticket(messages: int, now: datetime) -> tuple[dict[str, Any], Iterator
     ticket_id = uuid.uuid4().hex
     start = now - timedelta(days=1)
     ticket = next(_tickets(1, now, random.Random(1)))
-    ticket.update(id=ticket_id, session_id="seed-long", status="open", closed_at=None,
-                  last_seq=messages, last_public_seq=messages, last_message_at=now,
-                  updated_at=now, last_message_preview="the latest message")
+    ticket.update(
+        id=ticket_id,
+        session_id="seed-long",
+        status="open",
+        closed_at=None,
+        last_seq=messages,
+        last_public_seq=messages,
+        last_message_at=now,
+        updated_at=now,
+        last_message_preview="the latest message",
+    )
 
     def rows() -> Iterator[dict[str, Any]]:
         for seq in range(1, messages + 1):
             guest = seq % 2 == 1
-            yield {"id": uuid.uuid4().hex, "ticket_id": ticket_id, "seq": seq,
-                   "client_msg_id": f"seed-{seq}",
-                   "sender_id": "guest-seed" if guest else "seed-agent",
-                   "sender_role": "guest" if guest else "agent",
-                   "sender_name": "customer@example.com" if guest else "Seed Agent",
-                   "text": f"Message {seq}: could you please check the status of my order?",
-                   "attachments": [], "kind": "note" if seq % 50 == 0 else "message",
-                   "created_at": start + timedelta(seconds=seq)}
+            yield {
+                "id": uuid.uuid4().hex,
+                "ticket_id": ticket_id,
+                "seq": seq,
+                "client_msg_id": f"seed-{seq}",
+                "sender_id": "guest-seed" if guest else "seed-agent",
+                "sender_role": "guest" if guest else "agent",
+                "sender_name": "customer@example.com" if guest else "Seed Agent",
+                "text": f"Message {seq}: could you please check the status of my order?",
+                "attachments": [],
+                "kind": "note" if seq % 50 == 0 else "message",
+                "created_at": start + timedelta(seconds=seq),
+            }
 
     return ticket, rows()
 
@@ -83,14 +108,18 @@ def _copy(raw, table: str, columns: list[str], rows: Iterator[dict[str, Any]]) -
     with raw.cursor() as cursor:
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([json.dumps(row[c]) if c in json_columns and row[c] is not None
-                                else row[c] for c in columns])
+                copy.write_row(
+                    [
+                        json.dumps(row[c]) if c in json_columns and row[c] is not None else row[c]
+                        for c in columns
+                    ]
+                )
 
 
 def seed(database_url: str, tickets: int, messages: int) -> dict[str, Any]:
     """Insert ``tickets`` tickets and one more with ``messages`` messages; return its id and timings."""
     rng = random.Random(42)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     long_ticket, long_messages = _long_ticket(messages, now)
     engine = create_engine(database_url)
     started = time.perf_counter()
@@ -114,5 +143,9 @@ def seed(database_url: str, tickets: int, messages: int) -> dict[str, Any]:
             for batch in _batches(long_messages):
                 conn.execute(insert(MessageRow.__table__), batch)
     engine.dispose()
-    return {"longTicketId": long_ticket["id"], "tickets": tickets + 1, "messages": messages,
-            "seedSeconds": round(time.perf_counter() - started, 2)}
+    return {
+        "longTicketId": long_ticket["id"],
+        "tickets": tickets + 1,
+        "messages": messages,
+        "seedSeconds": round(time.perf_counter() - started, 2),
+    }

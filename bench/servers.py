@@ -12,10 +12,10 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import requests
 from sqlalchemy import create_engine, text
@@ -24,7 +24,9 @@ from sqlalchemy.engine import make_url
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = Path(os.environ.get("BENCH_WORK_DIR", "/tmp/supportchat-bench"))
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 ADMIN_EMAIL, ADMIN_PASSWORD = "bench-admin@example.com", "bench-admin-password-1"
 
 
@@ -78,7 +80,9 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.kind} server exited:\n{self.log_path.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"{self.kind} server exited:\n{self.log_path.read_text()[-3000:]}"
+                )
             try:
                 if requests.get(self.url + "/healthz", timeout=1).ok:
                     return
@@ -128,7 +132,10 @@ def database(backend: str) -> Iterator[tuple[str, Path]]:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), instance
+            yield (
+                make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False),
+                instance,
+            )
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -138,26 +145,39 @@ def database(backend: str) -> Iterator[tuple[str, Path]]:
 
 def _spawn(argv: list[str], env: dict[str, str], log_path: Path, cwd: Path) -> subprocess.Popen:
     log = open(log_path, "ab")
-    return subprocess.Popen(argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-                            cwd=str(cwd), preexec_fn=raise_fd_limit)
+    return subprocess.Popen(
+        argv,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=str(cwd),
+        preexec_fn=raise_fd_limit,
+    )
 
 
 @contextmanager
-def running(kind: str, database_url: str | None = None, instance: Path | None = None) -> Iterator[Server]:
+def running(
+    kind: str, database_url: str | None = None, instance: Path | None = None
+) -> Iterator[Server]:
     """Start the relay or supportchat, wait for /healthz, log an agent in; stop afterwards."""
     port = free_port()
     WORK.mkdir(parents=True, exist_ok=True)
     if kind == "relay":
         log_path = WORK / f"relay-{port}.log"
-        process = _spawn([sys.executable, str(BENCH / "baseline" / "relay.py"), str(port)], {},
-                         log_path, ROOT)
+        process = _spawn(
+            [sys.executable, str(BENCH / "baseline" / "relay.py"), str(port)], {}, log_path, ROOT
+        )
     else:
         log_path = instance / f"server-{port}.log"
         env = {**server_env(instance, database_url), "PORT": str(port), "HOST": "127.0.0.1"}
         # `python -m` imports the package from the working directory: another checkout
         # (a branch, an experiment) can be measured against the same baseline.
-        process = _spawn([sys.executable, "-m", "supportchat", "serve"], env, log_path,
-                         Path(os.environ.get("BENCH_SUPPORTCHAT_DIR", ROOT)))
+        process = _spawn(
+            [sys.executable, "-m", "supportchat", "serve"],
+            env,
+            log_path,
+            Path(os.environ.get("BENCH_SUPPORTCHAT_DIR", ROOT)),
+        )
     server = Server(kind, process, port, log_path, database_url)
     try:
         server.wait_ready()
@@ -171,15 +191,22 @@ def running(kind: str, database_url: str | None = None, instance: Path | None = 
 def agent_token(url: str) -> str:
     """An access token for the bench admin: the admin token API when it exists, else the
     login form (CSRF token scraped from the page, the JWT taken from the cookie)."""
-    response = requests.post(url + "/api/admin/auth/token",
-                             json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10)
+    response = requests.post(
+        url + "/api/admin/auth/token",
+        json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
+        timeout=10,
+    )
     if response.ok:
         return response.json()["accessToken"]
     session = requests.Session()
     page = session.get(url + "/agent/login", timeout=10).text
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = session.post(url + "/agent/login", allow_redirects=False, timeout=10,
-                            data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": csrf})
+    response = session.post(
+        url + "/agent/login",
+        allow_redirects=False,
+        timeout=10,
+        data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": csrf},
+    )
     if response.status_code != 303 or "token" not in session.cookies:
         raise RuntimeError(f"agent login failed: {response.status_code}")
     return session.cookies["token"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
@@ -26,20 +27,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.path.abspath(instance), instance_relative_config=False)
     values, sources = load_config(source, app.instance_path)
     app.config.update(values)
-    app.config.update({key: value for key, value in source.items()
-                       if config is not None and key.isupper() and key not in values})
+    app.config.update(
+        {
+            key: value
+            for key, value in source.items()
+            if config is not None and key.isupper() and key not in values
+        }
+    )
     app.config["SETTING_SOURCES"] = sources
     _configure_extensions(app)
 
+    from . import commands
+    from .blueprints import errors as errors_http
     from .blueprints import register_blueprints
-    from .sockets import register_namespaces
     from .context import Context
     from .realtime import publish
     from .services import inbox, ratelimit, settings
+    from .sockets import register_namespaces
     from .stores.files import LocalFileStore
     from .stores.sql import SqlTicketStore
-    from . import commands
-    from .blueprints import errors as errors_http
 
     with app.app_context():
         sql_store = SqlTicketStore(db.engine)
@@ -54,12 +60,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["REDIS_URL"]:
         backends["redis"] = socketio.server.manager.ping
     app.extensions["supportchat.store"] = store
-    inbox_updates = inbox.InboxUpdates(store, publish, app.app_context,
-                                       app.config["INBOX_DIGEST_ROWS"])
+    inbox_updates = inbox.InboxUpdates(
+        store, publish, app.app_context, app.config["INBOX_DIGEST_ROWS"]
+    )
     app.extensions["supportchat.context"] = Context(
-        store=store, files=LocalFileStore(app.config["UPLOAD_DIR"]), config=app.config,
-        publish=publish, update_inbox=inbox_updates.update_soon, section=settings.section,
-        limit_opening=ratelimit.opening_conversation)
+        store=store,
+        files=LocalFileStore(app.config["UPLOAD_DIR"]),
+        config=app.config,
+        publish=publish,
+        update_inbox=inbox_updates.update_soon,
+        section=settings.section,
+        limit_opening=ratelimit.opening_conversation,
+    )
     app.extensions["supportchat.backends"] = backends
     register_blueprints(app)
     register_namespaces(socketio)
@@ -104,9 +116,13 @@ def _configure_extensions(app: Flask) -> None:
         JWT_DECODE_AUDIENCE=cfg["AUTH_JWT_AUDIENCE"],
         RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",
         # Short timeouts: a limiter waiting on a vanished Redis would hold every request.
-        RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1,
-                                   "key_prefix": f"{cfg['REDIS_PREFIX']}:limits"}
-        if cfg["REDIS_URL"] else {},
+        RATELIMIT_STORAGE_OPTIONS={
+            "socket_connect_timeout": 1,
+            "socket_timeout": 1,
+            "key_prefix": f"{cfg['REDIS_PREFIX']}:limits",
+        }
+        if cfg["REDIS_URL"]
+        else {},
         # While Redis is away, count in this process's memory instead of failing requests.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_SWALLOW_ERRORS=True,
@@ -148,16 +164,22 @@ def _configure_extensions(app: Flask) -> None:
         # appended; whatever a client wrote itself stands to their left and is ignored. With
         # one load balancer, TRUSTED_PROXIES=1 is the seed's "first hop": the address that
         # load balancer saw. With 0 (the default) the header changes nothing.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg["TRUSTED_PROXIES"],
-                                x_proto=cfg["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=cfg["TRUSTED_PROXIES"], x_proto=cfg["TRUSTED_PROXIES"]
+        )
 
 
 def _engine_options(url: str) -> dict[str, Any]:
     # Errors (and so logs) never show statement parameters: they carry message text.
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}, "hide_parameters": True}
-    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_recycle": 1800,
-            "hide_parameters": True}
+    return {
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+        "hide_parameters": True,
+    }
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -19,9 +19,13 @@ def main() -> None:
 
     from . import create_app
 
-    group = FlaskGroup(name="supportchat", create_app=lambda: create_app(),
-                       add_version_option=False, load_dotenv=False,
-                       help="supportchat: self-hosted real-time customer support chat.")
+    group = FlaskGroup(
+        name="supportchat",
+        create_app=lambda: create_app(),
+        add_version_option=False,
+        load_dotenv=False,
+        help="supportchat: self-hosted real-time customer support chat.",
+    )
     for command in standalone_commands():
         group.add_command(command)
     try:

@@ -1,11 +1,11 @@
 """Time in one format: naive UTC inside, ISO 8601 with milliseconds and ``Z`` outside."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
     """The current time as naive UTC, to the millisecond (what every store can keep)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.replace(tzinfo=None, microsecond=now.microsecond // 1000 * 1000)
 
 

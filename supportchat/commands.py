@@ -26,7 +26,9 @@ def register(app) -> None:
     @app.cli.command("create-agent")
     @click.option("--email", required=True, help="Sign-in email, unique.")
     @click.option("--name", required=True, help="Name customers and colleagues see.")
-    @click.option("--role", type=click.Choice(["agent", "admin"]), default="agent", show_default=True)
+    @click.option(
+        "--role", type=click.Choice(["agent", "admin"]), default="agent", show_default=True
+    )
     @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
     def create_agent(email: str, name: str, role: str, password_stdin: bool) -> None:
         """Create an agent or admin account."""
@@ -51,8 +53,10 @@ def register(app) -> None:
         before starting workers; serve does it itself)."""
         created = first_admin()
         if created and not app.config["ADMIN_PASSWORD"]:
-            click.echo(f"Created the first admin: {created[0]} / password: {created[1]}\n"
-                       "  (shown once; change it or create your own admin)")
+            click.echo(
+                f"Created the first admin: {created[0]} / password: {created[1]}\n"
+                "  (shown once; change it or create your own admin)"
+            )
 
     @app.cli.command("serve")
     @click.option("--host", default=None, help="Address to listen on (default: HOST or 127.0.0.1).")
@@ -70,13 +74,21 @@ def register(app) -> None:
             if created and not app.config["ADMIN_PASSWORD"]:
                 click.echo(f"Created the first admin: {created[0]} / password: {created[1]}")
             logging.getLogger(__name__).info(
-                "supportchat serving on http://%s:%s/agent/login", host, port,
-                extra={"database": _redacted(app.config["DATABASE_URL"])})
+                "supportchat serving on http://%s:%s/agent/login",
+                host,
+                port,
+                extra={"database": _redacted(app.config["DATABASE_URL"])},
+            )
         server.run(app, host, port)
 
     @app.cli.command("migrate-tickets")
-    @click.option("--to", "target", type=click.Choice(["mongo", "sql"]), required=True,
-                  help="Where tickets go; they are read from the other store.")
+    @click.option(
+        "--to",
+        "target",
+        type=click.Choice(["mongo", "sql"]),
+        required=True,
+        help="Where tickets go; they are read from the other store.",
+    )
     def migrate_tickets(target: str) -> None:
         """Copy tickets, messages and file metadata between SQL and MongoDB (re-runnable)."""
         from .extensions import db
@@ -87,8 +99,9 @@ def register(app) -> None:
         prepare_database()
         sql_side = migrate.SqlSide(db.engine)
         mongo_side = migrate.MongoSide(app.extensions["supportchat.store"])  # MONGO_URI's store
-        source, destination = ((sql_side, mongo_side) if target == "mongo"
-                               else (mongo_side, sql_side))
+        source, destination = (
+            (sql_side, mongo_side) if target == "mongo" else (mongo_side, sql_side)
+        )
         mismatched = []
         for kind in migrate.KINDS:
             written = 0
@@ -97,14 +110,17 @@ def register(app) -> None:
                     bar.update(read)
                     written += copied
             have, got = source.count(kind), destination.count(kind)
-            click.echo(f"{kind}: copied {written}; {have} in {source.name}, {got} in "
-                       f"{destination.name}")
+            click.echo(
+                f"{kind}: copied {written}; {have} in {source.name}, {got} in {destination.name}"
+            )
             if have != got:
                 mismatched.append(kind)
         if mismatched:
-            raise click.ClickException(f"counts differ for {', '.join(mismatched)}: the "
-                                       f"{destination.name} store holds records the source "
-                                       "does not, or a write failed; compare them before use.")
+            raise click.ClickException(
+                f"counts differ for {', '.join(mismatched)}: the "
+                f"{destination.name} store holds records the source "
+                "does not, or a write failed; compare them before use."
+            )
 
 
 def _redacted(url: str) -> str:
@@ -124,12 +140,14 @@ def _banner(config: dict, host: str, port: int, created: tuple[str, str] | None)
     else:
         admin = "the accounts already in the database (supportchat create-agent adds one)"
     tickets = f"MongoDB {config['MONGO_DB']!r}" if config["MONGO_URI"] else "the same database"
-    return "\n".join([
-        "",
-        f"  supportchat is ready: open {origin}/agent/login",
-        f"  first admin  {admin}",
-        f"  database     {_redacted(config['DATABASE_URL'])}; tickets in {tickets}",
-        f"  widget       <script src=\"{origin}/widget.js\" async></script>",
-        "  stop         Ctrl+C",
-        "",
-    ])
+    return "\n".join(
+        [
+            "",
+            f"  supportchat is ready: open {origin}/agent/login",
+            f"  first admin  {admin}",
+            f"  database     {_redacted(config['DATABASE_URL'])}; tickets in {tickets}",
+            f'  widget       <script src="{origin}/widget.js" async></script>',
+            "  stop         Ctrl+C",
+            "",
+        ]
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import unquote
 
 from limits import parse_many
@@ -81,8 +82,12 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("SUPPORTCHAT_ENV", _choice("development", "production"), "development",
-            help="production makes unset secrets a start-up error"),
+    Setting(
+        "SUPPORTCHAT_ENV",
+        _choice("development", "production"),
+        "development",
+        help="production makes unset secrets a start-up error",
+    ),
     Setting("SECRET_KEY", secret=True, help="signs sessions, CSRF tokens and download links"),
     Setting("JWT_SECRET", secret=True, aliases=("AUTH_JWT_SECRET",), help="signs access tokens"),
     Setting("AUTH_REFRESH_SECRET", secret=True, help="signs refresh tokens"),
@@ -95,11 +100,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MONGO_URI", secret=True, help="set: tickets and messages in MongoDB"),
     Setting("MONGO_DB", help="database name when MONGO_URI has none"),
     Setting("REDIS_URL", secret=True, help="set: Socket.IO message queue and shared limits"),
-    Setting("REDIS_PREFIX", default="supportchat",
-            help="names this deployment's Redis channels and keys; deployments sharing one "
-                 "Redis need different ones"),
+    Setting(
+        "REDIS_PREFIX",
+        default="supportchat",
+        help="names this deployment's Redis channels and keys; deployments sharing one "
+        "Redis need different ones",
+    ),
     Setting("ALLOWED_ORIGINS", _csv, [], help="origins or host names allowed to embed the widget"),
-    Setting("TRUSTED_PROXIES", _int_in(0, 10), 0, help="proxy hops whose X-Forwarded-For is believed"),
+    Setting(
+        "TRUSTED_PROXIES", _int_in(0, 10), 0, help="proxy hops whose X-Forwarded-For is believed"
+    ),
     Setting("BLOCKLIST", _networks, [], help="addresses or networks refused at the door"),
     Setting("UPLOAD_DIR", help="where uploads are kept; default instance/uploads"),
     Setting("MAX_UPLOAD_MB", _int_in(1, 1024), 10),
@@ -108,42 +118,89 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IDENTITY_HMAC_SECRET", secret=True, help="verifies customer identities"),
     Setting("MESSAGE_RATE_LIMIT", _rate, "10 per 10 seconds"),
     Setting("CONNECT_RATE_LIMIT", _rate, "60 per minute"),
-    Setting("LOGIN_RATE_LIMIT", _rate, "5 per minute",
-            help="failed sign-ins per address and per account and address"),
-    Setting("LOGIN_ACCOUNT_RATE_LIMIT", _rate, "10 per minute; 30 per hour; 100 per day",
-            help="failed sign-ins per account from any address; its longer windows make "
-                 "distributed guessing wait longer and longer"),
-    Setting("NEW_CONVERSATION_RATE_LIMIT", _rate, "30 per 10 minutes",
-            help="conversations opened per client address (HTTP and sockets together)"),
-    Setting("REQUIRE_2FA_FOR_ADMINS", _bool, False,
-            help="true: admins must set up two-factor sign-in before they can sign in"),
-    Setting("TWO_FACTOR_REMEMBER_DAYS", _int_in(0, 365), 30,
-            help="days a browser is spared two-factor codes after a sign-in; 0: never"),
+    Setting(
+        "LOGIN_RATE_LIMIT",
+        _rate,
+        "5 per minute",
+        help="failed sign-ins per address and per account and address",
+    ),
+    Setting(
+        "LOGIN_ACCOUNT_RATE_LIMIT",
+        _rate,
+        "10 per minute; 30 per hour; 100 per day",
+        help="failed sign-ins per account from any address; its longer windows make "
+        "distributed guessing wait longer and longer",
+    ),
+    Setting(
+        "NEW_CONVERSATION_RATE_LIMIT",
+        _rate,
+        "30 per 10 minutes",
+        help="conversations opened per client address (HTTP and sockets together)",
+    ),
+    Setting(
+        "REQUIRE_2FA_FOR_ADMINS",
+        _bool,
+        False,
+        help="true: admins must set up two-factor sign-in before they can sign in",
+    ),
+    Setting(
+        "TWO_FACTOR_REMEMBER_DAYS",
+        _int_in(0, 365),
+        30,
+        help="days a browser is spared two-factor codes after a sign-in; 0: never",
+    ),
     Setting("PROFANITY_FILTER", _choice("off", "mask", "reject"), "off"),
     Setting("PROFANITY_WORDS", _csv, [], help="comma-separated words for the profanity filter"),
-    Setting("BASE_URL", help="public origin, e.g. https://support.example.com; required in "
-                             "production, and without it only loopback hosts are our own"),
+    Setting(
+        "BASE_URL",
+        help="public origin, e.g. https://support.example.com; required in "
+        "production, and without it only loopback hosts are our own",
+    ),
     Setting("AI_API_KEY", secret=True, aliases=("GROK_API_KEY",)),
     Setting("AI_BASE_URL"),
     Setting("AI_MODEL"),
     Setting("HOST", default="127.0.0.1"),
     Setting("PORT", _int_in(1, 65535), 5000),
-    Setting("WEB_CONCURRENCY", _int_in(1, 64), 1,
-            help="gunicorn workers per process group; above 1 only WebSocket-only clients work"),
-    Setting("GUNICORN_BIND", help="gunicorn listen address(es), comma-separated; default HOST:PORT"),
-    Setting("SHUTDOWN_TIMEOUT", _int_in(1, 600), 20,
-            help="seconds a stopping process gives in-flight requests to finish"),
-    Setting("HEADER_TIMEOUT", _int_in(1, 300), 10,
-            help="seconds a client has to send a request's line and headers (supportchat serve)"),
-    Setting("MAX_CONNECTIONS_PER_ADDRESS", _int_in(0, 100_000), 100,
-            help="open connections one client address may hold; 0: no cap; not applied "
-                 "behind TRUSTED_PROXIES, where every connection comes from the proxy"),
+    Setting(
+        "WEB_CONCURRENCY",
+        _int_in(1, 64),
+        1,
+        help="gunicorn workers per process group; above 1 only WebSocket-only clients work",
+    ),
+    Setting(
+        "GUNICORN_BIND", help="gunicorn listen address(es), comma-separated; default HOST:PORT"
+    ),
+    Setting(
+        "SHUTDOWN_TIMEOUT",
+        _int_in(1, 600),
+        20,
+        help="seconds a stopping process gives in-flight requests to finish",
+    ),
+    Setting(
+        "HEADER_TIMEOUT",
+        _int_in(1, 300),
+        10,
+        help="seconds a client has to send a request's line and headers (supportchat serve)",
+    ),
+    Setting(
+        "MAX_CONNECTIONS_PER_ADDRESS",
+        _int_in(0, 100_000),
+        100,
+        help="open connections one client address may hold; 0: no cap; not applied "
+        "behind TRUSTED_PROXIES, where every connection comes from the proxy",
+    ),
     Setting("ADMIN_EMAIL", help="with ADMIN_PASSWORD: the first admin on an empty database"),
     Setting("ADMIN_PASSWORD", secret=True),
     Setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info"),
-    Setting("LOG_FORMAT", _choice("text", "json"), "",
-            help="text: readable lines; json: one object a line (default: json in production)"),
-    Setting("METRICS_TOKEN", secret=True, help="set: GET /metrics needs Authorization: Bearer <token>"),
+    Setting(
+        "LOG_FORMAT",
+        _choice("text", "json"),
+        "",
+        help="text: readable lines; json: one object a line (default: json in production)",
+    ),
+    Setting(
+        "METRICS_TOKEN", secret=True, help="set: GET /metrics needs Authorization: Bearer <token>"
+    ),
 )
 
 # Secrets that must be set in production; in development they are generated once.
@@ -174,8 +231,10 @@ def load(environ: Mapping[str, str], instance_path: str | os.PathLike) -> tuple[
     if production and not values["BASE_URL"]:
         # Without it the server's own origin would come from the Host header, which a
         # DNS-rebinding page chooses.
-        raise ConfigError("BASE_URL: must be set when SUPPORTCHAT_ENV=production, to the "
-                          "public origin such as https://support.example.com")
+        raise ConfigError(
+            "BASE_URL: must be set when SUPPORTCHAT_ENV=production, to the "
+            "public origin such as https://support.example.com"
+        )
     if missing:
         stored = _instance_secrets(instance)
         for name in missing:
@@ -190,8 +249,10 @@ def load(environ: Mapping[str, str], instance_path: str | os.PathLike) -> tuple[
     if values["MONGO_URI"]:
         values["MONGO_DB"] = _mongo_database(values["MONGO_URI"]) or values["MONGO_DB"]
         if not values["MONGO_DB"]:
-            raise ConfigError("MONGO_DB: name the database in MONGO_URI "
-                              "(mongodb://host:27017/supportchat) or set MONGO_DB")
+            raise ConfigError(
+                "MONGO_DB: name the database in MONGO_URI "
+                "(mongodb://host:27017/supportchat) or set MONGO_DB"
+            )
     if not values["LOG_FORMAT"]:
         values["LOG_FORMAT"] = "json" if production else "text"
     if not values["UPLOAD_DIR"]:
@@ -205,7 +266,7 @@ def _with_driver(url: str) -> str:
     """PostgreSQL URLs use psycopg 3, the driver we install."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

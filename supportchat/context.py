@@ -3,8 +3,9 @@ as its first argument, so a rule can be run with nothing but a store (tests/unit
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from flask import current_app
 

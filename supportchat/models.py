@@ -63,8 +63,9 @@ class TwoFactor(db.Model):
 
     __tablename__ = "two_factor"
 
-    agent_id: Mapped[str] = mapped_column(String(32), ForeignKey("agents.id", ondelete="CASCADE"),
-                                          primary_key=True)
+    agent_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
     secret: Mapped[str] = mapped_column(Text)
     recovery_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
     last_step: Mapped[int] = mapped_column(BigInteger, default=0)  # no code works twice
@@ -88,8 +89,9 @@ class AuditEvent(db.Model):
 
     __tablename__ = "audit_events"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
@@ -127,8 +129,13 @@ class TicketRow(db.Model):
         Index("ix_tickets_activity", "last_message_at", "id"),
         Index("ix_tickets_assignee", "assignee_id", "last_message_at", "id"),
         # At most one open ticket per session: two racing first messages open one ticket.
-        Index("uq_tickets_open_session", "session_id", unique=True,
-              sqlite_where=db.text("status = 'open'"), postgresql_where=db.text("status = 'open'")),
+        Index(
+            "uq_tickets_open_session",
+            "session_id",
+            unique=True,
+            sqlite_where=db.text("status = 'open'"),
+            postgresql_where=db.text("status = 'open'"),
+        ),
         Index("ix_tickets_session", "session_id", "created_at"),
     )
 
@@ -163,8 +170,9 @@ class FileRow(db.Model):
     __tablename__ = "files"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    ticket_id: Mapped[str] = mapped_column(String(32), ForeignKey("tickets.id", ondelete="CASCADE"),
-                                           index=True)
+    ticket_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
     type: Mapped[str] = mapped_column(String(100))

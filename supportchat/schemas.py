@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from .errors import AppError
 
@@ -17,9 +24,11 @@ MAX_SEQ = 2**53 - 1
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
 SessionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
 Seq = Annotated[int, Field(ge=0, le=MAX_SEQ)]
-PATTERN_HINTS = {"sessionId": "must be 1 to 128 letters, digits, '_' or '-'",
-                 "branding.primaryColor": "must be a hex colour such as #0f766e",
-                 "ai.baseUrl": "must be an http:// or https:// address"}
+PATTERN_HINTS = {
+    "sessionId": "must be 1 to 128 letters, digits, '_' or '-'",
+    "branding.primaryColor": "must be a hex colour such as #0f766e",
+    "ai.baseUrl": "must be an http:// or https:// address",
+}
 
 
 def _small_json(value: dict[str, Any]) -> dict[str, Any]:
@@ -30,9 +39,12 @@ def _small_json(value: dict[str, Any]) -> dict[str, Any]:
 
 
 UserIdentifier = Annotated[
-    dict[Annotated[str, StringConstraints(max_length=64)],
-         Annotated[str, StringConstraints(max_length=256)]],
-    Field(max_length=10)]
+    dict[
+        Annotated[str, StringConstraints(max_length=64)],
+        Annotated[str, StringConstraints(max_length=256)],
+    ],
+    Field(max_length=10),
+]
 Metadata = Annotated[dict[str, Any], AfterValidator(_small_json)]
 
 
@@ -86,6 +98,7 @@ class Read(TicketRef):
 
 
 # HTTP API (PROTOCOL.md §3.4–3.7)
+
 
 def Text(limit: int, min_length: int = 0):  # noqa: N802 - a type factory, used like a type
     """A string of at most ``limit`` characters."""
@@ -172,8 +185,9 @@ class BlocklistUpdate(Payload):
 # Settings: a field left out keeps its value, null restores its default (secrets: clears).
 class BrandingUpdate(Payload):
     title: Text(100) | None = None
-    primaryColor: Annotated[str, StringConstraints(pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}$")] | None \
-        = None
+    primaryColor: (
+        Annotated[str, StringConstraints(pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}$")] | None
+    ) = None
     welcomeMessage: Text(500) | None = None
     customCss: Text(20000) | None = None
 
@@ -187,8 +201,9 @@ class BehaviorUpdate(Payload):
 class AiUpdate(Payload):
     enabled: bool | None = None
     provider: Text(50) | None = None
-    baseUrl: Annotated[str, StringConstraints(max_length=500, pattern=r"^(https?://\S+)?$")] \
-        | None = None
+    baseUrl: (
+        Annotated[str, StringConstraints(max_length=500, pattern=r"^(https?://\S+)?$")] | None
+    ) = None
     model: Text(100) | None = None
     apiKey: Text(500) | None = None
 
@@ -211,9 +226,12 @@ def parse(schema: type[P], data: Any) -> P:
     try:
         orjson.dumps(data)  # what no store can keep: broken characters, huge numbers, deep nesting
     except orjson.JSONEncodeError as exc:
-        raise AppError("invalid", "The payload must be plain JSON text: no unpaired surrogate "
-                       "characters, integers within 64 bits, at most 254 levels of nesting.",
-                       {"reason": str(exc)}) from None
+        raise AppError(
+            "invalid",
+            "The payload must be plain JSON text: no unpaired surrogate "
+            "characters, integers within 64 bits, at most 254 levels of nesting.",
+            {"reason": str(exc)},
+        ) from None
     try:
         return schema.model_validate(data)
     except ValidationError as exc:

@@ -84,8 +84,9 @@ def app_builder(tmp_path):
     made = []
 
     def build(database_url: str | None = None, **overrides):
-        made.append(make_app(base_config(tmp_path / f"instance-{len(made)}", database_url,
-                                         **overrides)))
+        made.append(
+            make_app(base_config(tmp_path / f"instance-{len(made)}", database_url, **overrides))
+        )
         return made[-1]
 
     yield build
@@ -132,13 +133,21 @@ def guest() -> str:
     return str(uuid.uuid4())
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
-                        pytest.param("mongo", marks=pytest.mark.mongo)])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mongo", marks=pytest.mark.mongo),
+    ]
+)
 def ticket_store(request, tmp_path):
     """``(app, store)``: the app's ticket store on SQLite, PostgreSQL and MongoDB, inside an
     app context."""
-    database_url = (request.getfixturevalue("postgres_url") if request.param == "postgres"
-                    else f"sqlite:///{tmp_path / 'test.db'}")
+    database_url = (
+        request.getfixturevalue("postgres_url")
+        if request.param == "postgres"
+        else f"sqlite:///{tmp_path / 'test.db'}"
+    )
     mongo = {"MONGO_URI": request.getfixturevalue("mongo_uri")} if request.param == "mongo" else {}
     app = make_app(base_config(tmp_path / "instance", database_url, **mongo))
     with app.app_context():
@@ -158,8 +167,13 @@ def live_server_factory(tmp_path):
 
     def start(database_url: str | None = None, **overrides) -> LiveServer:
         instance = tmp_path / f"instance-{len(servers)}"
-        env = base_config(instance, database_url, ADMIN_EMAIL="admin@example.com",
-                          ADMIN_PASSWORD="admin-password-1", **overrides)
+        env = base_config(
+            instance,
+            database_url,
+            ADMIN_EMAIL="admin@example.com",
+            ADMIN_PASSWORD="admin-password-1",
+            **overrides,
+        )
         server = LiveServer(env)
         servers.append(server)
         return server.start()

@@ -3,7 +3,7 @@ reuse detection, revocation, cookies with their CSRF headers, issuer and audienc
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -25,10 +25,12 @@ def test_an_agent_trades_email_and_password_for_tokens(client):
 
 def test_a_wrong_password_and_an_unknown_email_are_refused_alike(client):
     create_account(client.application)
-    wrong = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                       "password": "not it at all"})
-    unknown = client.post("/api/admin/auth/token", json={"email": "bob@example.com",
-                                                         "password": PASSWORD})
+    wrong = client.post(
+        "/api/admin/auth/token", json={"email": "ana@example.com", "password": "not it at all"}
+    )
+    unknown = client.post(
+        "/api/admin/auth/token", json={"email": "bob@example.com", "password": PASSWORD}
+    )
     assert error_of(wrong, 401, "unauthorized") == error_of(unknown, 401, "unauthorized")
 
 
@@ -36,22 +38,28 @@ def test_repeated_failed_sign_ins_are_rate_limited(build):
     client = build(LOGIN_RATE_LIMIT="3 per minute").test_client()
     create_account(client.application)
     for _ in range(3):
-        client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                   "password": "nope-nope"})
-    response = client.post("/api/admin/auth/token", json={"email": "ana@example.com",
-                                                          "password": PASSWORD})
+        client.post(
+            "/api/admin/auth/token", json={"email": "ana@example.com", "password": "nope-nope"}
+        )
+    response = client.post(
+        "/api/admin/auth/token", json={"email": "ana@example.com", "password": PASSWORD}
+    )
     error_of(response, 429, "rate_limited")
     assert int(response.headers["Retry-After"]) >= 1
 
 
 def test_failed_token_requests_from_one_address_do_not_lock_the_agent_out_elsewhere(build):
-    client = build(LOGIN_RATE_LIMIT="3 per minute",
-                   LOGIN_ACCOUNT_RATE_LIMIT="5 per minute").test_client()
+    client = build(
+        LOGIN_RATE_LIMIT="3 per minute", LOGIN_ACCOUNT_RATE_LIMIT="5 per minute"
+    ).test_client()
     create_account(client.application)
 
     def request_token(address: str, password: str):
-        return client.post("/api/admin/auth/token", environ_base={"REMOTE_ADDR": address},
-                           json={"email": "ana@example.com", "password": password})
+        return client.post(
+            "/api/admin/auth/token",
+            environ_base={"REMOTE_ADDR": address},
+            json={"email": "ana@example.com", "password": password},
+        )
 
     for _ in range(3):
         error_of(request_token("203.0.113.66", "nope-nope"), 401, "unauthorized")
@@ -65,8 +73,9 @@ def test_failed_token_requests_from_one_address_do_not_lock_the_agent_out_elsewh
 
 def test_refresh_tokens_are_signed_with_their_own_secret(client):
     tokens = token_pair(client)
-    jwt.decode(tokens["refreshToken"], REFRESH_SECRET, algorithms=["HS256"],
-               options={"verify_aud": False})
+    jwt.decode(
+        tokens["refreshToken"], REFRESH_SECRET, algorithms=["HS256"], options={"verify_aud": False}
+    )
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(tokens["refreshToken"], JWT_SECRET, algorithms=["HS256"])
     with pytest.raises(jwt.InvalidSignatureError):
@@ -75,10 +84,16 @@ def test_refresh_tokens_are_signed_with_their_own_secret(client):
 
 def test_neither_token_passes_for_the_other(client):
     tokens = token_pair(client)
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(tokens["accessToken"])), 401,
-             "unauthorized")
-    error_of(client.get("/api/conversations", headers=bearer(tokens["refreshToken"])), 401,
-             "unauthorized")
+    error_of(
+        client.post("/api/admin/auth/refresh", headers=bearer(tokens["accessToken"])),
+        401,
+        "unauthorized",
+    )
+    error_of(
+        client.get("/api/conversations", headers=bearer(tokens["refreshToken"])),
+        401,
+        "unauthorized",
+    )
 
 
 def test_a_refresh_token_signed_with_the_access_secret_is_refused(client):
@@ -94,27 +109,44 @@ def test_refreshing_rotates_the_pair_and_a_reused_refresh_token_revokes_the_fami
     assert second.status_code == 200
     second = second.get_json()
     assert second["refreshToken"] != first["refreshToken"]
-    assert client.get("/api/admin/settings",
-                      headers=bearer(second["accessToken"])).status_code == 200
+    assert (
+        client.get("/api/admin/settings", headers=bearer(second["accessToken"])).status_code == 200
+    )
     # The old refresh token again: someone else holds a copy. The whole family goes.
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(first["refreshToken"])), 401,
-             "unauthorized")
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(second["refreshToken"])), 401,
-             "unauthorized")
-    error_of(client.get("/api/admin/settings", headers=bearer(second["accessToken"])), 401,
-             "unauthorized")
-    assert [event[4]["reason"] for event in audit_events(client.application, "auth.revoke")] == \
-        ["reuse"]
+    error_of(
+        client.post("/api/admin/auth/refresh", headers=bearer(first["refreshToken"])),
+        401,
+        "unauthorized",
+    )
+    error_of(
+        client.post("/api/admin/auth/refresh", headers=bearer(second["refreshToken"])),
+        401,
+        "unauthorized",
+    )
+    error_of(
+        client.get("/api/admin/settings", headers=bearer(second["accessToken"])),
+        401,
+        "unauthorized",
+    )
+    assert [event[4]["reason"] for event in audit_events(client.application, "auth.revoke")] == [
+        "reuse"
+    ]
 
 
 def test_a_revoked_token_and_its_family_stop_working(client):
     tokens = token_pair(client)
     response = client.post("/api/admin/auth/revoke", headers=bearer(tokens["accessToken"]))
     assert response.status_code == 200 and response.get_json() == {"revoked": True}
-    error_of(client.get("/api/admin/settings", headers=bearer(tokens["accessToken"])), 401,
-             "unauthorized")
-    error_of(client.post("/api/admin/auth/refresh", headers=bearer(tokens["refreshToken"])), 401,
-             "unauthorized")
+    error_of(
+        client.get("/api/admin/settings", headers=bearer(tokens["accessToken"])),
+        401,
+        "unauthorized",
+    )
+    error_of(
+        client.post("/api/admin/auth/refresh", headers=bearer(tokens["refreshToken"])),
+        401,
+        "unauthorized",
+    )
 
 
 def test_refresh_and_revoke_hooks_hear_of_each_event(client):
@@ -151,8 +183,10 @@ def test_cookie_signed_changes_need_the_csrf_header(client):
     change = {"branding": {"title": "Acme Help"}}
     error = error_of(client.put("/api/admin/settings", json=change), 403, "forbidden")
     assert error["details"] == {"reason": "csrf"}
-    assert client.put("/api/admin/settings", json=change,
-                      headers={"X-CSRF-TOKEN": csrf}).status_code == 200
+    assert (
+        client.put("/api/admin/settings", json=change, headers={"X-CSRF-TOKEN": csrf}).status_code
+        == 200
+    )
     assert client.get("/api/admin/settings").get_json()["branding"]["title"] == "Acme Help"
 
 
@@ -167,26 +201,33 @@ def test_refresh_by_cookie_needs_the_refresh_csrf_header_and_sets_new_cookies(cl
 
 
 def test_issuer_and_audience_are_required_when_configured(build):
-    client = build(AUTH_JWT_ISSUER="https://support.example.com",
-                   AUTH_JWT_AUDIENCE="supportchat").test_client()
+    client = build(
+        AUTH_JWT_ISSUER="https://support.example.com", AUTH_JWT_AUDIENCE="supportchat"
+    ).test_client()
     tokens = token_pair(client)
-    claims = jwt.decode(tokens["accessToken"], JWT_SECRET, algorithms=["HS256"],
-                        audience="supportchat")
+    claims = jwt.decode(
+        tokens["accessToken"], JWT_SECRET, algorithms=["HS256"], audience="supportchat"
+    )
     assert claims["iss"] == "https://support.example.com"
-    assert client.get("/api/admin/settings",
-                      headers=bearer(tokens["accessToken"])).status_code == 200
+    assert (
+        client.get("/api/admin/settings", headers=bearer(tokens["accessToken"])).status_code == 200
+    )
     for changed in ({"iss": "https://evil.example.com"}, {"aud": "another-app"}):
         forged = jwt.encode({**claims, **changed}, JWT_SECRET, algorithm="HS256")
         error_of(client.get("/api/admin/settings", headers=bearer(forged)), 401, "unauthorized")
     bare = {key: value for key, value in claims.items() if key not in ("iss", "aud")}
-    error_of(client.get("/api/admin/settings",
-                        headers=bearer(jwt.encode(bare, JWT_SECRET, algorithm="HS256"))),
-             401, "unauthorized")
+    error_of(
+        client.get(
+            "/api/admin/settings", headers=bearer(jwt.encode(bare, JWT_SECRET, algorithm="HS256"))
+        ),
+        401,
+        "unauthorized",
+    )
 
 
 def test_an_expired_access_token_is_unauthorized(client):
     claims = jwt.decode(token_pair(client)["accessToken"], JWT_SECRET, algorithms=["HS256"])
-    claims["exp"] = int((datetime.now(timezone.utc) - timedelta(minutes=1)).timestamp())
+    claims["exp"] = int((datetime.now(UTC) - timedelta(minutes=1)).timestamp())
     expired = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
     error_of(client.get("/api/admin/settings", headers=bearer(expired)), 401, "unauthorized")
 

@@ -30,6 +30,7 @@ CLIENT = str(uuid.uuid4())
 
 # POST /api/chat
 
+
 def test_the_first_message_of_a_session_opens_a_ticket_and_comes_back_stored(client):
     response = say(client)
     assert response.status_code == 200
@@ -71,8 +72,9 @@ def test_a_request_without_client_id_gets_one_minted_in_a_cookie(client):
 def test_a_session_of_another_customer_is_not_found(client, guest):
     say(client, session_id="mine")
     error_of(say(client, session_id="mine", client_id=guest), 404, "not_found")
-    error_of(client.get("/api/chat?sessionId=mine", headers={"X-Client-Id": guest}),
-             404, "not_found")
+    error_of(
+        client.get("/api/chat?sessionId=mine", headers={"X-Client-Id": guest}), 404, "not_found"
+    )
 
 
 def test_a_closed_ticket_takes_no_more_messages(client):
@@ -85,31 +87,41 @@ def test_a_closed_ticket_takes_no_more_messages(client):
     error_of(say(client, message="anyone there?"), 409, "ticket_closed")
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"message": "hi"}, "sessionId"),
-    ({"sessionId": "s-1"}, "message"),
-    ({"sessionId": "s-1", "message": 5}, "message"),
-    ({"sessionId": "s 1", "message": "hi"}, "sessionId"),
-    ({"sessionId": "x" * 129, "message": "hi"}, "sessionId"),
-    ({"sessionId": "s-1", "message": "hi", "clientId": "not-a-uuid"}, "clientId"),
-    ({"sessionId": "s-1", "message": "hi", "metadata": {"blob": "x" * 5000}}, "metadata"),
-    ({"sessionId": "s-1", "message": "hi", "metadata": "page=/pricing"}, "metadata"),
-    ({"sessionId": "s-1", "message": "hi", "userIdentifier": {"email": 7}}, "userIdentifier.email"),
-    ({"sessionId": "s-1", "message": "hi", "attachments": "f-1"}, "attachments"),
-    ({"sessionId": "s-1", "message": "   "}, "text"),
-])
-def test_missing_wrongly_typed_or_oversized_fields_are_invalid_and_store_nothing(client, body,
-                                                                                field):
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"message": "hi"}, "sessionId"),
+        ({"sessionId": "s-1"}, "message"),
+        ({"sessionId": "s-1", "message": 5}, "message"),
+        ({"sessionId": "s 1", "message": "hi"}, "sessionId"),
+        ({"sessionId": "x" * 129, "message": "hi"}, "sessionId"),
+        ({"sessionId": "s-1", "message": "hi", "clientId": "not-a-uuid"}, "clientId"),
+        ({"sessionId": "s-1", "message": "hi", "metadata": {"blob": "x" * 5000}}, "metadata"),
+        ({"sessionId": "s-1", "message": "hi", "metadata": "page=/pricing"}, "metadata"),
+        (
+            {"sessionId": "s-1", "message": "hi", "userIdentifier": {"email": 7}},
+            "userIdentifier.email",
+        ),
+        ({"sessionId": "s-1", "message": "hi", "attachments": "f-1"}, "attachments"),
+        ({"sessionId": "s-1", "message": "   "}, "text"),
+    ],
+)
+def test_missing_wrongly_typed_or_oversized_fields_are_invalid_and_store_nothing(
+    client, body, field
+):
     error = error_of(client.post("/api/chat", json={"clientId": CLIENT, **body}), 400, "invalid")
     assert error["details"]["field"] == field
     assert client.get("/api/chat?sessionId=s-1", headers={"X-Client-Id": CLIENT}).status_code == 404
 
 
-@pytest.mark.parametrize("data, content_type", [
-    ('{"sessionId": "s-1", "message": ', "application/json"),
-    ('["s-1", "hi"]', "application/json"),
-    ("sessionId=s-1&message=hi", "application/x-www-form-urlencoded"),
-])
+@pytest.mark.parametrize(
+    "data, content_type",
+    [
+        ('{"sessionId": "s-1", "message": ', "application/json"),
+        ('["s-1", "hi"]', "application/json"),
+        ("sessionId=s-1&message=hi", "application/x-www-form-urlencoded"),
+    ],
+)
 def test_a_body_that_is_not_a_json_object_is_invalid(client, data, content_type):
     error_of(client.post("/api/chat", data=data, content_type=content_type), 400, "invalid")
 
@@ -124,8 +136,11 @@ def test_a_body_over_64_kib_is_too_large_before_it_is_parsed(client):
 
 
 def test_metadata_and_identity_are_kept_with_the_ticket_and_shown_to_agents(client, agent):
-    say(client, metadata={"page": "/pricing", "plan": "pro"},
-        userIdentifier={"email": "jane@example.com", "phone": "+1 555 0100"})
+    say(
+        client,
+        metadata={"page": "/pricing", "plan": "pro"},
+        userIdentifier={"email": "jane@example.com", "phone": "+1 555 0100"},
+    )
     sessions = client.get("/api/admin/sessions", headers=agent.headers).get_json()
     customer = sessions["sessions"][0]["customer"]
     assert customer["metadata"] == {"page": "/pricing", "plan": "pro"}
@@ -136,10 +151,15 @@ def test_metadata_and_identity_are_kept_with_the_ticket_and_shown_to_agents(clie
 def test_an_identity_is_verified_only_with_a_valid_identifier_hash(build):
     client = build(IDENTITY_HMAC_SECRET="widget-secret").test_client()
     good = hmac.new(b"widget-secret", b"jane@example.com", hashlib.sha256).hexdigest()
-    say(client, session_id="good", userIdentifier={"email": "jane@example.com"},
-        identifierHash=good)
-    say(client, session_id="forged", userIdentifier={"email": "jane@example.com"},
-        identifierHash="0" * 64)
+    say(
+        client, session_id="good", userIdentifier={"email": "jane@example.com"}, identifierHash=good
+    )
+    say(
+        client,
+        session_id="forged",
+        userIdentifier={"email": "jane@example.com"},
+        identifierHash="0" * 64,
+    )
     say(client, session_id="none", userIdentifier={"email": "jane@example.com"})
     sessions = client.get("/api/admin/sessions", headers=sign_in(client).headers).get_json()
     verified = {item["sessionId"]: item["customer"]["verified"] for item in sessions["sessions"]}
@@ -164,10 +184,13 @@ def test_the_acknowledgement_stays_in_the_conversation_after_a_reload(client):
     with client.application.app_context():
         settings.update({"behavior": {"autoReply": "Thanks! An agent will answer shortly."}})
     opened = say(client).get_json()
-    history = client.get("/api/chat?sessionId=s-1&since=0",
-                         headers={"X-Client-Id": CLIENT}).get_json()
+    history = client.get(
+        "/api/chat?sessionId=s-1&since=0", headers={"X-Client-Id": CLIENT}
+    ).get_json()
     assert [m["text"] for m in history["messages"]] == [
-        opened["message"]["text"], "Thanks! An agent will answer shortly."]
+        opened["message"]["text"],
+        "Thanks! An agent will answer shortly.",
+    ]
 
 
 def test_too_many_messages_from_one_client_are_rate_limited_with_retry_after(build, guest):
@@ -184,6 +207,7 @@ def test_too_many_messages_from_one_client_are_rate_limited_with_retry_after(bui
 
 
 # GET /api/chat
+
 
 def test_polling_returns_the_messages_after_since_and_where_to_continue(client):
     for text in ("one", "two", "three"):
@@ -208,41 +232,59 @@ def test_a_guest_polling_never_sees_agents_private_notes(client):
     assert [item["text"] for item in body["messages"]] == ["Hi, how can I help?"]
 
 
-@pytest.mark.parametrize("query, field", [
-    ("since=0", "sessionId"), ("sessionId=s-1&since=-1", "since"),
-    ("sessionId=s-1&since=two", "since"), ("sessionId=s-1&wait=31", "wait"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("since=0", "sessionId"),
+        ("sessionId=s-1&since=-1", "since"),
+        ("sessionId=s-1&since=two", "since"),
+        ("sessionId=s-1&wait=31", "wait"),
+    ],
+)
 def test_bad_poll_parameters_are_invalid(client, query, field):
     say(client)
-    error = error_of(client.get(f"/api/chat?{query}", headers={"X-Client-Id": CLIENT}), 400,
-                     "invalid")
+    error = error_of(
+        client.get(f"/api/chat?{query}", headers={"X-Client-Id": CLIENT}), 400, "invalid"
+    )
     assert error["details"]["field"] == field
 
 
 def test_polling_without_a_client_id_is_invalid(client):
     say(client)
-    assert error_of(client.get("/api/chat?sessionId=s-1"), 400, "invalid")["details"] == \
-        {"field": "clientId"}
+    assert error_of(client.get("/api/chat?sessionId=s-1"), 400, "invalid")["details"] == {
+        "field": "clientId"
+    }
 
 
 def test_polling_an_unknown_session_is_not_found(client):
-    error_of(client.get("/api/chat?sessionId=never", headers={"X-Client-Id": CLIENT}), 404,
-             "not_found")
+    error_of(
+        client.get("/api/chat?sessionId=never", headers={"X-Client-Id": CLIENT}), 404, "not_found"
+    )
 
 
 # Live server: real HTTP, gevent, Socket.IO agents
 
+
 def live_say(server, client_id, session_id, message, **fields):
-    response = requests.post(server.url + "/api/chat", timeout=WAIT, json={
-        "clientId": client_id, "sessionId": session_id, "message": message, **fields})
+    response = requests.post(
+        server.url + "/api/chat",
+        timeout=WAIT,
+        json={"clientId": client_id, "sessionId": session_id, "message": message, **fields},
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def test_a_message_posted_over_http_reaches_agents_live_on_their_sockets(live_server, peers, guest):
     agent = peers.agent(live_server, token=api_token(live_server))
-    first = live_say(live_server, guest, "live-1", "My order is late",
-                     metadata={"orderId": "A-17"}, userIdentifier={"email": "jane@example.com"})
+    first = live_say(
+        live_server,
+        guest,
+        "live-1",
+        "My order is late",
+        metadata={"orderId": "A-17"},
+        userIdentifier={"email": "jane@example.com"},
+    )
     created = agent.wait_for("ticket:created", lambda ticket: ticket["id"] == first["ticketId"])
     assert created["customer"]["metadata"] == {"orderId": "A-17"}
     assert created["customer"]["userIdentifier"] == {"email": "jane@example.com"}
@@ -260,8 +302,11 @@ def test_a_long_poll_wakes_as_soon_as_an_agent_replies_over_a_socket(live_server
 
     def poll():
         result["response"] = requests.get(
-            live_server.url + "/api/chat", timeout=60, headers={"X-Client-Id": guest},
-            params={"sessionId": "poll-1", "since": 1, "wait": 25})
+            live_server.url + "/api/chat",
+            timeout=60,
+            headers={"X-Client-Id": guest},
+            params={"sessionId": "poll-1", "since": 1, "wait": 25},
+        )
         result["at"] = time.monotonic()
 
     poller = threading.Thread(target=poll)
@@ -281,9 +326,12 @@ def test_fifty_waiting_polls_hold_no_database_connection_and_all_wake(live_serve
     ticket_id = live_say(live_server, guest, "crowd", "Hello?")["ticketId"]
 
     def poll(_index):
-        return requests.get(live_server.url + "/api/chat", timeout=60,
-                            headers={"X-Client-Id": guest},
-                            params={"sessionId": "crowd", "since": 1, "wait": 20})
+        return requests.get(
+            live_server.url + "/api/chat",
+            timeout=60,
+            headers={"X-Client-Id": guest},
+            params={"sessionId": "crowd", "since": 1, "wait": 20},
+        )
 
     with ThreadPoolExecutor(max_workers=50) as pool:
         polls = [pool.submit(poll, index) for index in range(50)]
@@ -294,21 +342,33 @@ def test_fifty_waiting_polls_hold_no_database_connection_and_all_wake(live_serve
         agent = peers.agent(live_server, token=api_token(live_server))
         agent.send(ticket_id, "Here for all of you")
         bodies = [future.result().json() for future in polls]
-    assert all([item["text"] for item in body["messages"]] == ["Here for all of you"]
-               for body in bodies)
+    assert all(
+        [item["text"] for item in body["messages"]] == ["Here for all of you"] for body in bodies
+    )
 
 
-@pytest.mark.parametrize("name", ["MESSAGE_RATE_LIMIT", "LOGIN_RATE_LIMIT",
-                                  "LOGIN_ACCOUNT_RATE_LIMIT", "NEW_CONVERSATION_RATE_LIMIT"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "MESSAGE_RATE_LIMIT",
+        "LOGIN_RATE_LIMIT",
+        "LOGIN_ACCOUNT_RATE_LIMIT",
+        "NEW_CONVERSATION_RATE_LIMIT",
+    ],
+)
 def test_a_limit_set_to_off_is_no_limit_and_logs_no_complaint(build, caplog, name):
     client = build(**{name: "off"}).test_client()
     client_id = str(uuid.uuid4())
     for n in range(12):  # beyond the default message limit of 10 per 10 seconds
-        response = client.post("/api/chat", json={"clientId": client_id, "sessionId": "s-off",
-                                                  "message": f"note {n}"})
+        response = client.post(
+            "/api/chat", json={"clientId": client_id, "sessionId": "s-off", "message": f"note {n}"}
+        )
         if name == "MESSAGE_RATE_LIMIT":
             assert response.status_code == 200
     client.post("/api/admin/auth/token", json={"email": "nobody@example.com", "password": "x"})
-    complaints = [record.getMessage() for record in caplog.records
-                  if "rate limit" in record.getMessage() or "ratelimit" in record.getMessage()]
+    complaints = [
+        record.getMessage()
+        for record in caplog.records
+        if "rate limit" in record.getMessage() or "ratelimit" in record.getMessage()
+    ]
     assert complaints == []

@@ -14,15 +14,29 @@ from support.apps import base_config, make_app
 from support.http import sign_in
 from support.socket_clients import WAIT, api_token
 
-CONVERSATION_FIELDS = {"id", "title", "participantLabel", "lastMessageAt", "lastMessagePreview",
-                       "unread", "status", "assignee"}
+CONVERSATION_FIELDS = {
+    "id",
+    "title",
+    "participantLabel",
+    "lastMessageAt",
+    "lastMessagePreview",
+    "unread",
+    "status",
+    "assignee",
+}
 
 
 def open_ticket(client, text="Hello, I need help", **fields) -> str:
     """A new customer's first message; the ticket's id."""
-    response = client.post("/api/chat", json={"clientId": str(uuid.uuid4()),
-                                              "sessionId": uuid.uuid4().hex,
-                                              "message": text, **fields})
+    response = client.post(
+        "/api/chat",
+        json={
+            "clientId": str(uuid.uuid4()),
+            "sessionId": uuid.uuid4().hex,
+            "message": text,
+            **fields,
+        },
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["ticketId"]
 
@@ -88,8 +102,9 @@ def test_pages_hold_still_while_new_conversations_arrive(client, agent):
         arrived.append(open_ticket(client, "a new customer writes in"))
     assert seen == expected
     # The newcomers wait at the top of a fresh first page.
-    assert [item["id"] for item in inbox(client, headers, limit=2)["conversations"]] == \
-        arrived[::-1][:2]
+    assert [item["id"] for item in inbox(client, headers, limit=2)["conversations"]] == arrived[
+        ::-1
+    ][:2]
 
 
 def test_a_conversation_reads_as_unread_until_an_agent_has_seen_it(client, agent):
@@ -103,10 +118,16 @@ def test_a_conversation_reads_as_unread_until_an_agent_has_seen_it(client, agent
     assert inbox(client, headers)["conversations"][0]["unread"] is False
 
 
-@pytest.mark.parametrize("params, field", [({"limit": 0}, "limit"), ({"limit": 101}, "limit"),
-                                           ({"status": "pending"}, "status"),
-                                           ({"assigned": "them"}, "assigned"),
-                                           ({"cursor": "bm90LWEtY3Vyc29y"}, "cursor")])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"status": "pending"}, "status"),
+        ({"assigned": "them"}, "assigned"),
+        ({"cursor": "bm90LWEtY3Vyc29y"}, "cursor"),
+    ],
+)
 def test_bad_inbox_parameters_are_invalid(client, agent, params, field):
     response = client.get("/api/conversations", headers=agent.headers, query_string=params)
     assert response.status_code == 400
@@ -128,12 +149,20 @@ def test_history_pages_backwards_oldest_first_with_notes(client, agent):
     with client.application.app_context():
         ana = actors.agent(agent_id, "agent", "Ana")
         for index in range(2, 6):
-            messages.write(current(), ana, f"message {index}", ticket_id=ticket_id,
-                           kind="note" if index == 3 else "message")
+            messages.write(
+                current(),
+                ana,
+                f"message {index}",
+                ticket_id=ticket_id,
+                kind="note" if index == 3 else "message",
+            )
 
     def history(**params):
-        response = client.get("/api/admin/messages", headers=headers,
-                              query_string={"conversationId": ticket_id, **params})
+        response = client.get(
+            "/api/admin/messages",
+            headers=headers,
+            query_string={"conversationId": ticket_id, **params},
+        )
         assert response.status_code == 200
         return response.get_json()
 
@@ -153,11 +182,17 @@ def test_history_of_an_unknown_conversation_is_not_found(client, agent):
 
 
 def test_the_inbox_over_real_http(live_server):
-    first = requests.post(live_server.url + "/api/chat", timeout=WAIT, json={
-        "clientId": str(uuid.uuid4()), "sessionId": "live", "message": "Hi there"}).json()
+    first = requests.post(
+        live_server.url + "/api/chat",
+        timeout=WAIT,
+        json={"clientId": str(uuid.uuid4()), "sessionId": "live", "message": "Hi there"},
+    ).json()
     token = api_token(live_server)
-    body = requests.get(live_server.url + "/api/conversations", timeout=WAIT,
-                        headers={"Authorization": f"Bearer {token}"}).json()
+    body = requests.get(
+        live_server.url + "/api/conversations",
+        timeout=WAIT,
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
     assert [item["id"] for item in body["conversations"]] == [first["ticketId"]]
     assert body["conversations"][0]["lastMessagePreview"] == "Hi there"
 
@@ -198,8 +233,13 @@ def test_an_inbox_page_among_100k_tickets_is_read_from_an_index(postgres_url, tm
                 pages.append((statement, parameters))
 
         event.listen(engine, "before_cursor_execute", capture)
-        queries = [{}, {"status": "all"}, {"status": "closed"}, {"assigned": "me"},
-                   {"assigned": "none"}]
+        queries = [
+            {},
+            {"status": "all"},
+            {"status": "closed"},
+            {"assigned": "me"},
+            {"assigned": "none"},
+        ]
         for params in queries:
             first = inbox(client, agent.headers, limit=25, **params)
             assert len(first["conversations"]) == 25
@@ -208,11 +248,20 @@ def test_an_inbox_page_among_100k_tickets_is_read_from_an_index(postgres_url, tm
         assert len(pages) == 2 * len(queries)
         report = []
         with engine.connect() as conn:
-            for (statement, parameters), label in zip(pages, [
-                    f"{params or 'status=open'} page {number}" for params in queries
-                    for number in (1, 2)]):
-                plan = "\n".join(conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement,
-                                                      parameters).scalars())
+            for (statement, parameters), label in zip(
+                pages,
+                [
+                    f"{params or 'status=open'} page {number}"
+                    for params in queries
+                    for number in (1, 2)
+                ],
+                strict=False,
+            ):
+                plan = "\n".join(
+                    conn.exec_driver_sql(
+                        "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters
+                    ).scalars()
+                )
                 report.append(f"-- {label}\n{statement}\n{plan}\n")
                 assert "Seq Scan" not in plan and "Sort" not in plan, plan
                 assert "Index Scan" in plan, plan

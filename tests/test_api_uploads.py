@@ -26,11 +26,21 @@ CLIENT = str(uuid.uuid4())
 
 def png() -> bytes:
     """A real 1×1 PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def zipped(*names: str) -> bytes:
@@ -50,8 +60,11 @@ ALLOWED = [
     ("notes.txt", "Order A-17 arrived damaged — photos follow.\n".encode(), "text/plain"),
     ("orders.csv", b"id,total\nA-17,19.90\n", "text/csv"),
     ("logs.zip", zipped("app.log"), "application/zip"),
-    ("letter.docx", zipped("[Content_Types].xml", "_rels/.rels", "word/document.xml"),
-     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (
+        "letter.docx",
+        zipped("[Content_Types].xml", "_rels/.rels", "word/document.xml"),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
 ]
 REFUSED = [
     ("innocent.png", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120),  # a Linux executable
@@ -65,8 +78,12 @@ REFUSED = [
 
 
 def upload(client, data: bytes, name: str, session_id="s-1", client_id=None, **fields):
-    form = {"file": (io.BytesIO(data), name), "sessionId": session_id,
-            "clientId": client_id or CLIENT, **fields}
+    form = {
+        "file": (io.BytesIO(data), name),
+        "sessionId": session_id,
+        "clientId": client_id or CLIENT,
+        **fields,
+    }
     return client.post("/api/chat/upload", data=form, content_type="multipart/form-data")
 
 
@@ -89,10 +106,12 @@ def test_allowed_types_are_stored_and_served_back_byte_for_byte(client, name, da
     assert disposition.startswith("inline" if kind.startswith("image/") else "attachment")
 
 
-@pytest.mark.parametrize("name, data", REFUSED, ids=["elf", "pe", "html", "html-ws", "svg",
-                                                     "svg-xml", "binary"])
-def test_executables_markup_and_unknown_binaries_are_refused_whatever_their_name(client, name,
-                                                                                 data):
+@pytest.mark.parametrize(
+    "name, data", REFUSED, ids=["elf", "pe", "html", "html-ws", "svg", "svg-xml", "binary"]
+)
+def test_executables_markup_and_unknown_binaries_are_refused_whatever_their_name(
+    client, name, data
+):
     error = error_of(upload(client, data, name), 415, "unsupported_media_type")
     assert error["details"]["type"]
     assert stored_files(client.application) == []
@@ -128,19 +147,25 @@ def test_an_empty_file_is_invalid(client):
 
 
 def test_an_upload_without_a_file_or_a_conversation_is_invalid(client):
-    response = client.post("/api/upload", data={"sessionId": "s-1", "clientId": CLIENT},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/api/upload",
+        data={"sessionId": "s-1", "clientId": CLIENT},
+        content_type="multipart/form-data",
+    )
     assert error_of(response, 400, "invalid")["details"]["field"] == "file"
-    response = client.post("/api/upload", data={"file": (io.BytesIO(b"hi"), "a.txt"),
-                                                 "clientId": CLIENT},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/api/upload",
+        data={"file": (io.BytesIO(b"hi"), "a.txt"), "clientId": CLIENT},
+        content_type="multipart/form-data",
+    )
     assert error_of(response, 400, "invalid")["details"]["field"] == "sessionId"
 
 
 def test_uploading_into_another_customers_session_is_not_found(client, guest):
     assert upload(client, b"mine", "a.txt", session_id="mine").status_code == 201
-    error_of(upload(client, b"theirs", "b.txt", session_id="mine", client_id=guest),
-             404, "not_found")
+    error_of(
+        upload(client, b"theirs", "b.txt", session_id="mine", client_id=guest), 404, "not_found"
+    )
 
 
 def test_a_closed_conversation_takes_no_more_files(client):
@@ -155,31 +180,45 @@ def test_a_closed_conversation_takes_no_more_files(client):
 
 
 def test_an_agent_uploads_to_a_ticket_with_a_token(client, agent):
-    ticket_id = client.post("/api/chat", json={"clientId": CLIENT, "sessionId": "s-1",
-                                               "message": "hi"}).get_json()["ticketId"]
+    ticket_id = client.post(
+        "/api/chat", json={"clientId": CLIENT, "sessionId": "s-1", "message": "hi"}
+    ).get_json()["ticketId"]
     form = {"file": (io.BytesIO(png()), "screenshot.png"), "ticketId": ticket_id}
     refused = client.post("/api/upload", data=dict(form), content_type="multipart/form-data")
     error_of(refused, 401, "unauthorized")
     form["file"] = (io.BytesIO(png()), "screenshot.png")
-    response = client.post("/api/upload", data=form, content_type="multipart/form-data",
-                           headers=agent.headers)
+    response = client.post(
+        "/api/upload", data=form, content_type="multipart/form-data", headers=agent.headers
+    )
     assert response.status_code == 201 and response.get_json()["file"]["type"] == "image/png"
 
 
 def test_an_uploaded_file_travels_with_a_message_as_a_signed_link(client):
     stored = upload(client, b"%PDF-1.4\n%%EOF\n", "invoice.pdf").get_json()["file"]
-    response = client.post("/api/chat", json={"clientId": CLIENT, "sessionId": "s-1",
-                                              "message": "", "attachments": [stored["id"]]})
+    response = client.post(
+        "/api/chat",
+        json={"clientId": CLIENT, "sessionId": "s-1", "message": "", "attachments": [stored["id"]]},
+    )
     attachment = response.get_json()["message"]["attachments"][0]
-    assert {key: attachment[key] for key in ("id", "name", "type")} == \
-        {"id": stored["id"], "name": "invoice.pdf", "type": "application/pdf"}
+    assert {key: attachment[key] for key in ("id", "name", "type")} == {
+        "id": stored["id"],
+        "name": "invoice.pdf",
+        "type": "application/pdf",
+    }
     assert client.get(attachment["url"]).data == b"%PDF-1.4\n%%EOF\n"
 
 
 def test_a_file_of_another_conversation_cannot_be_attached(client):
     stored = upload(client, b"secret", "a.txt", session_id="other").get_json()["file"]
-    response = client.post("/api/chat", json={"clientId": CLIENT, "sessionId": "s-1",
-                                              "message": "look", "attachments": [stored["id"]]})
+    response = client.post(
+        "/api/chat",
+        json={
+            "clientId": CLIENT,
+            "sessionId": "s-1",
+            "message": "look",
+            "attachments": [stored["id"]],
+        },
+    )
     assert error_of(response, 400, "invalid")["details"]["field"] == "attachments"
 
 
@@ -198,8 +237,11 @@ def test_expired_or_tampered_download_links_are_refused(client, tamper):
         from supportchat.services import files
 
         with client.application.test_request_context():
-            path, params = signed(files.signed_url(current(), stored["id"], "notes.txt",
-                                                   now=time.time() - files.LINK_SECONDS - 1))
+            path, params = signed(
+                files.signed_url(
+                    current(), stored["id"], "notes.txt", now=time.time() - files.LINK_SECONDS - 1
+                )
+            )
     elif tamper == "forged":
         params["sig"] = params["sig"][:-1] + ("0" if params["sig"][-1] != "0" else "1")
     elif tamper == "other-file":
@@ -209,24 +251,41 @@ def test_expired_or_tampered_download_links_are_refused(client, tamper):
     error_of(client.get(path, query_string=params), 401, "unauthorized")
 
 
-@pytest.mark.parametrize("exp, sig", [("\u00b2", "x"), ("1" * 4301, "0" * 64),
-                                      ("\u0661" * 10, "0" * 64), ("99999999999", "\u00e9" * 64),
-                                      ("-1", "0" * 64), (" 9999999999", "0" * 64)],
-                         ids=["superscript", "4301-digits", "arabic-digits", "non-ascii-sig",
-                              "negative", "space"])
+@pytest.mark.parametrize(
+    "exp, sig",
+    [
+        ("\u00b2", "x"),
+        ("1" * 4301, "0" * 64),
+        ("\u0661" * 10, "0" * 64),
+        ("99999999999", "\u00e9" * 64),
+        ("-1", "0" * 64),
+        (" 9999999999", "0" * 64),
+    ],
+    ids=["superscript", "4301-digits", "arabic-digits", "non-ascii-sig", "negative", "space"],
+)
 def test_malformed_download_links_are_refused_not_crashed_on(client, exp, sig):
     stored = upload(client, b"private notes", "notes.txt").get_json()["file"]
     path = signed(stored["url"])[0]
     error_of(client.get(path, query_string={"exp": exp, "sig": sig}), 401, "unauthorized")
 
 
-@pytest.mark.parametrize("name, saved", [
-    ("notes.html", "notes.txt"), ("invoice.pdf.html", "invoice.txt"), ("run.bat", "run.txt"),
-    ("evil.js", "evil.txt"), ("a.txt\x00.html", "a.txt"), ("script.js.txt", "script.txt"),
-    ("run.bat. ", "run.txt"), ("readme", "readme.txt"), ("orders.v2", "orders.v2.txt"),
-])
-def test_download_names_end_in_the_sniffed_type_and_never_in_something_that_runs(client, name,
-                                                                                saved):
+@pytest.mark.parametrize(
+    "name, saved",
+    [
+        ("notes.html", "notes.txt"),
+        ("invoice.pdf.html", "invoice.txt"),
+        ("run.bat", "run.txt"),
+        ("evil.js", "evil.txt"),
+        ("a.txt\x00.html", "a.txt"),
+        ("script.js.txt", "script.txt"),
+        ("run.bat. ", "run.txt"),
+        ("readme", "readme.txt"),
+        ("orders.v2", "orders.v2.txt"),
+    ],
+)
+def test_download_names_end_in_the_sniffed_type_and_never_in_something_that_runs(
+    client, name, saved
+):
     response = upload(client, b"hello\n<script>alert(1)</script>\n", name)
     assert response.status_code == 201
     stored = response.get_json()["file"]
@@ -239,8 +298,9 @@ def test_a_pdf_named_as_a_picture_downloads_as_a_pdf(client):
     pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
     stored = upload(client, pdf, "scan.png").get_json()["file"]
     assert stored["name"] == "scan.pdf"
-    assert client.get(stored["url"]).headers["Content-Disposition"] == \
-        "attachment; filename=scan.pdf"
+    assert (
+        client.get(stored["url"]).headers["Content-Disposition"] == "attachment; filename=scan.pdf"
+    )
 
 
 def test_an_agents_token_opens_a_file_without_a_signature(client, agent):
@@ -254,19 +314,25 @@ def test_too_many_uploads_from_one_client_are_rate_limited(build):
     client = build(MESSAGE_RATE_LIMIT="2 per minute").test_client()
     headers = {"X-Client-Id": CLIENT}
     for index in range(2):
-        response = client.post("/api/chat/upload", headers=headers,
-                               content_type="multipart/form-data",
-                               data={"file": (io.BytesIO(b"x"), f"{index}.txt"),
-                                     "sessionId": "s-1"})
+        response = client.post(
+            "/api/chat/upload",
+            headers=headers,
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(b"x"), f"{index}.txt"), "sessionId": "s-1"},
+        )
         assert response.status_code == 201
-    response = client.post("/api/chat/upload", headers=headers,
-                           content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(b"x"), "3.txt"), "sessionId": "s-1"})
+    response = client.post(
+        "/api/chat/upload",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(b"x"), "3.txt"), "sessionId": "s-1"},
+    )
     error_of(response, 429, "rate_limited")
     assert int(response.headers["Retry-After"]) >= 1
 
 
 # Live server: an endless body
+
 
 def rss_kib(pid: int) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
@@ -277,18 +343,24 @@ def test_an_endless_chunked_upload_is_cut_off_early_without_filling_memory(live_
     server = live_server_factory(MAX_UPLOAD_MB="1")
     assert requests.get(server.url + "/healthz", timeout=WAIT).ok
     before = rss_kib(server.process.pid)
-    offered = 1024 ** 3  # what the client would send if nobody stopped it: 1 GiB
+    offered = 1024**3  # what the client would send if nobody stopped it: 1 GiB
     boundary = "endless"
-    preamble = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"sessionId\"\r\n\r\ns-1\r\n"
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"clientId\"\r\n\r\n"
-                f"{CLIENT}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                "filename=\"huge.txt\"\r\nContent-Type: text/plain\r\n\r\n").encode()
+    preamble = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="sessionId"\r\n\r\ns-1\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="clientId"\r\n\r\n'
+        f'{CLIENT}\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        'filename="huge.txt"\r\nContent-Type: text/plain\r\n\r\n'
+    ).encode()
     chunk = b"A" * 65536
     sent = 0
     with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as sock:
-        sock.sendall((f"POST /api/chat/upload HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
-                      f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-                      "Transfer-Encoding: chunked\r\n\r\n").encode())
+        sock.sendall(
+            (
+                f"POST /api/chat/upload HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"
+            ).encode()
+        )
         sock.sendall(b"%x\r\n%s\r\n" % (len(preamble), preamble))
         while sent < offered and not select.select([sock], [], [], 0)[0]:
             sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
@@ -314,8 +386,12 @@ def read_response(sock: socket.socket) -> bytes:
 def test_a_body_declared_over_the_limit_is_refused_before_any_of_it_is_sent(live_server_factory):
     server = live_server_factory(MAX_UPLOAD_MB="1")
     with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as sock:
-        sock.sendall((f"POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
-                      "Content-Type: multipart/form-data; boundary=x\r\n"
-                      f"Content-Length: {2 * 1024 ** 3}\r\n\r\n").encode())
+        sock.sendall(
+            (
+                f"POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                "Content-Type: multipart/form-data; boundary=x\r\n"
+                f"Content-Length: {2 * 1024**3}\r\n\r\n"
+            ).encode()
+        )
         response = read_response(sock)
     assert response.startswith(b"HTTP/1.1 413") and b'"too_large"' in response

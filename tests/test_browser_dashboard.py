@@ -10,8 +10,16 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from support.browser import (Dashboard, HostSite, Widget, browsers, chromium,  # noqa: F401
-                             host_site, luminance, screenshot)
+from support.browser import (  # noqa: F401
+    Dashboard,
+    HostSite,
+    Widget,
+    browsers,
+    chromium,
+    host_site,
+    luminance,
+    screenshot,
+)
 from support.socket_clients import new_ticket, peers, server_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -132,21 +140,27 @@ def test_the_agent_sees_when_the_customer_has_read_the_reply(server, host_site, 
     expect(agent.message("Yes, from 10 to 4.").locator(".meta")).to_contain_text("Seen")
 
 
-def test_an_expired_session_is_renewed_and_the_inbox_stays_live(server, browsers, peers,
-                                                                server_app):
+def test_an_expired_session_is_renewed_and_the_inbox_stays_live(
+    server, browsers, peers, server_app
+):
     agent = Dashboard(browsers.tab(), server).sign_in()
     # Swap the access cookie for one that expires in three seconds: the server then ends the
     # socket and the dashboard must renew the session with its refresh cookie.
     accounts = server_app(server)
-    admin = {"id": agent.page.locator("#workspace").get_attribute("data-agent-id"),
-             "role": "admin", "name": "Admin"}
+    admin = {
+        "id": agent.page.locator("#workspace").get_attribute("data-agent-id"),
+        "role": "admin",
+        "name": "Admin",
+    }
     short = accounts.token(admin, timedelta(seconds=3))
     agent.page.context.add_cookies([{"name": "token", "value": short, "url": server.url}])
     agent.page.reload()
     expect(agent.page.locator("#connection")).to_have_text("Live")
     refreshed = agent.page.wait_for_event(
-        "response", predicate=lambda response: response.url.endswith("/api/admin/auth/refresh"),
-        timeout=20_000)
+        "response",
+        predicate=lambda response: response.url.endswith("/api/admin/auth/refresh"),
+        timeout=20_000,
+    )
     assert refreshed.status == 200
     expect(agent.page.locator("#connection")).to_have_text("Live")
 
@@ -156,8 +170,9 @@ def test_an_expired_session_is_renewed_and_the_inbox_stays_live(server, browsers
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_the_dashboard_fits_the_window_and_follows_the_color_scheme(server, browsers, peers,
-                                                                    scheme):
+def test_the_dashboard_fits_the_window_and_follows_the_color_scheme(
+    server, browsers, peers, scheme
+):
     for text in ("Where is my order #881?", "Can I change my password?", "Refund for a broken mug"):
         new_ticket(peers.guest(server), text)
     agent = Dashboard(browsers.tab(color_scheme=scheme), server).sign_in()
@@ -165,7 +180,8 @@ def test_the_dashboard_fits_the_window_and_follows_the_color_scheme(server, brow
     agent.reply("Sent a replacement, tracking 12345", note=True)
     agent.reply("Sorry about the mug! A new one is on its way.")
     expect(agent.message("Sorry about the mug! A new one is on its way.")).not_to_have_class(
-        re.compile("pending"))
+        re.compile("pending")
+    )
     screenshot(agent.page, f"dashboard-{scheme}")
 
     page = agent.page
@@ -173,10 +189,13 @@ def test_the_dashboard_fits_the_window_and_follows_the_color_scheme(server, brow
     workspace = page.locator("#workspace").bounding_box()
     assert workspace["y"] + workspace["height"] <= 800  # composer on screen without scrolling
     expect(page.locator("#reply")).to_be_in_viewport()
-    background = luminance(page.locator(".conversation").evaluate(
-        "e => getComputedStyle(e).backgroundColor"))
+    background = luminance(
+        page.locator(".conversation").evaluate("e => getComputedStyle(e).backgroundColor")
+    )
     text = luminance(page.locator("#ticket-title").evaluate("e => getComputedStyle(e).color"))
-    assert (background < 0.2 and text > 0.8) if scheme == "dark" else (background > 0.9 and text < 0.2)
+    assert (
+        (background < 0.2 and text > 0.8) if scheme == "dark" else (background > 0.9 and text < 0.2)
+    )
 
 
 def test_the_dashboard_catches_up_after_the_server_restarts(server, browsers, peers):
@@ -197,7 +216,9 @@ def test_the_dashboard_catches_up_after_the_server_restarts(server, browsers, pe
     expect(agent.message("Customer follow-up 3")).to_be_visible()
     guest.ok("chat:message", {"ticketId": ticket["id"], "text": "Customer follow-up 4"})
     expect(agent.message("Customer follow-up 4")).to_be_visible()
-    assert agent.texts() == ["Before the restart"] + [f"Customer follow-up {n}" for n in (1, 2, 3, 4)]
+    assert agent.texts() == ["Before the restart"] + [
+        f"Customer follow-up {n}" for n in (1, 2, 3, 4)
+    ]
     expect(agent.page.locator("#ticket-list li")).to_have_count(1)
     assert agent.tab.errors == []
 
@@ -205,8 +226,9 @@ def test_the_dashboard_catches_up_after_the_server_restarts(server, browsers, pe
 def test_an_identified_customer_appears_under_their_email(server, host_site, browsers):
     agent = Dashboard(browsers.tab(), server).sign_in()
     customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(
-        server, userIdentifier={"email": "jane@example.com"}))  # default transport: polling
+    customer.page.goto(
+        host_site.page_with_widget(server, userIdentifier={"email": "jane@example.com"})
+    )  # default transport: polling
     customer.open()
     customer.send("Hi, it's Jane")
     expect(agent.ticket("jane@example.com")).to_contain_text("Hi, it's Jane")
@@ -218,8 +240,10 @@ def test_an_identified_customer_appears_under_their_email(server, host_site, bro
 def test_signing_in_and_opening_the_inbox_asks_for_nothing_missing(server, browsers):
     tab = browsers.tab()
     missing: list[str] = []
-    tab.page.on("response", lambda response: missing.append(response.url)
-                if response.status == 404 else None)
+    tab.page.on(
+        "response",
+        lambda response: missing.append(response.url) if response.status == 404 else None,
+    )
     Dashboard(tab, server).sign_in()
     tab.page.goto(server.url + "/favicon.ico")
     assert missing == []

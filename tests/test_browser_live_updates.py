@@ -22,12 +22,14 @@ window.WebSocket = class extends window.WebSocket {
 """
 
 
-def test_a_burst_across_tickets_updates_every_inbox_row_from_digests(live_server_factory,
-                                                                      browsers, peers):
+def test_a_burst_across_tickets_updates_every_inbox_row_from_digests(
+    live_server_factory, browsers, peers
+):
     server = live_server_factory()
     guests = [peers.guest(server) for _ in range(3)]
-    tickets = [new_ticket(guest, f"Opening question {n}")["ticket"]
-               for n, guest in enumerate(guests)]
+    tickets = [
+        new_ticket(guest, f"Opening question {n}")["ticket"] for n, guest in enumerate(guests)
+    ]
     agent = Dashboard(browsers.tab(), server).sign_in()
     for n in range(3):
         expect(agent.ticket(f"Opening question {n}")).to_be_visible()
@@ -42,13 +44,15 @@ def test_a_burst_across_tickets_updates_every_inbox_row_from_digests(live_server
 
 
 @pytest.mark.postgres
-def test_after_a_redis_blip_both_pages_show_what_they_missed_once(live_server_factory, postgres_url,
-                                                                   own_redis, host_site: HostSite,
-                                                                   browsers, peers):
+def test_after_a_redis_blip_both_pages_show_what_they_missed_once(
+    live_server_factory, postgres_url, own_redis, host_site: HostSite, browsers, peers
+):
     # The pages on one process; the missed message written through another, whose news can
     # only reach them through Redis.
-    server, other = (live_server_factory(postgres_url, REDIS_URL=own_redis.url,
-                                         ALLOWED_ORIGINS=host_site.origin) for _ in range(2))
+    server, other = (
+        live_server_factory(postgres_url, REDIS_URL=own_redis.url, ALLOWED_ORIGINS=host_site.origin)
+        for _ in range(2)
+    )
     customer, dashboard = Widget(browsers.tab()), Dashboard(browsers.tab(), server)
     for page in (customer.page, dashboard.page):
         page.add_init_script(COUNT_SOCKETS)

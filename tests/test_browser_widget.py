@@ -9,10 +9,18 @@ import time
 import zlib
 
 import pytest
-
-from support.browser import (Dashboard, HostSite, Widget, browsers, chromium,  # noqa: F401
-                             host_site, luminance, screenshot)
 from playwright.sync_api import expect
+
+from support.browser import (  # noqa: F401
+    Dashboard,
+    HostSite,
+    Widget,
+    browsers,
+    chromium,
+    host_site,
+    luminance,
+    screenshot,
+)
 from support.socket_clients import peers, server_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,7 +44,8 @@ def joined_ticket(agent) -> str:
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_a_customer_on_another_site_and_an_agent_talk_until_the_ticket_closes(
-        server, host_site, browsers, transport):
+    server, host_site, browsers, transport
+):
     agent = Dashboard(browsers.tab(), server).sign_in()
     customer = Widget(browsers.tab())
     customer.page.goto(host_site.page_with_widget(server, transport=transport))
@@ -87,10 +96,16 @@ def test_markup_in_messages_shows_as_text_on_both_sides(server, host_site, brows
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_messages_written_while_the_server_restarts_arrive_once_and_in_order(
-        server, host_site, browsers, peers, transport):
+    server, host_site, browsers, peers, transport
+):
     customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(
-        server, transport=transport, transportOptions={"backoffBaseMs": 1000, "backoffMaxMs": 2000}))
+    customer.page.goto(
+        host_site.page_with_widget(
+            server,
+            transport=transport,
+            transportOptions={"backoffBaseMs": 1000, "backoffMaxMs": 2000},
+        )
+    )
     customer.open()
     customer.send("Before the restart")
     expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
@@ -114,10 +129,15 @@ def test_messages_written_while_the_server_restarts_arrive_once_and_in_order(
 
     texts = customer.texts()
     assert [text for text in texts if text.startswith("Agent")] == [
-        "Agent reply 1", "Agent reply 2", "Agent reply 3", "Agent reply 4"]
+        "Agent reply 1",
+        "Agent reply 2",
+        "Agent reply 3",
+        "Agent reply 4",
+    ]
     assert texts.count("Before the restart") == 1 and texts.count("Written while offline") == 1
-    stored = [message["text"] for message in
-              agent.ok("ticket:join", {"ticketId": ticket_id})["messages"]]
+    stored = [
+        message["text"] for message in agent.ok("ticket:join", {"ticketId": ticket_id})["messages"]
+    ]
     assert stored.count("Written while offline") == 1
     expect(customer.status()).to_have_text("")
     assert customer.tab.errors == []
@@ -127,9 +147,16 @@ def test_the_hosted_chat_page_is_branded_from_the_settings(server, browsers, ser
     from supportchat.services import settings
 
     with server_app(server).app.app_context():
-        settings.update({"branding": {
-            "title": "Acme Help", "primaryColor": "#7c3aed", "welcomeMessage": "Hi! Ask us anything.",
-            "customCss": "body { background: rgb(1, 2, 3); } </style><script>alert(1)</script>"}})
+        settings.update(
+            {
+                "branding": {
+                    "title": "Acme Help",
+                    "primaryColor": "#7c3aed",
+                    "welcomeMessage": "Hi! Ask us anything.",
+                    "customCss": "body { background: rgb(1, 2, 3); } </style><script>alert(1)</script>",
+                }
+            }
+        )
     customer = Widget(browsers.tab())
     customer.page.goto(server.url + "/chat")
 
@@ -138,7 +165,9 @@ def test_the_hosted_chat_page_is_branded_from_the_settings(server, browsers, ser
     expect(customer.bubble("Hi! Ask us anything.")).to_be_visible()
     header = customer.page.locator(".head")
     assert header.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(124, 58, 237)"
-    assert customer.page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(1, 2, 3)"
+    assert (
+        customer.page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(1, 2, 3)"
+    )
     expect(customer.page.get_by_role("textbox", name="Message")).to_be_focused()
     expect(customer.page.locator(".launcher")).to_be_hidden()  # full page: nothing to open
 
@@ -154,7 +183,8 @@ def test_the_hosted_chat_page_is_branded_from_the_settings(server, browsers, ser
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_open_widget_fits_the_window_and_follows_the_color_scheme(
-        server, host_site, browsers, peers, scheme):
+    server, host_site, browsers, peers, scheme
+):
     customer = Widget(browsers.tab(color_scheme=scheme))
     customer.page.goto(host_site.page_with_widget(server, transport="websocket"))
     customer.open()
@@ -162,8 +192,7 @@ def test_the_open_widget_fits_the_window_and_follows_the_color_scheme(
     expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
     agent = peers.agent(server)
     ticket_id = joined_ticket(agent)
-    agent.ok("chat:message", {"ticketId": ticket_id,
-                              "text": "Of course! What is the new address?"})
+    agent.ok("chat:message", {"ticketId": ticket_id, "text": "Of course! What is the new address?"})
     expect(customer.bubble("Of course! What is the new address?")).to_be_visible()
     customer.page.get_by_role("textbox", name="Message").fill("It is 12 Long Street")
     screenshot(customer.page, f"widget-{scheme}")
@@ -173,11 +202,15 @@ def test_the_open_widget_fits_the_window_and_follows_the_color_scheme(
     assert panel["x"] >= 0 and panel["y"] >= 0
     assert panel["x"] + panel["width"] <= 1280 and panel["y"] + panel["height"] <= 800
     assert launcher["y"] >= panel["y"] + panel["height"]  # the launcher does not cover the panel
-    background = luminance(customer.page.locator(".log").evaluate(
-        "e => getComputedStyle(e).backgroundColor"))
-    text = luminance(customer.page.locator(".msg.theirs .bubble").evaluate(
-        "e => getComputedStyle(e).color"))
-    assert (background < 0.2 and text > 0.8) if scheme == "dark" else (background > 0.9 and text < 0.2)
+    background = luminance(
+        customer.page.locator(".log").evaluate("e => getComputedStyle(e).backgroundColor")
+    )
+    text = luminance(
+        customer.page.locator(".msg.theirs .bubble").evaluate("e => getComputedStyle(e).color")
+    )
+    assert (
+        (background < 0.2 and text > 0.8) if scheme == "dark" else (background > 0.9 and text < 0.2)
+    )
 
 
 def test_on_a_phone_the_open_widget_fills_the_screen(server, host_site, browsers):
@@ -186,7 +219,11 @@ def test_on_a_phone_the_open_widget_fills_the_screen(server, host_site, browsers
     customer.open()
     screenshot(customer.page, "widget-phone")
     assert customer.page.locator(".panel").bounding_box() == {
-        "x": 0, "y": 0, "width": 390, "height": 844}
+        "x": 0,
+        "y": 0,
+        "width": 390,
+        "height": 844,
+    }
     expect(customer.page.locator(".launcher")).to_be_hidden()  # it would cover the send button
     customer.page.get_by_role("button", name="Close chat", exact=True).click()
     expect(customer.page.locator(".panel")).to_be_hidden()
@@ -195,13 +232,22 @@ def test_on_a_phone_the_open_widget_fills_the_screen(server, host_site, browsers
 
 def tiny_png() -> bytes:
     """A valid 2×2 PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     rows = b"".join(b"\x00" + b"\xd9\x2d\x20" * 2 for _ in range(2))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
@@ -210,7 +256,8 @@ def test_a_customer_sends_a_picture_with_a_message(server, host_site, browsers, 
     customer.page.goto(host_site.page_with_widget(server, transport=transport))
     customer.open()
     customer.page.locator("input[type=file]").set_input_files(
-        files=[{"name": "receipt.png", "mimeType": "image/png", "buffer": tiny_png()}])
+        files=[{"name": "receipt.png", "mimeType": "image/png", "buffer": tiny_png()}]
+    )
     expect(customer.page.locator(".chip")).to_have_text("receipt.png")
     customer.send("Here is my receipt")
 
@@ -224,8 +271,7 @@ def test_a_customer_sends_a_picture_with_a_message(server, host_site, browsers, 
     expect(link).to_have_attribute("href", re.compile(r"^/uploads/"))
 
 
-def test_plugins_run_in_order_and_a_failing_one_breaks_nothing(server, host_site, browsers,
-                                                              peers):
+def test_plugins_run_in_order_and_a_failing_one_breaks_nothing(server, host_site, browsers, peers):
     plugins = """[
       {name: "broken", onWidgetOpen() { throw new Error("boom"); },
        onBeforeSend() { throw new Error("boom"); }},
@@ -239,8 +285,9 @@ def test_plugins_run_in_order_and_a_failing_one_breaks_nothing(server, host_site
        onMessages(messages) { window.hooks.push("messages " + messages.map((m) => m.text)); }}
     ]"""
     customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport="websocket",
-                                                  plugins_js=plugins))
+    customer.page.goto(
+        host_site.page_with_widget(server, transport="websocket", plugins_js=plugins)
+    )
     customer.open()
     customer.send("Traced question")
     expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
@@ -252,8 +299,9 @@ def test_plugins_run_in_order_and_a_failing_one_breaks_nothing(server, host_site
     assert ticket["customer"]["metadata"]["traceId"] == "trace-123"
 
 
-def test_the_client_id_is_kept_in_storage_and_a_lax_cookie_until_rotated(server, host_site,
-                                                                         browsers):
+def test_the_client_id_is_kept_in_storage_and_a_lax_cookie_until_rotated(
+    server, host_site, browsers
+):
     customer = Widget(browsers.tab())
     customer.page.goto(host_site.page_with_widget(server))
     customer.open()
@@ -266,7 +314,9 @@ def test_the_client_id_is_kept_in_storage_and_a_lax_cookie_until_rotated(server,
         return stored, cookies["cs_client_id"]
 
     stored, cookie = identity()
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", stored)
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", stored
+    )
     assert cookie["value"] == stored and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
     assert abs(cookie["expires"] - time.time() - 180 * 86400) < 3600
     customer.page.reload()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from support.browser import HostSite, Widget, browsers, chromium, host_site  # noqa: F401
-from playwright.sync_api import expect
 from support.socket_clients import peers, server_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,7 +36,8 @@ def fetched_modules(tab) -> dict[str, dict]:
 
 
 def test_the_modules_come_cross_origin_from_a_versioned_path_cached_for_good(
-        server, host_site, browsers):
+    server, host_site, browsers
+):
     customer = Widget(browsers.tab())
     modules = fetched_modules(customer.tab)
     customer.page.goto(host_site.page_with_widget(server))
@@ -44,7 +45,9 @@ def test_the_modules_come_cross_origin_from_a_versioned_path_cached_for_good(
     customer.send("Hello from the shop")
     expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
 
-    assert {"widget/main.js", "widget/launcher.js", "widget/chat.js", "shared/helpers.js"} <= set(modules)
+    assert {"widget/main.js", "widget/launcher.js", "widget/chat.js", "shared/helpers.js"} <= set(
+        modules
+    )
     for name, headers in modules.items():
         assert headers["access-control-allow-origin"] == "*", name
         assert headers["cache-control"] == "public, max-age=31536000, immutable", name
@@ -85,7 +88,9 @@ def test_calls_made_before_the_widget_arrived_still_apply(server, host_site, bro
     customer.page.goto(f"{host_site.origin}/queued.html")
 
     assert customer.page.evaluate("[window.queuedEarly, window.queuedCalls]") == [True, 3]
-    expect(customer.page.get_by_role("heading", name="Queued support")).to_be_visible()  # init, open
+    expect(
+        customer.page.get_by_role("heading", name="Queued support")
+    ).to_be_visible()  # init, open
     expect(customer.bubble("Hello from a data attribute")).to_be_visible()  # data-* under init
     customer.send("Who am I?")
     expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)

@@ -25,8 +25,21 @@ def config(tmp_path, database_url) -> dict[str, str]:
 
 def create_agent(config, email, password, role="agent", name="Someone"):
     """``supportchat create-agent … --password-stdin``."""
-    return run_command([SUPPORTCHAT, "create-agent", "--email", email, "--name", name,
-                        "--role", role, "--password-stdin"], config, stdin=password + "\n")
+    return run_command(
+        [
+            SUPPORTCHAT,
+            "create-agent",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+        ],
+        config,
+        stdin=password + "\n",
+    )
 
 
 def sign_in_status(config, email: str, password: str) -> int:
@@ -34,8 +47,9 @@ def sign_in_status(config, email: str, password: str) -> int:
     client = make_app({**config, "INSTANCE_PATH": config["INSTANCE_PATH"] + "-check"}).test_client()
     form = client.get("/agent/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    return client.post("/agent/login", data={"csrf_token": token, "email": email,
-                                             "password": password}).status_code
+    return client.post(
+        "/agent/login", data={"csrf_token": token, "email": email, "password": password}
+    ).status_code
 
 
 # --- create-agent --------------------------------------------------------------------------

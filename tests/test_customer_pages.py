@@ -19,7 +19,10 @@ def test_the_embed_script_is_javascript_any_site_may_load(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
     assert response.headers["Cache-Control"] == "public, max-age=300"
-    assert client.get("/widget.js", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    assert (
+        client.get("/widget.js", headers={"If-None-Match": response.headers["ETag"]}).status_code
+        == 304
+    )
 
 
 def test_the_loader_names_modules_any_site_may_import_and_cache_for_good(client):
@@ -45,8 +48,14 @@ def test_a_loader_cached_before_a_release_is_sent_to_the_current_modules(client)
 
 def test_the_chat_page_shows_the_branding_without_letting_it_become_markup(app, client):
     with app.app_context():
-        settings.update({"branding": {"title": '"><script>alert(1)</script>',
-                                      "customCss": "p > b { color: red } </style><script>x()</script>"}})
+        settings.update(
+            {
+                "branding": {
+                    "title": '"><script>alert(1)</script>',
+                    "customCss": "p > b { color: red } </style><script>x()</script>",
+                }
+            }
+        )
     page = client.get("/chat").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert 'data-title="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page

@@ -101,15 +101,29 @@ class Browser:
 
     def _send(self, method: str, path: str, data) -> Page:
         if self.client is not None:
-            response = self.client.open(path, method=method, data=data,
-                                        headers={"Accept": "text/html"})
-            return Page(response.status_code, dict(response.headers),
-                        response.get_data(as_text=True), response.headers.getlist("Set-Cookie"))
-        response = self.session.request(method, self.base_url + path, data=data,
-                                        allow_redirects=False, timeout=10,
-                                        headers={"Accept": "text/html"})
-        return Page(response.status_code, dict(response.headers), response.text,
-                    response.raw.headers.getlist("Set-Cookie"))
+            response = self.client.open(
+                path, method=method, data=data, headers={"Accept": "text/html"}
+            )
+            return Page(
+                response.status_code,
+                dict(response.headers),
+                response.get_data(as_text=True),
+                response.headers.getlist("Set-Cookie"),
+            )
+        response = self.session.request(
+            method,
+            self.base_url + path,
+            data=data,
+            allow_redirects=False,
+            timeout=10,
+            headers={"Accept": "text/html"},
+        )
+        return Page(
+            response.status_code,
+            dict(response.headers),
+            response.text,
+            response.raw.headers.getlist("Set-Cookie"),
+        )
 
     def cookie(self, name: str) -> str | None:
         if self.client is not None:
@@ -146,8 +160,9 @@ class Browser:
 @pytest.fixture
 def site(tmp_path, database_url):
     """The application under test, on each database, with a low login limit."""
-    app = make_app(base_config(tmp_path / "site", database_url,
-                               LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute"))
+    app = make_app(
+        base_config(tmp_path / "site", database_url, LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute")
+    )
     create_account(app, **ANA)
     yield app
     from supportchat.extensions import db
@@ -162,7 +177,8 @@ def browser(request, site, database_url):
     if request.param == "test_client":
         return Browser(site)
     server = request.getfixturevalue("live_server_factory")(
-        database_url, LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute")
+        database_url, LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute"
+    )
     return Browser(base_url=server.url)
 
 
@@ -205,8 +221,7 @@ def test_signing_in_ignores_the_email_case(browser):
 
 
 def test_the_dashboard_escapes_the_agents_name(browser, site):
-    create_account(site, email="x@example.com", name="<script>x</script>",
-                   password="long enough 1")
+    create_account(site, email="x@example.com", name="<script>x</script>", password="long enough 1")
     browser.sign_in("x@example.com", "long enough 1")
     page = browser.get("/agent/dashboard")
     assert page.status == 200
@@ -244,12 +259,19 @@ def test_signing_in_returns_to_the_page_that_asked_for_it(browser):
 
 def test_signing_in_never_redirects_to_another_site(browser):
     # Browsers drop tabs inside URLs, so "/\t/evil.example" would become "//evil.example".
-    for target in ("https://evil.example/", "//evil.example", "/\\evil.example",
-                   "/\t/evil.example", "javascript:alert(1)"):
+    for target in (
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+    ):
         page = browser.sign_in(ANA["email"], ANA["password"], next=target)
         assert page.status == 303
-        assert page.headers["Location"] in ("/agent/dashboard",
-                                            f"{browser.base_url}/agent/dashboard"), target
+        assert page.headers["Location"] in (
+            "/agent/dashboard",
+            f"{browser.base_url}/agent/dashboard",
+        ), target
 
 
 # --- the dashboard's door ------------------------------------------------------------------
@@ -318,8 +340,9 @@ def signed_in(site):
 def _expired(site, claims: dict) -> str:
     with site.app_context():
         extra = {key: claims[key] for key in ("role", "name", "fam")}
-        return create_access_token(identity=claims["sub"], additional_claims=extra,
-                                   expires_delta=timedelta(seconds=-60))
+        return create_access_token(
+            identity=claims["sub"], additional_claims=extra, expires_delta=timedelta(seconds=-60)
+        )
 
 
 def _forge(site, token: str, how: str) -> str:
@@ -328,7 +351,7 @@ def _forge(site, token: str, how: str) -> str:
     if how == "tampered signature":
         middle = len(signature) // 2
         flipped = "A" if signature[middle] != "A" else "B"
-        return f"{header}.{payload}.{signature[:middle]}{flipped}{signature[middle + 1:]}"
+        return f"{header}.{payload}.{signature[:middle]}{flipped}{signature[middle + 1 :]}"
     if how == "role raised without re-signing":
         raised = _b64encode(json.dumps({**claims, "role": "admin"}).encode())
         return f"{header}.{raised}.{signature}"
@@ -342,8 +365,16 @@ def _forge(site, token: str, how: str) -> str:
     raise AssertionError(how)
 
 
-@pytest.mark.parametrize("how", ["tampered signature", "role raised without re-signing",
-                                 "alg none", "signed with another key", "expired"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "tampered signature",
+        "role raised without re-signing",
+        "alg none",
+        "signed with another key",
+        "expired",
+    ],
+)
 @pytest.mark.parametrize("path", ["/agent/dashboard", "/admin/"])
 def test_a_forged_or_expired_token_is_sent_to_the_login_page(site, signed_in, how, path):
     real, _claims = signed_in
@@ -415,8 +446,9 @@ def test_an_agent_may_not_open_the_admin_pages(signed_in):
 @pytest.fixture
 def admin_browser(site):
     """A test-client browser in which an admin has signed in."""
-    create_account(site, email="boss@example.com", name="Boss", password="admin password 1",
-                   role="admin")
+    create_account(
+        site, email="boss@example.com", name="Boss", password="admin password 1", role="admin"
+    )
     browser = Browser(site)
     assert browser.sign_in("boss@example.com", "admin password 1").status == 303
     return browser
@@ -427,8 +459,7 @@ def test_an_admin_creates_an_agent_who_can_then_sign_in(site, admin_browser):
     assert page.status == 200
     fields = page.form("/admin/agents")
     assert fields["jwt_csrf"]
-    fields.update(email="new@example.com", name="Newcomer", password="new password 1",
-                  role="agent")
+    fields.update(email="new@example.com", name="Newcomer", password="new password 1", role="agent")
     created = admin_browser.post("/admin/agents", fields)
     assert created.status == 303
     assert "new@example.com" in admin_browser.get(created.location).text
@@ -438,16 +469,18 @@ def test_an_admin_creates_an_agent_who_can_then_sign_in(site, admin_browser):
 def test_the_admin_form_without_its_token_csrf_field_is_refused(site, admin_browser):
     fields = admin_browser.get("/admin/").form("/admin/agents")
     del fields["jwt_csrf"]
-    fields.update(email="sneaky@example.com", name="Sneaky", password="new password 1",
-                  role="admin")
+    fields.update(
+        email="sneaky@example.com", name="Sneaky", password="new password 1", role="admin"
+    )
     assert admin_browser.post("/admin/agents", fields).status == 403
     assert Browser(site).sign_in("sneaky@example.com", "new password 1").status == 401
 
 
 def test_the_admin_form_explains_a_duplicate_email(admin_browser):
     fields = admin_browser.get("/admin/").form("/admin/agents")
-    fields.update(email="ANA@example.com", name="Ana again", password="new password 1",
-                  role="agent")
+    fields.update(
+        email="ANA@example.com", name="Ana again", password="new password 1", role="agent"
+    )
     page = admin_browser.post("/admin/agents", fields)
     assert page.status == 409
     assert page.alerts == ["An account for ana@example.com already exists."]
@@ -464,8 +497,9 @@ def login_attempts(app):
         client.environ_base["REMOTE_ADDR"] = address
         form = client.get("/agent/login").get_data(as_text=True)
         token = Forms(form).forms["/agent/login"]["csrf_token"]
-        return client.post("/agent/login", data={"csrf_token": token, "email": email,
-                                                 "password": password}).status_code
+        return client.post(
+            "/agent/login", data={"csrf_token": token, "email": email, "password": password}
+        ).status_code
 
     return attempt
 
@@ -483,8 +517,10 @@ def test_failures_from_one_address_do_not_lock_the_agent_out_from_another(site):
 
 
 def test_guessing_one_account_from_many_addresses_is_throttled_per_account(build):
-    app = build(LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute",
-                LOGIN_ACCOUNT_RATE_LIMIT="4 per minute; 6 per hour")
+    app = build(
+        LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute",
+        LOGIN_ACCOUNT_RATE_LIMIT="4 per minute; 6 per hour",
+    )
     create_account(app, **ANA)
     attempt = login_attempts(app)
     for n in range(4):

@@ -9,8 +9,7 @@ import pytest
 import requests
 from pymongo import MongoClient
 
-from support.socket_clients import (ADMIN, WAIT, new_ticket, peers,  # noqa: F401 (peers: fixture)
-                                    sign_in)
+from support.socket_clients import ADMIN, WAIT, new_ticket, peers, sign_in  # noqa: F401 (peers: fixture)
 
 pytestmark = [pytest.mark.mongo, pytest.mark.slow]
 
@@ -31,7 +30,8 @@ def stored_ticket(mongo_uri: str, ticket_id: str) -> dict | None:
 
 
 def test_guest_and_agent_chat_from_first_message_to_close_with_tickets_in_mongodb(
-        server, peers, mongo_uri):
+    server, peers, mongo_uri
+):
     agent = peers.agent(server, sign_in(server))
     guest = peers.guest(server)
 
@@ -49,8 +49,10 @@ def test_guest_and_agent_chat_from_first_message_to_close_with_tickets_in_mongod
 
     closed = agent.ok("ticket:close", {"ticketId": ticket_id})["ticket"]
     assert guest.wait_for("ticket:closed")["closedAt"] == closed["closedAt"]
-    assert guest.error("chat:message", {"ticketId": ticket_id, "text": "Hello?"})["code"] == \
-        "ticket_closed"
+    assert (
+        guest.error("chat:message", {"ticketId": ticket_id, "text": "Hello?"})["code"]
+        == "ticket_closed"
+    )
 
     document = stored_ticket(mongo_uri, ticket_id)
     assert (document["status"], document["lastSeq"]) == ("closed", 2)
@@ -93,15 +95,21 @@ def test_a_retried_send_returns_the_stored_message_and_is_broadcast_once(server,
 
 def test_the_widgets_http_api_and_agent_history_work_with_tickets_in_mongodb(server, mongo_uri):
     client_id, http = str(uuid.uuid4()), requests.Session()
-    uploaded = http.post(server.url + "/api/chat/upload", timeout=WAIT,
-                         data={"sessionId": "s-1", "clientId": client_id},
-                         files={"file": ("order.txt", b"order 1234", "text/plain")})
+    uploaded = http.post(
+        server.url + "/api/chat/upload",
+        timeout=WAIT,
+        data={"sessionId": "s-1", "clientId": client_id},
+        files={"file": ("order.txt", b"order 1234", "text/plain")},
+    )
     assert uploaded.status_code == 201, uploaded.text
     file_id = uploaded.json()["file"]["id"]
 
     def say(text: str, **fields) -> dict:
-        response = http.post(server.url + "/api/chat", timeout=WAIT, json={
-            "clientId": client_id, "sessionId": "s-1", "message": text, **fields})
+        response = http.post(
+            server.url + "/api/chat",
+            timeout=WAIT,
+            json={"clientId": client_id, "sessionId": "s-1", "message": text, **fields},
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -109,23 +117,31 @@ def test_the_widgets_http_api_and_agent_history_work_with_tickets_in_mongodb(ser
     retried = say("Here is my order", clientMsgId="h-1", attachments=[file_id])
     assert (retried["message"]["id"], retried["message"]["seq"]) == (first["message"]["id"], 1)
     assert [item["name"] for item in first["message"]["attachments"]] == ["order.txt"]
-    polled = http.get(server.url + "/api/chat", timeout=WAIT, headers={"X-Client-Id": client_id},
-                      params={"sessionId": "s-1", "since": 0}).json()
+    polled = http.get(
+        server.url + "/api/chat",
+        timeout=WAIT,
+        headers={"X-Client-Id": client_id},
+        params={"sessionId": "s-1", "since": 0},
+    ).json()
     assert [m["id"] for m in polled["messages"]] == [first["message"]["id"]]
 
-    token = http.post(server.url + "/api/admin/auth/token", json=ADMIN,
-                      timeout=WAIT).json()["accessToken"]
+    token = http.post(server.url + "/api/admin/auth/token", json=ADMIN, timeout=WAIT).json()[
+        "accessToken"
+    ]
     bearer = {"Authorization": f"Bearer {token}"}
     inbox = http.get(server.url + "/api/conversations", headers=bearer, timeout=WAIT).json()
     assert [c["id"] for c in inbox["conversations"]] == [first["ticketId"]]
-    history = http.get(server.url + "/api/admin/messages", headers=bearer, timeout=WAIT,
-                       params={"conversationId": first["ticketId"]}).json()
+    history = http.get(
+        server.url + "/api/admin/messages",
+        headers=bearer,
+        timeout=WAIT,
+        params={"conversationId": first["ticketId"]},
+    ).json()
     assert [m["id"] for m in history["messages"]] == [first["message"]["id"]]
 
     client = MongoClient(mongo_uri, serverSelectionTimeoutMS=5000)
     try:
-        assert client.get_default_database().files.find_one({"_id": file_id})["name"] == \
-            "order.txt"
+        assert client.get_default_database().files.find_one({"_id": file_id})["name"] == "order.txt"
     finally:
         client.close()
 

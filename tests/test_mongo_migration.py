@@ -22,21 +22,34 @@ AGENT = {"id": "agent-1", "role": "agent", "name": "Ana"}
 def fill(store: SqlTicketStore) -> None:
     """Tickets of every shape: sessions, notes, retried sends, files, assigned, read, closed."""
     for n in range(TICKETS):
-        customer = {"label": f"customer{n}@example.com", "verified": n % 2 == 0,
-                    "userIdentifier": {"email": f"customer{n}@example.com"},
-                    "metadata": {"plan": "pro", "n": n}}
-        ticket, _ = store.create_ticket(f"client-{n % 7}", f"session-{n}" if n % 3 else None,
-                                        customer)
+        customer = {
+            "label": f"customer{n}@example.com",
+            "verified": n % 2 == 0,
+            "userIdentifier": {"email": f"customer{n}@example.com"},
+            "metadata": {"plan": "pro", "n": n},
+        }
+        ticket, _ = store.create_ticket(
+            f"client-{n % 7}", f"session-{n}" if n % 3 else None, customer
+        )
         upload = store.add_file(ticket.id, f"photo-{n}.png", 1000 + n, "image/png", GUEST["id"])
-        attachment = {"id": upload.id, "name": upload.name, "size": upload.size,
-                      "type": upload.type}
+        attachment = {
+            "id": upload.id,
+            "name": upload.name,
+            "size": upload.size,
+            "type": upload.type,
+        }
         for k in range(MESSAGES_EACH):
             sender = GUEST if k % 2 == 0 else AGENT
-            store.append_message(ticket.id, NewMessage(
-                sender=sender, text=f"ticket {n} message {k} — ünïcødé ✓",
-                kind="note" if k % 10 == 9 else "message",
-                client_msg_id=f"c-{k}" if k % 4 == 0 else None,
-                attachments=[attachment] if k == 0 else []))
+            store.append_message(
+                ticket.id,
+                NewMessage(
+                    sender=sender,
+                    text=f"ticket {n} message {k} — ünïcødé ✓",
+                    kind="note" if k % 10 == 9 else "message",
+                    client_msg_id=f"c-{k}" if k % 4 == 0 else None,
+                    attachments=[attachment] if k == 0 else [],
+                ),
+            )
         if n % 4 == 0:
             store.assign_ticket(ticket.id, {"id": AGENT["id"], "name": AGENT["name"]})
         store.mark_read(ticket.id, "agent", MESSAGES_EACH // 2)
@@ -60,8 +73,9 @@ def app_on(tmp_path, name: str, mongo_uri: str, source=None):
     path = tmp_path / name
     if source is not None:
         shutil.copy(source, path)
-    return make_app(base_config(tmp_path / f"instance-{name}", f"sqlite:///{path}",
-                                MONGO_URI=mongo_uri))
+    return make_app(
+        base_config(tmp_path / f"instance-{name}", f"sqlite:///{path}", MONGO_URI=mongo_uri)
+    )
 
 
 def migrate(app, target: str) -> str:

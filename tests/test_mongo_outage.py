@@ -34,8 +34,9 @@ def send_until_stored(guest, ticket_id: str, text: str) -> dict:
     """Send with one clientMsgId until acknowledged, as a widget retries after an outage."""
     deadline = time.monotonic() + 60
     while True:
-        ack = guest.call("chat:message", {"ticketId": ticket_id, "text": text,
-                                          "clientMsgId": "after-outage"})
+        ack = guest.call(
+            "chat:message", {"ticketId": ticket_id, "text": text, "clientMsgId": "after-outage"}
+        )
         if ack["ok"]:
             return ack["message"]
         assert ack["error"]["code"] == "unavailable", ack
@@ -44,19 +45,23 @@ def send_until_stored(guest, ticket_id: str, text: str) -> dict:
 
 
 def test_while_mongodb_is_down_sends_fail_fast_and_afterwards_nothing_acknowledged_is_lost(
-        live_server_factory, peers, mongo):
-    server = live_server_factory(MONGO_URI=with_database(mongo.uri, "outage"),
-                                 MESSAGE_RATE_LIMIT="off")
+    live_server_factory, peers, mongo
+):
+    server = live_server_factory(
+        MONGO_URI=with_database(mongo.uri, "outage"), MESSAGE_RATE_LIMIT="off"
+    )
     guest = peers.guest(server)
     created = new_ticket(guest, "message 1")
     ticket_id = created["ticket"]["id"]
-    acknowledged = [created["message"]] + [guest.send(ticket_id, f"message {n}")
-                                           for n in range(2, 6)]
+    acknowledged = [created["message"]] + [
+        guest.send(ticket_id, f"message {n}") for n in range(2, 6)
+    ]
 
     mongo.kill()
     started = time.monotonic()
-    refused = guest.call("chat:message", {"ticketId": ticket_id, "text": "while down"},
-                         timeout=PROMPTLY + WAIT)
+    refused = guest.call(
+        "chat:message", {"ticketId": ticket_id, "text": "while down"}, timeout=PROMPTLY + WAIT
+    )
     assert time.monotonic() - started < PROMPTLY
     assert refused["ok"] is False and refused["error"]["code"] == "unavailable"
     ready = requests.get(server.url + "/readyz", timeout=PROMPTLY + WAIT)

@@ -11,8 +11,16 @@ import uuid
 import pytest
 import requests
 
-from support.ops import (WAIT, FailoverProxy, eventually, failed_login, metrics,  # noqa: F401
-                         own_redis, sample, shared_redis)
+from support.ops import (  # noqa: F401
+    WAIT,
+    FailoverProxy,
+    eventually,
+    failed_login,
+    metrics,
+    own_redis,
+    sample,
+    shared_redis,
+)
 from support.socket_clients import Refused, new_ticket, open_peer, peers  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
@@ -21,6 +29,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 @pytest.fixture
 def cluster(live_server_factory, postgres_url, shared_redis):
     """``start(**overrides)``: server processes on one database and one Redis channel."""
+
     def start(**overrides):
         return live_server_factory(postgres_url, **{**shared_redis, **overrides})
 
@@ -66,8 +75,11 @@ def test_typing_and_read_events_cross_processes(cluster, peers):
 def test_long_poll_on_one_process_wakes_when_an_agent_on_another_replies(cluster, peers):
     a, b = cluster(), cluster()
     client_id, session_id = str(uuid.uuid4()), "poll-" + uuid.uuid4().hex[:8]
-    opened = requests.post(a.url + "/api/chat", timeout=WAIT, json={
-        "clientId": client_id, "sessionId": session_id, "message": "I will wait here"})
+    opened = requests.post(
+        a.url + "/api/chat",
+        timeout=WAIT,
+        json={"clientId": client_id, "sessionId": session_id, "message": "I will wait here"},
+    )
     assert opened.status_code == 200, opened.text
     ticket_id, since = opened.json()["ticketId"], opened.json()["message"]["seq"]
     agent = peers.agent(b)
@@ -79,13 +91,18 @@ def test_long_poll_on_one_process_wakes_when_an_agent_on_another_replies(cluster
         # wait=30, but the client gives up after WAIT (15 s): only a wake-up from process B
         # can answer in time, since a timed-out wait would answer at 30 s.
         answer["response"] = requests.get(
-            a.url + "/api/chat", headers={"X-Client-Id": client_id}, timeout=WAIT,
-            params={"sessionId": session_id, "since": since, "wait": 30})
+            a.url + "/api/chat",
+            headers={"X-Client-Id": client_id},
+            timeout=WAIT,
+            params={"sessionId": session_id, "since": since, "wait": 30},
+        )
 
     waiting = threading.Thread(target=poll)
     waiting.start()
-    eventually(lambda: sample(metrics(a.url), "supportchat_long_polls_waiting") == 1,
-               what="the long poll waiting on process A")
+    eventually(
+        lambda: sample(metrics(a.url), "supportchat_long_polls_waiting") == 1,
+        what="the long poll waiting on process A",
+    )
     reply = agent.send(ticket_id, "Here is your answer from process B")
     waiting.join(WAIT + 5)
 
@@ -97,8 +114,10 @@ def test_long_poll_on_one_process_wakes_when_an_agent_on_another_replies(cluster
 def test_rate_limits_count_across_processes(cluster):
     a = cluster(CONNECT_RATE_LIMIT="3 per minute", LOGIN_RATE_LIMIT="2 per minute")
     b = cluster(CONNECT_RATE_LIMIT="3 per minute", LOGIN_RATE_LIMIT="2 per minute")
-    opened = [open_peer(server.url, "/guest", auth={"clientId": str(uuid.uuid4())})
-              for server in (a, b, a)]
+    opened = [
+        open_peer(server.url, "/guest", auth={"clientId": str(uuid.uuid4())})
+        for server in (a, b, a)
+    ]
     with pytest.raises(Refused) as refused:
         open_peer(b.url, "/guest", auth={"clientId": str(uuid.uuid4())})
     assert refused.value.error["code"] == "rate_limited"
@@ -146,8 +165,9 @@ def test_sigterm_sends_clients_to_another_process_and_exits_cleanly(cluster, pee
     _resynced_after_losing(stop, cluster, peers)
 
 
-def test_a_redis_restart_keeps_every_connection_and_asks_clients_to_resync(cluster, peers,
-                                                                           own_redis):
+def test_a_redis_restart_keeps_every_connection_and_asks_clients_to_resync(
+    cluster, peers, own_redis
+):
     a = cluster(REDIS_URL=own_redis.url)
     b = cluster(REDIS_URL=own_redis.url)
     guest = peers.guest(a, reconnection=True)
@@ -168,8 +188,10 @@ def test_a_redis_restart_keeps_every_connection_and_asks_clients_to_resync(clust
 
     own_redis.start()
     for server in (a, b):
-        eventually(lambda: requests.get(server.url + "/readyz", timeout=WAIT).ok,
-                   what="/readyz ready again")
+        eventually(
+            lambda: requests.get(server.url + "/readyz", timeout=WAIT).ok,
+            what="/readyz ready again",
+        )
     for peer in (guest, agent):  # each process told its own sockets, once, over the same link
         assert peer.wait_for("resync") == {"reason": "fanout-restored"}
     guest_sees = guest.ok("ticket:join", {"ticketId": ticket_id, "sinceSeq": before["seq"]})

@@ -13,8 +13,15 @@ import pytest
 import requests
 
 from support.apps import ROOT, base_config, free_port
-from support.ops import (WAIT, dockerfile_exec_form, eventually, json_lines, metrics, sample,
-                         shared_redis)  # noqa: F401
+from support.ops import (
+    WAIT,
+    dockerfile_exec_form,
+    eventually,
+    json_lines,
+    metrics,
+    sample,
+    shared_redis,  # noqa: F401
+)
 from support.socket_clients import ADMIN, new_ticket, peers  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
@@ -32,8 +39,12 @@ class Gunicorn:
         executable = str(Path(sys.executable).parent / "gunicorn")  # this virtualenv's
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [executable, *command[1:]], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                env={**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}"})
+                [executable, *command[1:]],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+            )
         eventually(self._healthy, timeout=60, what=f"gunicorn serving:\n{self.log()}")
 
     def _healthy(self) -> bool:
@@ -50,10 +61,17 @@ class Gunicorn:
 @pytest.fixture
 def gunicorn(tmp_path, postgres_url, shared_redis):
     """Two workers, one PostgreSQL database, Redis, multiprocess metrics; stopped at the end."""
-    env = base_config(tmp_path / "instance", postgres_url, ADMIN_EMAIL=ADMIN["email"],
-                      ADMIN_PASSWORD=ADMIN["password"], LOG_LEVEL="info", WEB_CONCURRENCY=2,
-                      SHUTDOWN_TIMEOUT=30, PROMETHEUS_MULTIPROC_DIR=tmp_path / "metrics",
-                      **shared_redis)
+    env = base_config(
+        tmp_path / "instance",
+        postgres_url,
+        ADMIN_EMAIL=ADMIN["email"],
+        ADMIN_PASSWORD=ADMIN["password"],
+        LOG_LEVEL="info",
+        WEB_CONCURRENCY=2,
+        SHUTDOWN_TIMEOUT=30,
+        PROMETHEUS_MULTIPROC_DIR=tmp_path / "metrics",
+        **shared_redis,
+    )
     server = Gunicorn(env, tmp_path / "gunicorn.log")
     yield server
     if server.process.poll() is None:

@@ -9,8 +9,7 @@ import pytest
 import requests
 
 from support.ops import WAIT, failed_login, json_lines, metrics, sample
-from support.socket_clients import (ADMIN, Refused, new_ticket, open_peer, peers,  # noqa: F401
-                                    sign_in)
+from support.socket_clients import ADMIN, Refused, new_ticket, open_peer, peers, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -45,8 +44,7 @@ def test_metrics_follow_messages_sockets_and_routes(live_server_factory, peers):
 
 
 def test_refusals_are_counted_by_kind_and_door(live_server_factory, peers):
-    server = live_server_factory(LOGIN_RATE_LIMIT="1 per minute",
-                                 MESSAGE_RATE_LIMIT="2 per minute")
+    server = live_server_factory(LOGIN_RATE_LIMIT="1 per minute", MESSAGE_RATE_LIMIT="2 per minute")
     before = metrics(server.url)
     assert [failed_login(server.url), failed_login(server.url)] == [401, 429]
     with pytest.raises(Refused):
@@ -54,8 +52,10 @@ def test_refusals_are_counted_by_kind_and_door(live_server_factory, peers):
     guest = peers.guest(server)
     ticket_id = new_ticket(guest, "One")["ticket"]["id"]
     guest.send(ticket_id, "Two")
-    assert guest.error("chat:message", {"ticketId": ticket_id, "text": "Three"})["code"] \
+    assert (
+        guest.error("chat:message", {"ticketId": ticket_id, "text": "Three"})["code"]
         == "rate_limited"
+    )
     after = metrics(server.url)
 
     def grew(name: str, door: str) -> float:
@@ -85,8 +85,12 @@ def test_logs_are_json_lines_without_secrets_or_message_text(live_server_factory
     ticket_id = new_ticket(guest, secret_text)["ticket"]["id"]
     agent.ok("ticket:join", {"ticketId": ticket_id})
     agent.send(ticket_id, secret_text + " (quoted back)")
-    poll = requests.get(server.url + "/api/chat", headers={"X-Client-Id": client_id},
-                        params={"sessionId": "none-" + uuid.uuid4().hex[:6]}, timeout=WAIT)
+    poll = requests.get(
+        server.url + "/api/chat",
+        headers={"X-Client-Id": client_id},
+        params={"sessionId": "none-" + uuid.uuid4().hex[:6]},
+        timeout=WAIT,
+    )
     guest.close()
     agent.close()
     server.stop()
@@ -97,13 +101,16 @@ def test_logs_are_json_lines_without_secrets_or_message_text(live_server_factory
     lines = json_lines(text)
     requests_logged = [line for line in lines if line.get("door") == "http"]
     events = [line for line in lines if line.get("door") == "socket"]
-    assert {"ts", "level", "request_id", "route", "status", "duration_ms", "client"} \
-        <= set(requests_logged[0])
+    assert {"ts", "level", "request_id", "route", "status", "duration_ms", "client"} <= set(
+        requests_logged[0]
+    )
     by_id = {line["request_id"]: line for line in requests_logged}
     assert by_id[poll.headers["X-Request-Id"]]["route"] == "/api/chat"
     sent = [line for line in events if line["event"] == "chat:message"]
     assert sent and sent[0]["status"] == "ok" and sent[0]["actor"] == agent.user["id"]
     assert all(len(line["request_id"]) == 16 for line in events)
     assert sent[0]["client"] == "127.0.0.1" and sent[0]["namespace"] == "/agent"
-    assert [line["event"] for line in events if line["namespace"] == "/guest"][:2] \
-        == ["connect", "ticket:create"]
+    assert [line["event"] for line in events if line["namespace"] == "/guest"][:2] == [
+        "connect",
+        "ticket:create",
+    ]

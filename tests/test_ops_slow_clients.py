@@ -32,7 +32,7 @@ def seconds_until_closed(conn: socket.socket, limit: float = 10.0) -> float:
             conn.sendall(b"X")
             if conn.recv(4096) == b"":
                 break
-        except socket.timeout:
+        except TimeoutError:
             continue
         except OSError:
             break
@@ -47,7 +47,7 @@ def closed_at_once(port: int) -> bool:
         return conn.recv(1) == b""
     except ConnectionResetError:
         return True
-    except socket.timeout:
+    except TimeoutError:
         return False
     finally:
         conn.close()
@@ -77,8 +77,9 @@ def test_serve_caps_the_connections_of_one_address(live_server_factory):
 
 
 def test_a_cap_is_not_applied_behind_a_proxy(live_server_factory):
-    server = live_server_factory(MAX_CONNECTIONS_PER_ADDRESS="2", TRUSTED_PROXIES="1",
-                                 HEADER_TIMEOUT="30")
+    server = live_server_factory(
+        MAX_CONNECTIONS_PER_ADDRESS="2", TRUSTED_PROXIES="1", HEADER_TIMEOUT="30"
+    )
     held = [trickle(server.port) for _ in range(4)]
     assert requests.get(server.url + "/healthz", timeout=WAIT).ok
     for conn in held:
@@ -97,8 +98,9 @@ def _answers(url: str) -> bool:
 def test_gunicorn_cuts_off_header_tricklers_and_caps_an_address(tmp_path, postgres_url):
     from test_ops_gunicorn import Gunicorn
 
-    env = base_config(tmp_path / "instance", postgres_url, LOG_LEVEL="info",
-                      MAX_CONNECTIONS_PER_ADDRESS="4")
+    env = base_config(
+        tmp_path / "instance", postgres_url, LOG_LEVEL="info", MAX_CONNECTIONS_PER_ADDRESS="4"
+    )
     server = Gunicorn(env, tmp_path / "gunicorn.log")
     try:
         port = int(server.url.rsplit(":", 1)[1])

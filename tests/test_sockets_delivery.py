@@ -25,8 +25,9 @@ def history(peer, ticket_id: str, since: int) -> list[dict]:
         since = messages[-1]["seq"]
 
 
-def test_an_agent_who_was_away_gets_exactly_the_200_messages_it_missed(live_server_factory,
-                                                                       database_url, peers):
+def test_an_agent_who_was_away_gets_exactly_the_200_messages_it_missed(
+    live_server_factory, database_url, peers
+):
     server = live_server_factory(database_url, MESSAGE_RATE_LIMIT="off")
     session = sign_in(server)
     guest = peers.guest(server)
@@ -86,8 +87,10 @@ def test_private_notes_reach_agents_only(live_server, peers):
     assert colleague.wait_for("chat:message", lambda m: m["id"] == note["id"]) == note
     reply = agent.send(ticket_id, "Let me look into it")
     guest.wait_for("chat:message", lambda m: m["id"] == reply["id"])
-    assert [m["id"] for m in guest.received("chat:message")] == [first["message"]["id"],
-                                                                 reply["id"]]
+    assert [m["id"] for m in guest.received("chat:message")] == [
+        first["message"]["id"],
+        reply["id"],
+    ]
 
     for since in (None, 0):
         history = guest.ok("ticket:join", {"ticketId": ticket_id, "sinceSeq": since})
@@ -98,8 +101,9 @@ def test_private_notes_reach_agents_only(live_server, peers):
     assert [m["kind"] for m in agent_history] == ["message", "note", "message"]
 
 
-def test_every_participant_receives_the_conversation_in_seq_order(live_server_factory,
-                                                                  database_url, peers):
+def test_every_participant_receives_the_conversation_in_seq_order(
+    live_server_factory, database_url, peers
+):
     server = live_server_factory(database_url, MESSAGE_RATE_LIMIT="off")
     ana, bob = peers.agent(server), peers.agent(server)
     guest = peers.guest(server)
@@ -108,8 +112,12 @@ def test_every_participant_receives_the_conversation_in_seq_order(live_server_fa
         watcher.ok("ticket:join", {"ticketId": ticket_id})
 
     writers = [(guest, "guest"), (ana, "ana"), (bob, "bob")]
-    threads = [threading.Thread(target=lambda p=peer, n=name: [
-        p.send(ticket_id, f"{n} {i}") for i in range(15)]) for peer, name in writers]
+    threads = [
+        threading.Thread(
+            target=lambda p=peer, n=name: [p.send(ticket_id, f"{n} {i}") for i in range(15)]
+        )
+        for peer, name in writers
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -123,7 +131,8 @@ def test_every_participant_receives_the_conversation_in_seq_order(live_server_fa
 
 
 def test_a_killed_server_loses_no_acknowledged_message_and_retries_do_not_duplicate(
-        live_server_factory, database_url, peers):
+    live_server_factory, database_url, peers
+):
     server = live_server_factory(database_url, MESSAGE_RATE_LIMIT="off")
     session = sign_in(server)
     agent = peers.agent(server, session, reconnection=True)
@@ -150,9 +159,12 @@ def test_a_killed_server_loses_no_acknowledged_message_and_retries_do_not_duplic
                 continue
             key = f"m-{n}"
             try:
-                guest.client.emit("chat:message", {"ticketId": ticket_id, "text": f"line {n}",
-                                                   "clientMsgId": key}, namespace="/guest",
-                                  callback=lambda ack, k=key: acknowledged(k, ack))
+                guest.client.emit(
+                    "chat:message",
+                    {"ticketId": ticket_id, "text": f"line {n}", "clientMsgId": key},
+                    namespace="/guest",
+                    callback=lambda ack, k=key: acknowledged(k, ack),
+                )
                 sent.append(key)
             except Exception:  # not connected: this send is simply lost, like a browser's
                 window.release()

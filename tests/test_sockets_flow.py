@@ -8,8 +8,7 @@ import uuid
 
 import pytest
 
-from support.socket_clients import (new_ticket, open_peer, peers,  # noqa: F401 (peers: fixture)
-                                    sign_in)
+from support.socket_clients import new_ticket, open_peer, peers, sign_in  # noqa: F401 (peers: fixture)
 from supportchat.services.inbox import INTERVAL
 
 pytestmark = pytest.mark.slow  # each test starts server processes
@@ -37,8 +36,10 @@ def test_guest_and_agent_chat_from_sign_in_to_close_and_the_guest_starts_again(l
     closed = agent.ok("ticket:close", {"ticketId": ticket_id})["ticket"]
     assert closed["status"] == "closed" and closed["closedAt"]
     assert guest.wait_for("ticket:closed") == {
-        "ticketId": ticket_id, "closedAt": closed["closedAt"],
-        "closedBy": {"id": reply["sender"]["id"], "role": "agent", "name": "Admin"}}
+        "ticketId": ticket_id,
+        "closedAt": closed["closedAt"],
+        "closedBy": {"id": reply["sender"]["id"], "role": "agent", "name": "Admin"},
+    }
     refused = guest.error("chat:message", {"ticketId": ticket_id, "text": "Hello?"})
     assert refused["code"] == "ticket_closed"
 
@@ -50,18 +51,23 @@ def test_agents_hear_of_new_tickets_and_of_every_change(live_server, peers):
     agent = peers.agent(live_server)
     guest = peers.guest(live_server)
 
-    ticket = new_ticket(guest, "Hi", userIdentifier={"email": "jane@example.com"},
-                        metadata={"plan": "pro"})["ticket"]
+    ticket = new_ticket(
+        guest, "Hi", userIdentifier={"email": "jane@example.com"}, metadata={"plan": "pro"}
+    )["ticket"]
     created = agent.wait_for("ticket:created")
     assert created["id"] == ticket["id"]
     assert created["customer"]["userIdentifier"] == {"email": "jane@example.com"}
     assert created["customer"]["metadata"] == {"plan": "pro"}
 
     message = guest.send(ticket["id"], "Are you there?")
-    digest = agent.wait_for("inbox:updated", lambda d: any(
-        (row["id"], row["lastSeq"]) == (ticket["id"], message["seq"])
-        for row in d["conversations"]))
-    row, = (row for row in digest["conversations"] if row["id"] == ticket["id"])
+    digest = agent.wait_for(
+        "inbox:updated",
+        lambda d: any(
+            (row["id"], row["lastSeq"]) == (ticket["id"], message["seq"])
+            for row in d["conversations"]
+        ),
+    )
+    (row,) = (row for row in digest["conversations"] if row["id"] == ticket["id"])
     assert row["lastMessagePreview"] == "Are you there?" and row["unread"] is True
 
     agent.ok("ticket:close", {"ticketId": ticket["id"]})
@@ -69,15 +75,18 @@ def test_agents_hear_of_new_tickets_and_of_every_change(live_server, peers):
 
 
 def test_a_burst_of_messages_updates_the_inbox_at_most_once_a_second_ending_with_the_latest(
-        live_server, peers):
+    live_server, peers
+):
     agent = peers.agent(live_server)  # looking at the inbox, not at the ticket
     guest = peers.guest(live_server)
     ticket = new_ticket(guest)["ticket"]
 
     started = time.monotonic()
     sent = [guest.send(ticket["id"], f"Line {n}") for n in range(1, 9)]  # within the rate limit
-    latest = agent.wait_for("inbox:updated", lambda d: any(
-        row["lastSeq"] == sent[-1]["seq"] for row in d["conversations"]))["conversations"]
+    latest = agent.wait_for(
+        "inbox:updated",
+        lambda d: any(row["lastSeq"] == sent[-1]["seq"] for row in d["conversations"]),
+    )["conversations"]
     seconds = time.monotonic() - started
     assert [(row["lastMessagePreview"], row["unread"]) for row in latest] == [("Line 8", True)]
     # One digest per INTERVAL, not a frame per message: however slow this machine sent the
@@ -89,8 +98,9 @@ def test_a_burst_of_messages_updates_the_inbox_at_most_once_a_second_ending_with
 def test_guests_hear_ticket_changes_without_customer_details(live_server, peers):
     agent = peers.agent(live_server)
     guest = peers.guest(live_server)
-    created = new_ticket(guest, "Hi", userIdentifier={"email": "jane@example.com"},
-                         metadata={"plan": "pro"})
+    created = new_ticket(
+        guest, "Hi", userIdentifier={"email": "jane@example.com"}, metadata={"plan": "pro"}
+    )
     ticket_id = created["ticket"]["id"]
     assert created["ticket"]["customer"] == {"label": "jane@example.com", "verified": False}
 
@@ -103,8 +113,9 @@ def test_guests_hear_ticket_changes_without_customer_details(live_server, peers)
     assert closed["customer"] == {"label": "jane@example.com", "verified": False}
 
 
-def test_a_returning_guest_gets_its_open_ticket_back_by_session_and_hears_replies(live_server,
-                                                                                 peers):
+def test_a_returning_guest_gets_its_open_ticket_back_by_session_and_hears_replies(
+    live_server, peers
+):
     client_id = str(uuid.uuid4())
     agent = peers.agent(live_server)
     first = peers.guest(live_server, client_id)
@@ -156,8 +167,10 @@ def test_an_agent_who_leaves_the_room_stops_hearing_its_messages(live_server, pe
 
     message = guest.send(ticket["id"], "Anyone?")
     # The inbox digest goes out after the room's chat:message: once it is here, so would that be.
-    agent.wait_for("inbox:updated", lambda d: any(
-        row["lastSeq"] == message["seq"] for row in d["conversations"]))
+    agent.wait_for(
+        "inbox:updated",
+        lambda d: any(row["lastSeq"] == message["seq"] for row in d["conversations"]),
+    )
     assert agent.received("chat:message") == []
 
 

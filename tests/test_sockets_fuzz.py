@@ -20,11 +20,37 @@ pytestmark = pytest.mark.slow
 SEED = 1811
 EVENTS = 300
 # PROTOCOL.md §1, less "internal": a fuzzed event is never a bug of ours.
-DOCUMENTED = {"invalid", "unauthorized", "forbidden", "blocked", "not_found", "ticket_closed",
-              "conflict", "too_large", "unsupported_media_type", "rate_limited", "unavailable"}
-KNOWN = ["ticket:create", "ticket:list", "ticket:join", "chat:message", "ticket:close",
-         "ticket:assign", "room:leave", "typing", "read", "connect", "disconnect", "session",
-         "ticket:rate", "message", "*", ""]
+DOCUMENTED = {
+    "invalid",
+    "unauthorized",
+    "forbidden",
+    "blocked",
+    "not_found",
+    "ticket_closed",
+    "conflict",
+    "too_large",
+    "unsupported_media_type",
+    "rate_limited",
+    "unavailable",
+}
+KNOWN = [
+    "ticket:create",
+    "ticket:list",
+    "ticket:join",
+    "chat:message",
+    "ticket:close",
+    "ticket:assign",
+    "room:leave",
+    "typing",
+    "read",
+    "connect",
+    "disconnect",
+    "session",
+    "ticket:rate",
+    "message",
+    "*",
+    "",
+]
 RSS_GROWTH_LIMIT_KB = 16 * 1024  # measured: about 2.5 MB
 
 
@@ -46,9 +72,24 @@ class Fuzz:
         return "".join(self.rng.choice(alphabet) for _ in range(self.rng.randint(0, limit)))
 
     def scalar(self) -> Any:
-        return self.rng.choice([
-            None, True, False, 0, -1, 2**63, 2**70, 1.5, -0.0, float("nan"), float("inf"),
-            self.text(), self.rng.choice(KNOWN), self.rng.randbytes(self.rng.randint(0, 64))])
+        return self.rng.choice(
+            [
+                None,
+                True,
+                False,
+                0,
+                -1,
+                2**63,
+                2**70,
+                1.5,
+                -0.0,
+                float("nan"),
+                float("inf"),
+                self.text(),
+                self.rng.choice(KNOWN),
+                self.rng.randbytes(self.rng.randint(0, 64)),
+            ]
+        )
 
     def value(self, depth: int = 0) -> Any:
         kind = self.rng.random()
@@ -58,10 +99,25 @@ class Fuzz:
             return [self.value(depth + 1) for _ in range(self.rng.randint(0, 4))]
         if kind < 0.8:
             return {self.text(8): self.value(depth + 1) for _ in range(self.rng.randint(0, 4))}
-        fields = ["ticketId", "text", "sinceSeq", "seq", "typing", "status", "limit", "cursor",
-                  "sessionId", "clientMsgId", "attachments", "kind", "agentId", "metadata"]
-        return {self.rng.choice(fields): self.value(depth + 1)
-                for _ in range(self.rng.randint(1, 5))}
+        fields = [
+            "ticketId",
+            "text",
+            "sinceSeq",
+            "seq",
+            "typing",
+            "status",
+            "limit",
+            "cursor",
+            "sessionId",
+            "clientMsgId",
+            "attachments",
+            "kind",
+            "agentId",
+            "metadata",
+        ]
+        return {
+            self.rng.choice(fields): self.value(depth + 1) for _ in range(self.rng.randint(1, 5))
+        }
 
     def nested(self) -> str:
         """JSON text nested 20 to 20,000 levels deep (written as text: encoders recurse)."""
@@ -69,8 +125,7 @@ class Fuzz:
         # Under the 64 KB frame limit: the deepest are brackets only.
         shapes = ["["] if depth > 5_000 else ["[", '{"a":']
         opened = "".join(self.rng.choice(shapes) for _ in range(depth))
-        closing = "".join("]" if char == "[" else "}" for char in reversed(opened)
-                          if char in "[{")
+        closing = "".join("]" if char == "[" else "}" for char in reversed(opened) if char in "[{")
         return opened + json.dumps(self.text()) + closing
 
     def event(self) -> tuple[Any, Any]:

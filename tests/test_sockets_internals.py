@@ -28,12 +28,18 @@ def test_private_interfaces_keep_their_names_and_signatures():
     from gevent.hub import Hub
 
     assert params(flask_socketio.SocketIO._handle_event)[:5] == [
-        "self", "handler", "message", "namespace", "sid"]
+        "self",
+        "handler",
+        "message",
+        "namespace",
+        "sid",
+    ]
     assert params(SimpleWebSocketWSGI.__init__)[:3] == ["self", "handler", "server"]
     # Under gevent without gevent-websocket, WebSockets go through simple-websocket, whose
     # server takes max_message_size.
     assert issubclass(gevent_driver._async["websocket"], SimpleWebSocketWSGI)
     import simple_websocket
+
     assert "max_message_size" in params(simple_websocket.Server.__init__)
     assert {"wait", "abort"} <= set(params(engineio.socket.Socket.close))
     assert params(Hub.print_exception) == ["self", "context", "t", "v", "tb"]

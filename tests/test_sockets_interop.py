@@ -29,8 +29,13 @@ def node() -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
     require(node is not None and npm is not None, "node and npm are needed for the JS client")
     if not (JS / "node_modules" / "socket.io-client").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS, check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"],
+            cwd=JS,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     return node
 
 
@@ -51,8 +56,10 @@ class Lines:
         try:
             line = self._lines.get(timeout=max(0.1, deadline - time.monotonic()))
         except queue.Empty:
-            raise AssertionError(f"the JS client printed nothing for {step!r} within "
-                                 f"{timeout}s; stderr: {self.process.stderr.read()}") from None
+            raise AssertionError(
+                f"the JS client printed nothing for {step!r} within "
+                f"{timeout}s; stderr: {self.process.stderr.read()}"
+            ) from None
         value = json.loads(line)
         assert value["step"] == step, value
         return value
@@ -61,8 +68,13 @@ class Lines:
 def test_the_official_javascript_client_chats_as_a_guest(live_server_factory, peers, node):
     server = live_server_factory()
     agent = peers.agent(server)
-    process = subprocess.Popen([node, "guest.mjs", server.url], cwd=JS, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [node, "guest.mjs", server.url],
+        cwd=JS,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         lines = Lines(process)
         created = lines.next("created")

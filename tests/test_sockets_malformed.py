@@ -91,8 +91,7 @@ def test_malformed_events_leave_only_json_lines_without_their_text(live_server_f
     assert [line for line in lines if line.get("event") == "unknown"]
 
 
-def test_a_packet_announcing_too_many_attachments_does_not_take_the_next_events(server,
-                                                                                  peers):
+def test_a_packet_announcing_too_many_attachments_does_not_take_the_next_events(server, peers):
     guest = peers.guest(server)
     # A binary event that announces a million attachments, then some binary frames: they
     # must not be collected for it, and the client's next event must not be taken as one.

@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from support.socket_clients import (new_ticket, peers, refusal, server_app,  # noqa: F401
-                                    sign_in, sign_out)
+from support.socket_clients import new_ticket, peers, refusal, server_app, sign_in, sign_out  # noqa: F401
 
 pytestmark = pytest.mark.slow  # each test starts server processes
 
@@ -24,11 +23,16 @@ def test_typing_reaches_the_other_side_only_and_is_not_stored(live_server, peers
 
     guest.ok("typing", {"ticketId": ticket_id, "typing": True})
     assert agent.wait_for("typing") == {
-        "ticketId": ticket_id, "typing": True,
-        "sender": {"role": "guest", "name": created["message"]["sender"]["name"]}}
+        "ticketId": ticket_id,
+        "typing": True,
+        "sender": {"role": "guest", "name": created["message"]["sender"]["name"]},
+    }
     agent.ok("typing", {"ticketId": ticket_id, "typing": True})
-    assert guest.wait_for("typing") == {"ticketId": ticket_id, "typing": True,
-                                        "sender": {"role": "agent", "name": "Admin"}}
+    assert guest.wait_for("typing") == {
+        "ticketId": ticket_id,
+        "typing": True,
+        "sender": {"role": "agent", "name": "Admin"},
+    }
 
     # A message sent afterwards arrives after any typing relay would have: none came back.
     fence = agent.send(ticket_id, "fence")
@@ -90,7 +94,10 @@ def test_read_receipts_are_stored_and_announced(live_server, peers):
     reply = agent.send(ticket_id, "Yes!")
     guest.ok("read", {"ticketId": ticket_id, "seq": reply["seq"]})
     assert agent.wait_for("read", lambda r: r["role"] == "guest") == {
-        "ticketId": ticket_id, "role": "guest", "seq": reply["seq"]}
+        "ticketId": ticket_id,
+        "role": "guest",
+        "seq": reply["seq"],
+    }
     assert guest.ok("ticket:join", {"ticketId": ticket_id})["ticket"]["unread"] is False
 
 

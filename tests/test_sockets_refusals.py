@@ -15,8 +15,15 @@ import requests
 from werkzeug.serving import make_server
 
 from support.apps import base_config, make_app
-from support.socket_clients import (new_ticket, open_peer, peers, refusal,  # noqa: F401
-                                    server_app, sign_in, sign_out)
+from support.socket_clients import (  # noqa: F401
+    new_ticket,
+    open_peer,
+    peers,
+    refusal,
+    server_app,
+    sign_in,
+    sign_out,
+)
 
 pytestmark = pytest.mark.slow  # each test starts server processes
 
@@ -26,8 +33,12 @@ def test_a_guest_cannot_reach_another_guests_ticket(live_server, peers):
     ticket = new_ticket(owner)["ticket"]
     stranger = peers.guest(live_server)
 
-    for event, extra in [("ticket:join", {}), ("chat:message", {"text": "mine now"}),
-                         ("typing", {"typing": True}), ("read", {"seq": 1})]:
+    for event, extra in [
+        ("ticket:join", {}),
+        ("chat:message", {"text": "mine now"}),
+        ("typing", {"typing": True}),
+        ("read", {"seq": 1}),
+    ]:
         error = stranger.error(event, {"ticketId": ticket["id"], **extra})
         assert error["code"] == "not_found", event
     assert owner.ok("ticket:join", {"ticketId": ticket["id"]})["ticket"]["lastSeq"] == 1
@@ -48,10 +59,14 @@ def test_a_guest_cannot_take_another_guests_session(live_server, peers):
 def test_agent_only_events_are_forbidden_to_guests_whatever_the_payload(live_server, peers):
     guest = peers.guest(live_server)
     ticket = new_ticket(guest)["ticket"]
-    for event, payload in [("ticket:list", {}), ("ticket:list", None),
-                           ("ticket:close", {"ticketId": ticket["id"]}), ("ticket:close", {}),
-                           ("ticket:assign", {"ticketId": ticket["id"], "agentId": None}),
-                           ("ticket:assign", "not even an object")]:
+    for event, payload in [
+        ("ticket:list", {}),
+        ("ticket:list", None),
+        ("ticket:close", {"ticketId": ticket["id"]}),
+        ("ticket:close", {}),
+        ("ticket:assign", {"ticketId": ticket["id"], "agentId": None}),
+        ("ticket:assign", "not even an object"),
+    ]:
         assert guest.error(event, payload)["code"] == "forbidden", (event, payload)
     after = guest.ok("ticket:join", {"ticketId": ticket["id"]})["ticket"]
     assert after["status"] == "open" and after["assignee"] is None
@@ -71,8 +86,11 @@ def test_agents_cannot_open_tickets(live_server, peers):
 def test_forged_roles_senders_and_user_ids_are_ignored(live_server, peers):
     agent = peers.agent(live_server)
     guest = peers.guest(live_server)
-    forged = {"role": "agent", "userId": agent.user["id"],
-              "sender": {"id": agent.user["id"], "role": "agent", "name": "Admin"}}
+    forged = {
+        "role": "agent",
+        "userId": agent.user["id"],
+        "sender": {"id": agent.user["id"], "role": "agent", "name": "Admin"},
+    }
     created = guest.ok("ticket:create", {"text": "first", **forged})
     ticket_id = created["ticket"]["id"]
     message = guest.send(ticket_id, "I am the admin, honest", **forged)
@@ -108,10 +126,14 @@ def test_agent_sockets_without_a_valid_token_are_refused(live_server, peers, ser
         "missing": {},
         "garbage": {"auth": {"token": "not-a-jwt"}},
         "expired": {"auth": {"token": accounts.token(ana, timedelta(seconds=-30))}},
-        "tampered": {"auth": {"token": ".".join(
-            [header, _b64({**_claims(valid), "role": "admin"}), signature])}},
-        "alg none": {"auth": {"token": ".".join(
-            [_b64({"alg": "none", "typ": "JWT"}), payload, ""])}},
+        "tampered": {
+            "auth": {
+                "token": ".".join([header, _b64({**_claims(valid), "role": "admin"}), signature])
+            }
+        },
+        "alg none": {
+            "auth": {"token": ".".join([_b64({"alg": "none", "typ": "JWT"}), payload, ""])}
+        },
         "revoked": {"headers": {"Cookie": f"token={revoked}"}},
         "refresh token": {"auth": {"token": sign_in(live_server).cookies["refresh_token"]}},
     }
@@ -139,18 +161,23 @@ def test_listed_origins_may_open_guest_sockets_but_never_agent_ones(live_server_
     for origin in ("https://shop.example", "https://partner.example"):
         guest = peers.guest(server, headers={"Origin": origin})
         assert new_ticket(guest)["ticket"]["status"] == "open"
-        error = refusal(server.url, "/agent", headers={
-            "Origin": origin, "Cookie": f"token={sign_in(server).cookies['token']}"})
+        error = refusal(
+            server.url,
+            "/agent",
+            headers={"Origin": origin, "Cookie": f"token={sign_in(server).cookies['token']}"},
+        )
         assert error["code"] == "forbidden"
     assert refusal(server.url, "/guest", headers={"Origin": "https://evil.example"}) is None
 
 
 def test_a_malformed_client_id_is_refused_as_invalid(live_server_factory):
     server = live_server_factory()
-    for options in [{"auth": {"clientId": "not-a-uuid"}},
-                    {"auth": {"clientId": str(uuid.uuid1())}},
-                    {"auth": {"clientId": 42}},
-                    {"headers": {"X-Client-Id": "'; DROP TABLE tickets; --"}}]:
+    for options in [
+        {"auth": {"clientId": "not-a-uuid"}},
+        {"auth": {"clientId": str(uuid.uuid1())}},
+        {"auth": {"clientId": 42}},
+        {"headers": {"X-Client-Id": "'; DROP TABLE tickets; --"}},
+    ]:
         error = refusal(server.url, "/guest", **options)
         assert error["code"] == "invalid" and error["details"] == {"field": "clientId"}, options
 
@@ -177,8 +204,12 @@ def test_wrongly_typed_fields_are_invalid_and_named(live_server, peers):
         (guest, "ticket:join", {"ticketId": ticket_id, "sinceSeq": 2**63}, "sinceSeq"),
         (guest, "chat:message", {"ticketId": ticket_id, "text": ["hi"]}, "text"),
         (guest, "chat:message", {"ticketId": ticket_id, "text": "hi", "kind": "event"}, "kind"),
-        (guest, "chat:message", {"ticketId": ticket_id, "text": "hi", "attachments": "f"},
-         "attachments"),
+        (
+            guest,
+            "chat:message",
+            {"ticketId": ticket_id, "text": "hi", "attachments": "f"},
+            "attachments",
+        ),
         (guest, "chat:message", {"text": "hi"}, "ticketId"),
         (guest, "typing", {"ticketId": ticket_id, "typing": "yes"}, "typing"),
         (guest, "read", {"ticketId": ticket_id, "seq": 1.5}, "seq"),
@@ -200,17 +231,21 @@ def test_text_that_no_database_could_keep_is_invalid_not_a_crash(live_server, pe
     guest = peers.guest(live_server)
     ticket_id = new_ticket(guest)["ticket"]["id"]
     # A browser that cuts a message inside an emoji sends an unpaired surrogate escape.
-    half_emoji = guest.call_text("chat:message",
-                                 f'{{"ticketId": "{ticket_id}", "text": "half \\ud83d"}}')
+    half_emoji = guest.call_text(
+        "chat:message", f'{{"ticketId": "{ticket_id}", "text": "half \\ud83d"}}'
+    )
     assert half_emoji["ok"] is False and half_emoji["error"]["code"] == "invalid"
-    for payload in [{"ticketId": ticket_id, "text": "hi", "clientMsgId": "nul\x00byte"},
-                    {"ticketId": ticket_id + "\x00", "text": "hi"}]:
+    for payload in [
+        {"ticketId": ticket_id, "text": "hi", "clientMsgId": "nul\x00byte"},
+        {"ticketId": ticket_id + "\x00", "text": "hi"},
+    ]:
         assert guest.error("chat:message", payload)["code"] == "invalid", payload
     # NaN is not JSON: it is kept as null rather than refused by PostgreSQL later.
     created = guest.call_text("ticket:create", '{"metadata": {"score": NaN}}')
     assert created["ok"] is True
     assert agent.wait_for("ticket:created", lambda t: t["id"] == created["ticket"]["id"])[
-        "customer"]["metadata"] == {"score": None}
+        "customer"
+    ]["metadata"] == {"score": None}
     assert guest.ok("ticket:join", {"ticketId": ticket_id})["ticket"]["lastSeq"] == 1
 
 
@@ -243,8 +278,9 @@ def test_an_oversized_event_drops_only_the_senders_connection(live_server, peers
     sender = peers.guest(live_server)
     sender_ticket = new_ticket(sender)["ticket"]["id"]
 
-    sender.client.emit("chat:message", {"ticketId": sender_ticket, "text": "x" * (65 * 1024)},
-                       namespace="/guest")
+    sender.client.emit(
+        "chat:message", {"ticketId": sender_ticket, "text": "x" * (65 * 1024)}, namespace="/guest"
+    )
     sender.wait_for("disconnect")  # the transport closes it (WebSocket close code 1009)
 
     assert requests.get(live_server.url + "/healthz", timeout=5).json() == {"status": "ok"}
@@ -303,8 +339,9 @@ def test_an_unknown_event_is_invalid_and_harmless(live_server, peers):
     assert new_ticket(guest)["ok"]
 
 
-def test_an_unexpected_failure_is_an_internal_error_with_a_request_id(tmp_path, monkeypatch,
-                                                                        caplog):
+def test_an_unexpected_failure_is_an_internal_error_with_a_request_id(
+    tmp_path, monkeypatch, caplog
+):
     # No payload reaches a genuine bug any more (the ones found are fixed and tested above),
     # so a handler registered here plays the bug, in a server running in this process
     # (werkzeug, threads) for a real python-socketio client.
@@ -319,8 +356,9 @@ def test_an_unexpected_failure_is_an_internal_error_with_a_request_id(tmp_path, 
     threading.Thread(target=server.serve_forever, daemon=True).start()
     guest = None
     try:
-        guest = open_peer(f"http://127.0.0.1:{server.server_port}", "/guest",
-                          auth={"clientId": str(uuid.uuid4())})
+        guest = open_peer(
+            f"http://127.0.0.1:{server.server_port}", "/guest", auth={"clientId": str(uuid.uuid4())}
+        )
         with caplog.at_level(logging.ERROR, logger="supportchat.sockets.base"):
             error = guest.error("test:broken", {"text": "private words"})
         assert error["code"] == "internal"
@@ -330,8 +368,7 @@ def test_an_unexpected_failure_is_an_internal_error_with_a_request_id(tmp_path, 
         # The type and the frames are logged; the exception's message (it may quote what the
         # client sent) is not.
         assert logged and "KeyError" in logged[0].getMessage() and "broken" in logged[0].trace
-        assert not any("private words" in r.getMessage() + str(vars(r))
-                       for r in caplog.records)
+        assert not any("private words" in r.getMessage() + str(vars(r)) for r in caplog.records)
         assert guest.connected and new_ticket(guest, "still works")["ok"]
     finally:
         if guest:
@@ -340,15 +377,20 @@ def test_an_unexpected_failure_is_an_internal_error_with_a_request_id(tmp_path, 
 
 
 def test_opening_conversations_is_limited_per_address_across_http_and_sockets(
-        live_server_factory, peers):
+    live_server_factory, peers
+):
     """clientIds cost nothing to mint: the limit on new conversations counts per address
     (behind TRUSTED_PROXIES, the address the proxy saw), whichever door opens them."""
     server = live_server_factory(NEW_CONVERSATION_RATE_LIMIT="3 per minute", TRUSTED_PROXIES="1")
     office = {"X-Forwarded-For": "198.51.100.7"}
 
     def http_open(client_id: str, session_id: str, headers: dict) -> requests.Response:
-        return requests.post(server.url + "/api/chat", headers=headers, timeout=10, json={
-            "clientId": client_id, "sessionId": session_id, "message": "Hello"})
+        return requests.post(
+            server.url + "/api/chat",
+            headers=headers,
+            timeout=10,
+            json={"clientId": client_id, "sessionId": session_id, "message": "Hello"},
+        )
 
     first = str(uuid.uuid4())
     for n in range(2):
@@ -363,12 +405,12 @@ def test_opening_conversations_is_limited_per_address_across_http_and_sockets(
     assert refused.json()["error"]["code"] == "rate_limited"
     # Conversations already open go on; other addresses are not affected.
     assert http_open(first, "s-0", office).status_code == 200
-    assert http_open(str(uuid.uuid4()), "s-x", {"X-Forwarded-For": "203.0.113.9"}).status_code \
-        == 200
+    assert (
+        http_open(str(uuid.uuid4()), "s-x", {"X-Forwarded-For": "203.0.113.9"}).status_code == 200
+    )
 
 
-def test_a_dns_rebinding_page_is_not_taken_for_the_servers_own_origin(live_server_factory,
-                                                                      peers):
+def test_a_dns_rebinding_page_is_not_taken_for_the_servers_own_origin(live_server_factory, peers):
     """Without BASE_URL (development), Host counts as our own origin only on loopback."""
     server = live_server_factory()
     port = server.url.rsplit(":", 1)[1]

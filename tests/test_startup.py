@@ -49,9 +49,14 @@ def test_an_invalid_setting_is_named_in_one_line(tmp_path):
 
 
 def test_an_unreachable_database_stops_start_up_in_one_line(tmp_path):
-    lines = serve_and_fail(base_config(tmp_path / "instance", UNREACHABLE_DATABASE,
-                                       SUPPORTCHAT_ENV="production",
-                                       BASE_URL="https://support.example.com"))
+    lines = serve_and_fail(
+        base_config(
+            tmp_path / "instance",
+            UNREACHABLE_DATABASE,
+            SUPPORTCHAT_ENV="production",
+            BASE_URL="https://support.example.com",
+        )
+    )
     assert len(lines) == 1
     assert "DATABASE_URL" in lines[0]
 
@@ -59,8 +64,9 @@ def test_an_unreachable_database_stops_start_up_in_one_line(tmp_path):
 def _development_app(instance: Path):
     from supportchat import create_app
 
-    return create_app({"INSTANCE_PATH": str(instance),
-                       "DATABASE_URL": f"sqlite:///{instance.parent / 'dev.db'}"})
+    return create_app(
+        {"INSTANCE_PATH": str(instance), "DATABASE_URL": f"sqlite:///{instance.parent / 'dev.db'}"}
+    )
 
 
 def test_development_generates_secrets_once_and_keeps_them(tmp_path):

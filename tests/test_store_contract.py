@@ -14,8 +14,12 @@ from supportchat.stores import NewMessage, TicketQuery
 GUEST = {"id": "guest-1", "role": "guest", "name": "Visitor 1A2B"}
 AGENT = {"id": "agent-1", "role": "agent", "name": "Ana"}
 BOT = {"id": "bot", "role": "bot", "name": "Support"}
-CUSTOMER = {"label": "jane@example.com", "verified": False,
-            "userIdentifier": {"email": "jane@example.com"}, "metadata": {"plan": "pro"}}
+CUSTOMER = {
+    "label": "jane@example.com",
+    "verified": False,
+    "userIdentifier": {"email": "jane@example.com"},
+    "metadata": {"plan": "pro"},
+}
 
 
 def open_ticket(store, client_key="client-a", session_id=None, text=None):
@@ -99,7 +103,9 @@ def test_get_tickets_returns_those_that_exist(ticket_store):
     first = open_ticket(store, text="Hello")
     second = open_ticket(store, client_key="client-b")
     found = store.get_tickets([first.id, "no-such-ticket", second.id])
-    assert sorted(found, key=lambda ticket: ticket.id) == sorted([first, second], key=lambda ticket: ticket.id)
+    assert sorted(found, key=lambda ticket: ticket.id) == sorted(
+        [first, second], key=lambda ticket: ticket.id
+    )
     assert store.get_tickets(["no-such-ticket"]) == []
     assert store.get_tickets([]) == []
 
@@ -129,7 +135,10 @@ def test_the_inbox_filters_by_status(ticket_store):
     open_one = open_ticket(store)
     closed_one = open_ticket(store)
     store.close_ticket(closed_one.id, AGENT)
-    ids = lambda status: {t.id for t in store.list_tickets(TicketQuery(status=status))}
+
+    def ids(status):
+        return {t.id for t in store.list_tickets(TicketQuery(status=status))}
+
     assert ids("open") == {open_one.id}
     assert ids("closed") == {closed_one.id}
     assert ids("all") == {open_one.id, closed_one.id}
@@ -142,7 +151,10 @@ def test_the_inbox_filters_by_assignee(ticket_store):
     nobody = open_ticket(store)
     store.assign_ticket(mine.id, {"id": "agent-1", "name": "Ana"})
     store.assign_ticket(theirs.id, {"id": "agent-2", "name": "Ben"})
-    ids = lambda assignee: {t.id for t in store.list_tickets(TicketQuery(assignee=assignee))}
+
+    def ids(assignee):
+        return {t.id for t in store.list_tickets(TicketQuery(assignee=assignee))}
+
     assert ids("agent-1") == {mine.id}
     assert ids("none") == {nobody.id}
     assert ids(None) == {mine.id, theirs.id, nobody.id}
@@ -179,8 +191,9 @@ def test_paging_is_stable_while_new_tickets_arrive(ticket_store):
 def test_appended_messages_are_numbered_from_one_without_gaps(ticket_store):
     _app, store = ticket_store
     ticket = open_ticket(store)
-    stored = [store.append_message(ticket.id, NewMessage(sender=GUEST, text=f"m{n}"))
-              for n in range(5)]
+    stored = [
+        store.append_message(ticket.id, NewMessage(sender=GUEST, text=f"m{n}")) for n in range(5)
+    ]
     assert [message.seq for message, _ in stored] == [1, 2, 3, 4, 5]
     assert all(created for _, created in stored)
     assert store.get_ticket(ticket.id).last_seq == 5
@@ -190,22 +203,29 @@ def test_a_stored_message_keeps_what_was_sent(ticket_store):
     _app, store = ticket_store
     ticket = open_ticket(store)
     attachment = {"id": "file-1", "name": "a.png", "size": 10, "type": "image/png"}
-    message, created = store.append_message(ticket.id, NewMessage(
-        sender=AGENT, text="héllo 👋", client_msg_id="c-1", attachments=[attachment]))
+    message, created = store.append_message(
+        ticket.id,
+        NewMessage(sender=AGENT, text="héllo 👋", client_msg_id="c-1", attachments=[attachment]),
+    )
     assert created
     assert (message.ticket_id, message.sender, message.text) == (ticket.id, AGENT, "héllo 👋")
-    assert (message.client_msg_id, message.attachments, message.kind) == ("c-1", [attachment],
-                                                                          "message")
+    assert (message.client_msg_id, message.attachments, message.kind) == (
+        "c-1",
+        [attachment],
+        "message",
+    )
     assert store.messages_after(ticket.id, 0, 10, include_notes=True) == [message]
 
 
 def test_a_repeated_client_msg_id_returns_the_stored_message(ticket_store):
     _app, store = ticket_store
     ticket = open_ticket(store)
-    first, created = store.append_message(ticket.id, NewMessage(sender=GUEST, text="hi",
-                                                                client_msg_id="c-1"))
-    again, created_again = store.append_message(ticket.id, NewMessage(
-        sender=GUEST, text="hi (retry)", client_msg_id="c-1"))
+    first, created = store.append_message(
+        ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
+    )
+    again, created_again = store.append_message(
+        ticket.id, NewMessage(sender=GUEST, text="hi (retry)", client_msg_id="c-1")
+    )
     assert created and not created_again
     assert again == first
     assert store.get_ticket(ticket.id).last_seq == 1
@@ -214,10 +234,12 @@ def test_a_repeated_client_msg_id_returns_the_stored_message(ticket_store):
 def test_the_same_client_msg_id_from_another_sender_is_another_message(ticket_store):
     _app, store = ticket_store
     ticket = open_ticket(store)
-    mine, _ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="hi",
-                                                         client_msg_id="c-1"))
-    theirs, created = store.append_message(ticket.id, NewMessage(sender=AGENT, text="hello",
-                                                                 client_msg_id="c-1"))
+    mine, _ = store.append_message(
+        ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
+    )
+    theirs, created = store.append_message(
+        ticket.id, NewMessage(sender=AGENT, text="hello", client_msg_id="c-1")
+    )
     assert created
     assert theirs.id != mine.id and theirs.seq == 2
 
@@ -256,8 +278,10 @@ def test_notes_are_left_out_unless_asked_for(ticket_store):
     store.append_message(ticket.id, NewMessage(sender=GUEST, text="public 1"))
     store.append_message(ticket.id, NewMessage(sender=AGENT, text="private", kind="note"))
     store.append_message(ticket.id, NewMessage(sender=GUEST, text="public 2"))
-    for fetch in (lambda notes: store.messages_after(ticket.id, 0, 10, notes),
-                  lambda notes: store.messages_before(ticket.id, None, 10, notes)):
+    for fetch in (
+        lambda notes: store.messages_after(ticket.id, 0, 10, notes),
+        lambda notes: store.messages_before(ticket.id, None, 10, notes),
+    ):
         assert [m.seq for m in fetch(True)] == [1, 2, 3]
         assert [m.text for m in fetch(False)] == ["public 1", "public 2"]
 
@@ -391,7 +415,12 @@ def test_file_metadata_is_stored_and_found_by_id(ticket_store):
     ticket = open_ticket(store)
     stored = store.add_file(ticket.id, "report.pdf", 1234, "application/pdf", "guest-1")
     assert (stored.ticket_id, stored.name, stored.size, stored.type, stored.uploader_id) == (
-        ticket.id, "report.pdf", 1234, "application/pdf", "guest-1")
+        ticket.id,
+        "report.pdf",
+        1234,
+        "application/pdf",
+        "guest-1",
+    )
     assert store.get_file(stored.id) == stored
     assert store.get_file("no-such-file") is None
 
@@ -436,8 +465,11 @@ def concurrently(app, count, work):
 def test_concurrent_appends_get_gap_free_unique_numbers(ticket_store):
     app, store = ticket_store
     ticket = open_ticket(store)
-    results = concurrently(app, 50, lambda n: store.append_message(
-        ticket.id, NewMessage(sender=GUEST, text=f"message {n}"))[0])
+    results = concurrently(
+        app,
+        50,
+        lambda n: store.append_message(ticket.id, NewMessage(sender=GUEST, text=f"message {n}"))[0],
+    )
     assert sorted(message.seq for message in results) == list(range(1, 51))
     assert len({message.id for message in results}) == 50
     stored = store.messages_after(ticket.id, 0, 100, include_notes=True)
@@ -448,8 +480,13 @@ def test_concurrent_appends_get_gap_free_unique_numbers(ticket_store):
 def test_concurrent_retries_of_one_send_store_one_message(ticket_store):
     app, store = ticket_store
     ticket = open_ticket(store)
-    results = concurrently(app, 20, lambda n: store.append_message(
-        ticket.id, NewMessage(sender=GUEST, text="only once", client_msg_id="retry-me")))
+    results = concurrently(
+        app,
+        20,
+        lambda n: store.append_message(
+            ticket.id, NewMessage(sender=GUEST, text="only once", client_msg_id="retry-me")
+        ),
+    )
     assert len({(message.id, message.seq) for message, _ in results}) == 1
     assert sum(created for _, created in results) == 1
     assert [m.text for m in store.messages_after(ticket.id, 0, 100, True)] == ["only once"]
@@ -458,7 +495,8 @@ def test_concurrent_retries_of_one_send_store_one_message(ticket_store):
 
 def test_concurrent_first_messages_of_a_session_open_one_ticket(ticket_store):
     app, store = ticket_store
-    results = concurrently(app, 10, lambda n: store.create_ticket("client-a", "session-1",
-                                                                  CUSTOMER))
+    results = concurrently(
+        app, 10, lambda n: store.create_ticket("client-a", "session-1", CUSTOMER)
+    )
     assert len({ticket.id for ticket, _ in results}) == 1
     assert sum(created for _, created in results) == 1

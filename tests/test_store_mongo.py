@@ -13,7 +13,8 @@ from supportchat.config import ConfigError, load
 from supportchat.extensions import db
 from supportchat.stores import NewMessage
 from supportchat.stores.failures import unavailable_error
-from supportchat.stores.mongo import INDEXES, MongoTicketStore
+from supportchat.stores.mongo import MongoTicketStore
+from supportchat.stores.mongo_indexes import INDEXES
 
 pytestmark = pytest.mark.mongo
 
@@ -29,8 +30,13 @@ def app_with_mongo(tmp_path):
     made = []
 
     def make(uri: str):
-        made.append(make_app(base_config(tmp_path / "instance",
-                                         f"sqlite:///{tmp_path / 'test.db'}", MONGO_URI=uri)))
+        made.append(
+            make_app(
+                base_config(
+                    tmp_path / "instance", f"sqlite:///{tmp_path / 'test.db'}", MONGO_URI=uri
+                )
+            )
+        )
         return made[-1]
 
     yield make
@@ -76,15 +82,19 @@ def test_the_next_send_after_a_crash_follows_the_stranded_message_without_a_gap(
     crash_after_numbering(store, ticket.id, "second")
     store.append_message(ticket.id, NewMessage(sender=GUEST, text="third"))
     logged = store.messages.find({"ticketId": ticket.id}).sort("seq", 1)
-    assert [(doc["seq"], doc["text"]) for doc in logged] == [(1, "first"), (2, "second"),
-                                                             (3, "third")]
+    assert [(doc["seq"], doc["text"]) for doc in logged] == [
+        (1, "first"),
+        (2, "second"),
+        (3, "third"),
+    ]
 
 
 def test_retrying_a_send_that_crashed_returns_the_stranded_message(store):
     ticket, _ = store.create_ticket("client-a", None, CUSTOMER)
     stranded = crash_after_numbering(store, ticket.id, "hello", client_msg_id="c-1")
-    again, created = store.append_message(ticket.id, NewMessage(sender=GUEST, text="hello",
-                                                                client_msg_id="c-1"))
+    again, created = store.append_message(
+        ticket.id, NewMessage(sender=GUEST, text="hello", client_msg_id="c-1")
+    )
     assert not created and again == stranded
     assert store.get_ticket(ticket.id).last_seq == 1
 
@@ -97,8 +107,9 @@ def test_the_newest_page_includes_a_stranded_message(store):
 
 def index_fields(store: MongoTicketStore) -> dict[str, set[tuple[str, ...]]]:
     """Each collection's index keys, by field names (servers differ in what else they list)."""
-    return {name: {tuple(index["key"]) for index in store.db[name].list_indexes()}
-            for name in INDEXES}
+    return {
+        name: {tuple(index["key"]) for index in store.db[name].list_indexes()} for name in INDEXES
+    }
 
 
 def test_start_up_creates_the_indexes_and_a_second_start_up_changes_nothing(store):
@@ -116,15 +127,21 @@ def test_the_log_refuses_a_second_message_with_a_taken_number(store):
     ticket, _ = store.create_ticket("client-a", None, CUSTOMER)
     store.append_message(ticket.id, NewMessage(sender=GUEST, text="one"))
     with pytest.raises(DuplicateKeyError):
-        store.messages.insert_one({"_id": "other", "ticketId": ticket.id, "seq": 1,
-                                   "sender": GUEST, "text": "two"})
+        store.messages.insert_one(
+            {"_id": "other", "ticketId": ticket.id, "seq": 1, "sender": GUEST, "text": "two"}
+        )
 
 
 def test_the_log_refuses_a_repeated_client_msg_id_but_keeps_sends_without_one(store):
     ticket, _ = store.create_ticket("client-a", None, CUSTOMER)
     base = {"ticketId": ticket.id, "sender": GUEST, "text": "x"}
-    store.messages.insert_many([{**base, "_id": "a", "seq": 1}, {**base, "_id": "b", "seq": 2},
-                                {**base, "_id": "c", "seq": 3, "clientMsgId": "k"}])
+    store.messages.insert_many(
+        [
+            {**base, "_id": "a", "seq": 1},
+            {**base, "_id": "b", "seq": 2},
+            {**base, "_id": "c", "seq": 3, "clientMsgId": "k"},
+        ]
+    )
     with pytest.raises(DuplicateKeyError):
         store.messages.insert_one({**base, "_id": "d", "seq": 4, "clientMsgId": "k"})
 
@@ -136,10 +153,10 @@ def test_a_stored_message_without_client_msg_id_has_no_such_field(store):
 
 
 def test_the_database_is_named_by_the_uri_first_then_by_mongo_db(tmp_path):
-    named, _ = load({"MONGO_URI": "mongodb://db.example:27017/tickets?appName=x",
-                     "MONGO_DB": "other"}, tmp_path)
-    fallback, _ = load({"MONGO_URI": "mongodb://db.example:27017/", "MONGO_DB": "other"},
-                       tmp_path)
+    named, _ = load(
+        {"MONGO_URI": "mongodb://db.example:27017/tickets?appName=x", "MONGO_DB": "other"}, tmp_path
+    )
+    fallback, _ = load({"MONGO_URI": "mongodb://db.example:27017/", "MONGO_DB": "other"}, tmp_path)
     assert (named["MONGO_DB"], fallback["MONGO_DB"]) == ("tickets", "other")
 
 

@@ -9,9 +9,9 @@ import time
 import pyotp
 import pytest
 from sqlalchemy import text
+from test_login import Browser
 
 from support.apps import create_account
-from test_login import Browser
 
 ANA = {"email": "ana@example.com", "name": "Ana", "password": "correct horse 1"}
 SETUP, CODE_STEP = "/agent/2fa/setup", "/agent/login/2fa"
@@ -46,8 +46,12 @@ def audit_actions(app) -> list[str]:
     from supportchat.extensions import db
 
     with app.app_context():
-        return [row[0] for row in db.session.execute(
-            text("SELECT action FROM audit_events WHERE action LIKE 'auth.2fa.%' ORDER BY id"))]
+        return [
+            row[0]
+            for row in db.session.execute(
+                text("SELECT action FROM audit_events WHERE action LIKE 'auth.2fa.%' ORDER BY id")
+            )
+        ]
 
 
 def test_an_agent_enrols_with_a_qr_code_and_then_needs_a_code_to_sign_in(build):
@@ -82,8 +86,13 @@ def test_an_agent_enrols_with_a_qr_code_and_then_needs_a_code_to_sign_in(build):
     replay = Browser(app)
     replay.sign_in(ANA["email"], ANA["password"])
     assert submit_code(replay, code).status == 401
-    assert audit_actions(app) == ["auth.2fa.refused", "auth.2fa.enrol", "auth.2fa.refused",
-                                  "auth.2fa.ok", "auth.2fa.refused"]
+    assert audit_actions(app) == [
+        "auth.2fa.refused",
+        "auth.2fa.enrol",
+        "auth.2fa.refused",
+        "auth.2fa.ok",
+        "auth.2fa.refused",
+    ]
 
 
 def test_the_token_api_asks_for_the_code_and_takes_a_recovery_code_once(build):
@@ -95,22 +104,27 @@ def test_the_token_api_asks_for_the_code_and_takes_a_recovery_code_once(build):
     client = app.test_client()
     asked = client.post("/api/admin/auth/token", json=ANA)
     assert asked.status_code == 401
-    assert asked.get_json()["error"]["details"] == {"field": "totp",
-                                                    "reason": "two_factor_required"}
+    assert asked.get_json()["error"]["details"] == {
+        "field": "totp",
+        "reason": "two_factor_required",
+    }
     wrong = client.post("/api/admin/auth/token", json={**ANA, "totp": "000000"})
     assert wrong.get_json()["error"]["details"]["reason"] == "two_factor_invalid"
     issued = client.post("/api/admin/auth/token", json={**ANA, "totp": recovery[0]})
     assert issued.status_code == 200 and issued.get_json()["accessToken"]
     again = client.post("/api/admin/auth/token", json={**ANA, "totp": recovery[0]})
     assert again.status_code == 401
-    assert client.post("/api/admin/auth/token",
-                       json={**ANA, "totp": next_code(totp)}).status_code == 200
+    assert (
+        client.post("/api/admin/auth/token", json={**ANA, "totp": next_code(totp)}).status_code
+        == 200
+    )
 
 
 def test_an_admin_without_two_factor_is_sent_to_enrolment_when_it_is_required(build):
     app = build(REQUIRE_2FA_FOR_ADMINS="true")
-    admin = create_account(app, email="root@example.com", name="Root",
-                           password="admin password 1", role="admin")
+    admin = create_account(
+        app, email="root@example.com", name="Root", password="admin password 1", role="admin"
+    )
     credentials = {"email": admin["email"], "password": admin["password"]}
     refused = app.test_client().post("/api/admin/auth/token", json=credentials)
     assert refused.status_code == 403

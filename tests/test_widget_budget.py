@@ -35,8 +35,11 @@ def downloads(client, lazy: bool) -> dict[str, int]:
         text = served(client, path)
         sizes[path] = gzipped(text)
         folder = path.rsplit("/", 1)[0]
-        found = IMPORT.findall(text.decode()) if lazy else (
-            set(IMPORT.findall(text.decode())) - set(DYNAMIC.findall(text.decode())))
+        found = (
+            IMPORT.findall(text.decode())
+            if lazy
+            else (set(IMPORT.findall(text.decode())) - set(DYNAMIC.findall(text.decode())))
+        )
         for spec in found:
             parts = folder.split("/")
             for piece in spec.split("/"):
@@ -50,7 +53,9 @@ def downloads(client, lazy: bool) -> dict[str, int]:
 
 def test_the_loader_is_at_most_3_kb_gzipped(client):
     size = gzipped(served(client, "/widget.js"))
-    assert size <= LOADER_BUDGET, f"/widget.js is {size} bytes gzipped; the budget is {LOADER_BUDGET}"
+    assert size <= LOADER_BUDGET, (
+        f"/widget.js is {size} bytes gzipped; the budget is {LOADER_BUDGET}"
+    )
 
 
 def test_a_page_that_never_opens_the_chat_loads_only_the_launcher(client):
@@ -65,4 +70,5 @@ def test_everything_up_to_the_first_message_is_at_most_50_kb_gzipped(client):
     assert {"chat.js", "view.js", "socket.js", "socket.io.min.js"} <= names  # the walk found them
     total = sum(sizes.values())
     assert total <= FIRST_MESSAGE_BUDGET, (
-        f"{total} bytes gzipped before the first message; the budget is {FIRST_MESSAGE_BUDGET}: {sizes}")
+        f"{total} bytes gzipped before the first message; the budget is {FIRST_MESSAGE_BUDGET}: {sizes}"
+    )

@@ -45,8 +45,13 @@ def ticket_join(data):
 
 @socketio.on("chat:message")
 def chat_message(data):
-    message = {"ticketId": data["ticketId"], "seq": next(counter), "text": data["text"],
-               "clientMsgId": data.get("clientMsgId"), "sender": {"role": data.get("role")}}
+    message = {
+        "ticketId": data["ticketId"],
+        "seq": next(counter),
+        "text": data["text"],
+        "clientMsgId": data.get("clientMsgId"),
+        "sender": {"role": data.get("role")},
+    }
     emit("chat:message", message, to=f"ticket:{data['ticketId']}")
     return {"ok": True, "message": message}
 

@@ -22,8 +22,17 @@ def register_blueprints(app: Flask) -> None:
     from .two_factor import bp as two_factor
     from .uploads import bp as uploads
 
-    for blueprint in (health, agent, two_factor, admin, customer, chat_api, uploads, admin_api,
-                      openapi):
+    for blueprint in (
+        health,
+        agent,
+        two_factor,
+        admin,
+        customer,
+        chat_api,
+        uploads,
+        admin_api,
+        openapi,
+    ):
         app.register_blueprint(blueprint)
     # JSON APIs carry no Flask-WTF form token: the widget's routes hold no cookie authority,
     # and cookie-authenticated admin changes need flask-jwt-extended's X-CSRF-TOKEN instead.
@@ -43,11 +52,17 @@ def _refuse_blocked() -> None:
 def _allow_widget_origins(app: Flask) -> None:
     allowed = app.config["ALLOWED_ORIGINS"]
     everyone = "*" in allowed
-    CORS(app, resources={route: {} for route in WIDGET_ROUTES},
-         origins="*" if everyone else [origin_pattern(entry) for entry in allowed],
-         supports_credentials=not everyone, send_wildcard=everyone,  # "*" never with credentials
-         allow_headers=["Content-Type", "X-Client-Id", "Authorization"],
-         expose_headers=["Retry-After"], methods=["GET", "POST", "OPTIONS"], max_age=600)
+    CORS(
+        app,
+        resources={route: {} for route in WIDGET_ROUTES},
+        origins="*" if everyone else [origin_pattern(entry) for entry in allowed],
+        supports_credentials=not everyone,
+        send_wildcard=everyone,  # "*" never with credentials
+        allow_headers=["Content-Type", "X-Client-Id", "Authorization"],
+        expose_headers=["Retry-After"],
+        methods=["GET", "POST", "OPTIONS"],
+        max_age=600,
+    )
 
 
 def origin_pattern(entry: str) -> re.Pattern:
@@ -55,5 +70,6 @@ def origin_pattern(entry: str) -> re.Pattern:
     ``sockets.origins.listed`` does: a full origin exactly, a host name on any scheme or port."""
     if "://" in entry:
         return re.compile(re.escape(entry.rstrip("/")) + r"\Z", re.IGNORECASE)
-    return re.compile(r"[a-z][a-z0-9+.-]*://" + re.escape(entry.lower()) + r"(:\d+)?\Z",
-                      re.IGNORECASE)
+    return re.compile(
+        r"[a-z][a-z0-9+.-]*://" + re.escape(entry.lower()) + r"(:\d+)?\Z", re.IGNORECASE
+    )

@@ -36,8 +36,9 @@ def create_agent():
     if not form.validate():
         return _page(form, status=400)
     try:
-        agent = agents.create_agent(form.email.data, form.name.data, form.password.data,
-                                    form.role.data)
+        agent = agents.create_agent(
+            form.email.data, form.name.data, form.password.data, form.role.data
+        )
     except AppError as error:
         return _page(form, error=error.message, status=error.status)
     flash(f"Created {agent.role} {agent.email}.")
@@ -45,6 +46,7 @@ def create_agent():
 
 
 def _page(form: AgentForm, error: str | None = None, status: int = 200):
-    page = render_template("admin/index.html", form=form, agents=agents.list_agents(),
-                           actor=g.actor, error=error)
+    page = render_template(
+        "admin/index.html", form=form, agents=agents.list_agents(), actor=g.actor, error=error
+    )
     return make_response(page, status)

@@ -8,9 +8,15 @@ from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_jwt_extended import (decode_token, get_jwt, get_jwt_request_location,
-                                set_access_cookies, set_refresh_cookies, unset_jwt_cookies,
-                                verify_jwt_in_request)
+from flask_jwt_extended import (
+    decode_token,
+    get_jwt,
+    get_jwt_request_location,
+    set_access_cookies,
+    set_refresh_cookies,
+    unset_jwt_cookies,
+    verify_jwt_in_request,
+)
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_migrate import upgrade
 from jwt import PyJWTError
@@ -20,12 +26,10 @@ from ..clock import iso
 from ..context import current
 from ..errors import AppError
 from ..extensions import db, limiter
-from ..services import (agents, audit, auth, network, settings, tickets, twofactor,
-                        uploads)
+from ..services import agents, audit, auth, network, settings, tickets, twofactor, uploads
 from ..services.inbox import row as inbox_row
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
-from ..stores import Ticket
 from . import api, login_limits
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api")
@@ -59,11 +63,15 @@ def _account_key() -> str:
 
 
 def _tokens(access: str, refresh: str) -> dict[str, Any]:
-    return {"accessToken": access, "refreshToken": refresh,
-            "expiresIn": current_app.config["ACCESS_TOKEN_MINUTES"] * 60}
+    return {
+        "accessToken": access,
+        "refreshToken": refresh,
+        "expiresIn": current_app.config["ACCESS_TOKEN_MINUTES"] * 60,
+    }
 
 
 # Tokens
+
 
 @bp.post("/admin/auth/token")
 @login_limits.guarded(_account_key)
@@ -116,16 +124,19 @@ def revoke_token():
 
 # Inbox and history (agents)
 
+
 @bp.get("/conversations")
 @bp.get("/admin/inbox")
 @agents_only
 def inbox():
     """A page of conversations, newest activity first, with a keyset cursor for the next."""
     params = api.query(schemas.InboxQuery)
-    found, next_cursor = tickets.page(current(), g.actor, params.status, params.assigned,
-                                      params.cursor, params.limit)
-    return jsonify({"conversations": [inbox_row(ticket) for ticket in found],
-                    "nextCursor": next_cursor})
+    found, next_cursor = tickets.page(
+        current(), g.actor, params.status, params.assigned, params.cursor, params.limit
+    )
+    return jsonify(
+        {"conversations": [inbox_row(ticket) for ticket in found], "nextCursor": next_cursor}
+    )
 
 
 @bp.get("/admin/messages")
@@ -134,10 +145,8 @@ def history():
     """A conversation's messages before ``before``, oldest first, notes included."""
     params = api.query(schemas.HistoryQuery)
     ctx = current()
-    found, more = tickets.history(ctx, g.actor, params.conversationId, params.before,
-                                  params.limit)
-    return jsonify({"messages": [message_view(ctx, message) for message in found],
-                    "hasMore": more})
+    found, more = tickets.history(ctx, g.actor, params.conversationId, params.before, params.limit)
+    return jsonify({"messages": [message_view(ctx, message) for message in found], "hasMore": more})
 
 
 @bp.get("/admin/sessions")
@@ -145,10 +154,15 @@ def history():
 def sessions():
     """A page of tickets with their customers' details, newest activity first."""
     params = api.query(schemas.SessionsQuery)
-    found, next_cursor = tickets.page(current(), g.actor, params.status, "any", params.cursor,
-                                      params.limit)
-    return jsonify({"sessions": [ticket_view(ticket, for_agent=True) for ticket in found],
-                    "nextCursor": next_cursor})
+    found, next_cursor = tickets.page(
+        current(), g.actor, params.status, "any", params.cursor, params.limit
+    )
+    return jsonify(
+        {
+            "sessions": [ticket_view(ticket, for_agent=True) for ticket in found],
+            "nextCursor": next_cursor,
+        }
+    )
 
 
 @bp.get("/admin/files")
@@ -156,12 +170,14 @@ def sessions():
 def files():
     """A page of uploaded files, newest first, of one ticket or all."""
     params = api.query(schemas.FilesQuery)
-    found, next_cursor = uploads.list_files(current(), g.actor, params.ticketId, params.cursor,
-                                            params.limit)
+    found, next_cursor = uploads.list_files(
+        current(), g.actor, params.ticketId, params.cursor, params.limit
+    )
     return jsonify({"files": found, "nextCursor": next_cursor})
 
 
 # Settings, accounts, blocklist, schema (admins)
+
 
 @bp.get("/admin/settings")
 @admins_only
@@ -175,8 +191,11 @@ def read_settings():
 def write_settings():
     """Change some settings; the audit names the fields changed, never their values."""
     payload = api.json_payload(schemas.SettingsUpdate)
-    changes = {name: fields for name, fields in payload.model_dump(exclude_unset=True).items()
-               if fields is not None}
+    changes = {
+        name: fields
+        for name, fields in payload.model_dump(exclude_unset=True).items()
+        if fields is not None
+    }
     values = settings.update(changes)
     _audit("settings.update", None, {name: sorted(fields) for name, fields in changes.items()})
     return jsonify(values)
@@ -204,8 +223,9 @@ def create_agent():
 def update_agent(agent_id: str):
     """Rename, change the role or password of, deactivate or reactivate an account."""
     payload = api.json_payload(schemas.AgentUpdate)
-    agent = agents.update_agent(agent_id, payload.name, payload.role, payload.active,
-                                payload.password)
+    agent = agents.update_agent(
+        agent_id, payload.name, payload.role, payload.active, payload.password
+    )
     _audit("agent.update", agent.id, {"fields": sorted(payload.model_dump(exclude_unset=True))})
     return jsonify({"agent": agents.account_view(agent)})
 
@@ -231,17 +251,23 @@ def read_blocklist():
 def write_blocklist():
     """Replace the stored entries (addresses or networks, IPv4 or IPv6)."""
     payload = api.json_payload(schemas.BlocklistUpdate)
-    pairs = [(entry, None) if isinstance(entry, str) else (entry.network, entry.note)
-             for entry in payload.entries]
+    pairs = [
+        (entry, None) if isinstance(entry, str) else (entry.network, entry.note)
+        for entry in payload.entries
+    ]
     network.replace_entries(pairs)
     _audit("blocklist.update", None, {"entries": [entry for entry, _note in pairs]})
     return jsonify(_blocklist())
 
 
 def _blocklist() -> dict[str, Any]:
-    return {"entries": [{"network": entry.network, "note": entry.note,
-                         "createdAt": iso(entry.created_at)} for entry in network.stored_entries()],
-            "environment": list(current_app.config["BLOCKLIST"])}
+    return {
+        "entries": [
+            {"network": entry.network, "note": entry.note, "createdAt": iso(entry.created_at)}
+            for entry in network.stored_entries()
+        ],
+        "environment": list(current_app.config["BLOCKLIST"]),
+    }
 
 
 @bp.post("/admin/db/init")

@@ -1,7 +1,15 @@
 """Agent sign-in, sign-out and the dashboard (PROTOCOL.md §3.2)."""
 
-from flask import (Blueprint, current_app, g, make_response, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_jwt_extended import decode_token, unset_jwt_cookies
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_wtf import FlaskForm
@@ -46,12 +54,14 @@ def login():
     """Check the password; on success set the token cookies and go where the agent was going."""
     form = LoginForm()
     if not form.validate():
-        return render_template("agent/login.html", form=form,
-                               error="Enter your email and password."), 400
+        return render_template(
+            "agent/login.html", form=form, error="Enter your email and password."
+        ), 400
     agent = agents.authenticate(form.email.data, form.password.data)
     if agent is None:
-        return render_template("agent/login.html", form=form,
-                               error="Invalid email or password"), 401
+        return render_template(
+            "agent/login.html", form=form, error="Invalid email or password"
+        ), 401
     return two_factor.after_password(agent, form.next.data)
 
 

@@ -74,8 +74,11 @@ def query(schema: type[schemas.P]) -> schemas.P:
 
 def sent_client_id() -> str | None:
     """The clientId from the X-Client-Id header, the cookie or the query, unparsed."""
-    return (request.headers.get("X-Client-Id") or request.cookies.get(CLIENT_COOKIE)
-            or request.args.get("clientId"))
+    return (
+        request.headers.get("X-Client-Id")
+        or request.cookies.get(CLIENT_COOKIE)
+        or request.args.get("clientId")
+    )
 
 
 def guest(sent: object | None = None) -> tuple[Actor, str | None]:
@@ -91,8 +94,14 @@ def guest(sent: object | None = None) -> tuple[Actor, str | None]:
 def remember_client(response: Response, minted: str | None) -> Response:
     """Set the ``cs_client_id`` cookie (PROTOCOL.md §3.1) for a clientId the server minted."""
     if minted:
-        response.set_cookie(CLIENT_COOKIE, minted, max_age=CLIENT_COOKIE_SECONDS, path="/",
-                            samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            CLIENT_COOKIE,
+            minted,
+            max_age=CLIENT_COOKIE_SECONDS,
+            path="/",
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 
@@ -102,8 +111,12 @@ def agent(admin: bool = False) -> Actor:
     submit) or the Authorization header. JWT failures become 401/403 in blueprints/errors.py."""
     static = current_app.config["AUTH_BEARER_TOKEN"]
     header = request.headers.get("Authorization", "")
-    if static and request.path.startswith("/api/admin/") and header[:7].lower() == "bearer " \
-            and hmac.compare_digest(header[7:].strip().encode(), static.encode()):
+    if (
+        static
+        and request.path.startswith("/api/admin/")
+        and header[:7].lower() == "bearer "
+        and hmac.compare_digest(header[7:].strip().encode(), static.encode())
+    ):
         return STATIC_ADMIN
     verify_jwt_in_request()
     actor = auth.actor_from_claims(get_jwt())

@@ -32,15 +32,25 @@ def post_message():
     is the text of the automatic acknowledgement, stored once, after the opening message."""
     payload = api.json_payload(schemas.ChatPost)
     actor, minted = api.guest(payload.clientId)
-    session = tickets.Session(payload.sessionId, payload.userIdentifier, payload.metadata,
-                              payload.identifierHash)
+    session = tickets.Session(
+        payload.sessionId, payload.userIdentifier, payload.metadata, payload.identifierHash
+    )
     ctx = current()
-    written = messages.write(ctx, actor, payload.message, session=session,
-                             client_msg_id=payload.clientMsgId, attachments=payload.attachments)
-    body = {"reply": written.replies[0].text if written.replies else "",
-            "ticketId": written.ticket.id, "status": written.ticket.status,
-            "message": message_view(ctx, written.message),
-            "replies": [message_view(ctx, reply) for reply in written.replies]}
+    written = messages.write(
+        ctx,
+        actor,
+        payload.message,
+        session=session,
+        client_msg_id=payload.clientMsgId,
+        attachments=payload.attachments,
+    )
+    body = {
+        "reply": written.replies[0].text if written.replies else "",
+        "ticketId": written.ticket.id,
+        "status": written.ticket.status,
+        "message": message_view(ctx, written.message),
+        "replies": [message_view(ctx, reply) for reply in written.replies],
+    }
     return api.remember_client(jsonify(body), minted)
 
 
@@ -51,11 +61,21 @@ def read_messages():
     params = api.query(schemas.ChatPoll)
     sent = api.sent_client_id()
     if sent is None:  # nobody to mint one for: a new customer has no conversation to read
-        raise AppError("invalid", "Send the clientId that wrote to this conversation (X-Client-Id "
-                       "header, cs_client_id cookie or clientId parameter).", {"field": "clientId"})
+        raise AppError(
+            "invalid",
+            "Send the clientId that wrote to this conversation (X-Client-Id "
+            "header, cs_client_id cookie or clientId parameter).",
+            {"field": "clientId"},
+        )
     actor, _minted = api.guest(sent)
     ctx = current()
     ticket, found = tickets.poll(ctx, actor, params.sessionId, params.since, params.wait)
     last = found[-1].seq if found else min(params.since, ticket.last_public_seq)
-    return jsonify({"ticketId": ticket.id, "status": ticket.status,
-                    "messages": [message_view(ctx, message) for message in found], "lastSeq": last})
+    return jsonify(
+        {
+            "ticketId": ticket.id,
+            "status": ticket.status,
+            "messages": [message_view(ctx, message) for message in found],
+            "lastSeq": last,
+        }
+    )

@@ -4,8 +4,17 @@ import functools
 import hashlib
 from pathlib import Path
 
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
-                   send_from_directory, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
 from ..services import settings
 

@@ -12,7 +12,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import AppError, STATUS_BY_CODE
+from ..errors import STATUS_BY_CODE, AppError
 from ..extensions import jwt, limiter
 from ..ops import logs
 from ..stores.failures import unavailable_error
@@ -38,14 +38,23 @@ def register(app: Flask) -> None:
 
 
 def _signed_out(_reason: str):
-    return respond(AppError("unauthorized", "Sign in again: the token is missing, invalid, "
-                            "expired or revoked."))
+    return respond(
+        AppError(
+            "unauthorized", "Sign in again: the token is missing, invalid, expired or revoked."
+        )
+    )
 
 
 def _jwt_csrf(exc: JWTCSRFError):
-    return respond(AppError("forbidden", "Send the csrf_access_token cookie's value (to "
-                            "refresh: csrf_refresh_token's) as the X-CSRF-TOKEN header with "
-                            "every change.", {"reason": "csrf"}))
+    return respond(
+        AppError(
+            "forbidden",
+            "Send the csrf_access_token cookie's value (to "
+            "refresh: csrf_refresh_token's) as the X-CSRF-TOKEN header with "
+            "every change.",
+            {"reason": "csrf"},
+        )
+    )
 
 
 def respond(error: AppError, headers: dict | None = None):
@@ -64,37 +73,58 @@ def _wants_html() -> bool:
 
 
 def _csrf(exc: CSRFError):
-    return respond(AppError("forbidden", "The form expired or did not come from this site; "
-                            "reload the page and try again.", {"reason": "csrf"}))
+    return respond(
+        AppError(
+            "forbidden",
+            "The form expired or did not come from this site; reload the page and try again.",
+            {"reason": "csrf"},
+        )
+    )
 
 
 def _rate_limited(exc: RateLimitExceeded):
     breached = limiter.current_limit  # the limit that was hit, with its window's end
-    retry_ms = max(1000, math.ceil((breached.reset_at - time.time()) * 1000)) if breached \
-        else 60_000
+    retry_ms = (
+        max(1000, math.ceil((breached.reset_at - time.time()) * 1000)) if breached else 60_000
+    )
     retry = math.ceil(retry_ms / 1000)
-    error = AppError("rate_limited", f"Too many attempts; try again in {retry} seconds.",
-                     {"retryAfterMs": retry_ms})
+    error = AppError(
+        "rate_limited",
+        f"Too many attempts; try again in {retry} seconds.",
+        {"retryAfterMs": retry_ms},
+    )
     return respond(error, {"Retry-After": str(retry)})
 
 
 def _http(exc: HTTPException):
-    code = _CODE_BY_STATUS.get(exc.code or 500, "invalid" if (exc.code or 500) < 500 else "internal")
-    messages = {404: "Nothing lives at this address.", 405: "This address does not accept "
-                f"{request.method} requests.", 413: "The request body is over the size limit."}
-    return respond(AppError(code, messages.get(exc.code, exc.description or exc.name)),
-                   {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None)
-                   else None)
+    code = _CODE_BY_STATUS.get(
+        exc.code or 500, "invalid" if (exc.code or 500) < 500 else "internal"
+    )
+    messages = {
+        404: "Nothing lives at this address.",
+        405: f"This address does not accept {request.method} requests.",
+        413: "The request body is over the size limit.",
+    }
+    return respond(
+        AppError(code, messages.get(exc.code, exc.description or exc.name)),
+        {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None,
+    )
 
 
 def _unexpected(exc: Exception):
     known = unavailable_error(exc)
     if known is not None:
-        log.warning("backend unavailable on %s %s: %s", request.method, request.path,
-                    type(exc).__name__)
+        log.warning(
+            "backend unavailable on %s %s: %s", request.method, request.path, type(exc).__name__
+        )
         return respond(known)
     request_id = logs.request_id()  # the same id as the request's log line
-    log.exception("unexpected error on %s %s (request id %s)", request.method, request.path,
-                  request_id)
-    return respond(AppError("internal", f"Something went wrong on our side (request id "
-                            f"{request_id}); please try again."))
+    log.exception(
+        "unexpected error on %s %s (request id %s)", request.method, request.path, request_id
+    )
+    return respond(
+        AppError(
+            "internal",
+            f"Something went wrong on our side (request id {request_id}); please try again.",
+        )
+    )

@@ -4,9 +4,8 @@ import hmac
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ..ops import metrics as prometheus
 from ..errors import AppError
-
+from ..ops import metrics as prometheus
 from ..stores.failures import unavailable_error
 
 bp = Blueprint("health", __name__)

@@ -8,7 +8,7 @@ then an hour, then a day), so guessing spread over many addresses waits longer a
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import request
 

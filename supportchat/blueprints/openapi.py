@@ -8,8 +8,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template
-from openapi_pydantic import (Components, Header, Info, MediaType, OpenAPI, Operation, Parameter,
-                              PathItem, RequestBody, Response, Schema, SecurityScheme)
+from openapi_pydantic import (
+    Components,
+    Header,
+    Info,
+    MediaType,
+    OpenAPI,
+    Operation,
+    Parameter,
+    PathItem,
+    RequestBody,
+    Response,
+    Schema,
+    SecurityScheme,
+)
 from openapi_pydantic.util import PydanticSchema, construct_open_api_with_schema_class
 from pydantic import BaseModel
 
@@ -24,17 +36,32 @@ CONTRACT_VERSION = "1.1"
 JSON, HTML, FORM = "application/json", "text/html", "application/x-www-form-urlencoded"
 REDIRECT = "redirect"
 SECURITY_SCHEMES = {
-    "bearer": SecurityScheme(type="http", scheme="bearer", bearerFormat="JWT", description=(
-        "Authorization: Bearer <access token>, an agent's token from /api/admin/auth/token. "
-        "On /api/admin/* the AUTH_BEARER_TOKEN value is accepted too, acting as an admin.")),
-    "cookie": SecurityScheme(type="apiKey", security_scheme_in="cookie", name="access_token_cookie",
-                             description="The dashboard's sign-in cookie; changes also need the "
-                             "csrf_access_token cookie's value as the X-CSRF-TOKEN header."),
-    "clientId": SecurityScheme(type="apiKey", security_scheme_in="header", name="X-Client-Id",
-                               description="The customer's clientId (else the cs_client_id "
-                               "cookie or the clientId parameter); minted on a first message."),
-    "metricsToken": SecurityScheme(type="http", scheme="bearer",
-                                   description="METRICS_TOKEN, when it is set."),
+    "bearer": SecurityScheme(
+        type="http",
+        scheme="bearer",
+        bearerFormat="JWT",
+        description=(
+            "Authorization: Bearer <access token>, an agent's token from /api/admin/auth/token. "
+            "On /api/admin/* the AUTH_BEARER_TOKEN value is accepted too, acting as an admin."
+        ),
+    ),
+    "cookie": SecurityScheme(
+        type="apiKey",
+        security_scheme_in="cookie",
+        name="access_token_cookie",
+        description="The dashboard's sign-in cookie; changes also need the "
+        "csrf_access_token cookie's value as the X-CSRF-TOKEN header.",
+    ),
+    "clientId": SecurityScheme(
+        type="apiKey",
+        security_scheme_in="header",
+        name="X-Client-Id",
+        description="The customer's clientId (else the cs_client_id "
+        "cookie or the clientId parameter); minted on a first message.",
+    ),
+    "metricsToken": SecurityScheme(
+        type="http", scheme="bearer", description="METRICS_TOKEN, when it is set."
+    ),
 }
 AGENT = ({"bearer": []}, {"cookie": []})
 GUEST = ({"clientId": []}, {})
@@ -56,57 +83,118 @@ class Doc:
 
 
 def _form(media_type: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {"mediaType": media_type,
-            "schema": {"type": "object", "properties": properties, "required": required}}
+    return {
+        "mediaType": media_type,
+        "schema": {"type": "object", "properties": properties, "required": required},
+    }
 
 
 _TEXT = {"type": "string"}
-LOGIN_FORM = _form(FORM, {"email": _TEXT, "password": _TEXT, "next": _TEXT, "csrf_token": _TEXT},
-                   ["email", "password", "csrf_token"])
-AGENT_FORM = _form(FORM, {"email": _TEXT, "name": _TEXT, "password": _TEXT, "csrf_token": _TEXT,
-                          "role": {"enum": ["agent", "admin"]}}, ["email", "name", "password"])
-CODE_FORM = _form(FORM, {"code": _TEXT, "remember": _TEXT, "csrf_token": _TEXT},
-                  ["code", "csrf_token"])
+LOGIN_FORM = _form(
+    FORM,
+    {"email": _TEXT, "password": _TEXT, "next": _TEXT, "csrf_token": _TEXT},
+    ["email", "password", "csrf_token"],
+)
+AGENT_FORM = _form(
+    FORM,
+    {
+        "email": _TEXT,
+        "name": _TEXT,
+        "password": _TEXT,
+        "csrf_token": _TEXT,
+        "role": {"enum": ["agent", "admin"]},
+    },
+    ["email", "name", "password"],
+)
+CODE_FORM = _form(
+    FORM, {"code": _TEXT, "remember": _TEXT, "csrf_token": _TEXT}, ["code", "csrf_token"]
+)
 LOGOUT_FORM = _form(FORM, {"csrf_token": _TEXT}, ["csrf_token"])
-UPLOAD_FORM = _form("multipart/form-data", {
-    "file": {"type": "string", "format": "binary"},
-    **UploadForm.model_json_schema()["properties"]}, ["file"])
+UPLOAD_FORM = _form(
+    "multipart/form-data",
+    {
+        "file": {"type": "string", "format": "binary"},
+        **UploadForm.model_json_schema()["properties"],
+    },
+    ["file"],
+)
 
 CHAT, ADMIN, AUTH, OPS = "customers", "admin API", "tokens", "operations"
 DOCS: dict[str, Doc] = {
-    "chat_api.post_message": Doc({200: responses.ChatPosted}, (400, 404, 409, 413, 429),
-                                 body=schemas.ChatPost, security=GUEST, tag=CHAT),
-    "chat_api.read_messages": Doc({200: responses.ChatMessages}, (400, 404), schemas.ChatPoll,
-                                  security=GUEST, tag=CHAT),
-    "uploads.upload": Doc({201: responses.Uploaded}, (400, 401, 404, 409, 413, 415, 429),
-                          form=UPLOAD_FORM, security=(*GUEST, *AGENT), tag=CHAT),
+    "chat_api.post_message": Doc(
+        {200: responses.ChatPosted},
+        (400, 404, 409, 413, 429),
+        body=schemas.ChatPost,
+        security=GUEST,
+        tag=CHAT,
+    ),
+    "chat_api.read_messages": Doc(
+        {200: responses.ChatMessages}, (400, 404), schemas.ChatPoll, security=GUEST, tag=CHAT
+    ),
+    "uploads.upload": Doc(
+        {201: responses.Uploaded},
+        (400, 401, 404, 409, 413, 415, 429),
+        form=UPLOAD_FORM,
+        security=(*GUEST, *AGENT),
+        tag=CHAT,
+    ),
     "uploads.download": Doc({200: "*/*"}, (401, 404), tag=CHAT, security=({}, *AGENT)),
-    "admin_api.issue_token": Doc({200: responses.Tokens}, (400, 401, 413, 429),
-                                 body=schemas.TokenRequest, tag=AUTH),
+    "admin_api.issue_token": Doc(
+        {200: responses.Tokens}, (400, 401, 413, 429), body=schemas.TokenRequest, tag=AUTH
+    ),
     "admin_api.refresh_token": Doc({200: responses.Tokens}, (401, 429), tag=AUTH, security=AGENT),
     "admin_api.revoke_token": Doc({200: responses.Revoked}, (401, 429), tag=AUTH, security=AGENT),
-    "admin_api.inbox": Doc({200: responses.InboxPage}, (400, 401), schemas.InboxQuery,
-                           security=AGENT, tag=ADMIN),
-    "admin_api.history": Doc({200: responses.HistoryPage}, (400, 401, 404), schemas.HistoryQuery,
-                             security=AGENT, tag=ADMIN),
-    "admin_api.sessions": Doc({200: responses.SessionsPage}, (400, 401), schemas.SessionsQuery,
-                              security=AGENT, tag=ADMIN),
-    "admin_api.files": Doc({200: responses.FilesPage}, (400, 401, 404), schemas.FilesQuery,
-                           security=AGENT, tag=ADMIN),
+    "admin_api.inbox": Doc(
+        {200: responses.InboxPage}, (400, 401), schemas.InboxQuery, security=AGENT, tag=ADMIN
+    ),
+    "admin_api.history": Doc(
+        {200: responses.HistoryPage},
+        (400, 401, 404),
+        schemas.HistoryQuery,
+        security=AGENT,
+        tag=ADMIN,
+    ),
+    "admin_api.sessions": Doc(
+        {200: responses.SessionsPage}, (400, 401), schemas.SessionsQuery, security=AGENT, tag=ADMIN
+    ),
+    "admin_api.files": Doc(
+        {200: responses.FilesPage}, (400, 401, 404), schemas.FilesQuery, security=AGENT, tag=ADMIN
+    ),
     "admin_api.read_settings": Doc({200: responses.Settings}, (401,), security=AGENT, tag=ADMIN),
-    "admin_api.write_settings": Doc({200: responses.Settings}, (400, 401, 413),
-                                    body=schemas.SettingsUpdate, security=AGENT, tag=ADMIN),
+    "admin_api.write_settings": Doc(
+        {200: responses.Settings},
+        (400, 401, 413),
+        body=schemas.SettingsUpdate,
+        security=AGENT,
+        tag=ADMIN,
+    ),
     "admin_api.list_agents": Doc({200: responses.AccountList}, (401,), security=AGENT, tag=ADMIN),
-    "admin_api.create_agent": Doc({201: responses.AccountBody}, (400, 401, 409, 413),
-                                  body=schemas.AgentCreate, security=AGENT, tag=ADMIN),
-    "admin_api.update_agent": Doc({200: responses.AccountBody}, (400, 401, 404, 409, 413),
-                                  body=schemas.AgentUpdate, security=AGENT, tag=ADMIN),
+    "admin_api.create_agent": Doc(
+        {201: responses.AccountBody},
+        (400, 401, 409, 413),
+        body=schemas.AgentCreate,
+        security=AGENT,
+        tag=ADMIN,
+    ),
+    "admin_api.update_agent": Doc(
+        {200: responses.AccountBody},
+        (400, 401, 404, 409, 413),
+        body=schemas.AgentUpdate,
+        security=AGENT,
+        tag=ADMIN,
+    ),
     "admin_api.delete_agent": Doc({204: ""}, (401, 404, 409), security=AGENT, tag=ADMIN),
     "admin_api.read_blocklist": Doc({200: responses.Blocklist}, (401,), security=AGENT, tag=ADMIN),
-    "admin_api.write_blocklist": Doc({200: responses.Blocklist}, (400, 401, 413),
-                                     body=schemas.BlocklistUpdate, security=AGENT, tag=ADMIN),
-    "admin_api.init_database": Doc({200: responses.SchemaRevision}, (401,), security=AGENT,
-                                   tag=ADMIN),
+    "admin_api.write_blocklist": Doc(
+        {200: responses.Blocklist},
+        (400, 401, 413),
+        body=schemas.BlocklistUpdate,
+        security=AGENT,
+        tag=ADMIN,
+    ),
+    "admin_api.init_database": Doc(
+        {200: responses.SchemaRevision}, (401,), security=AGENT, tag=ADMIN
+    ),
     "customer.chat_page": Doc({200: HTML}),
     "customer.favicon": Doc({301: REDIRECT}),
     "customer.widget_js": Doc({200: "text/javascript", 304: ""}),
@@ -116,18 +204,25 @@ DOCS: dict[str, Doc] = {
     "agent.logout": Doc({303: REDIRECT}, (413,), form=LOGOUT_FORM),
     "agent.index": Doc({302: REDIRECT}),
     "two_factor.code_form": Doc({200: HTML, 302: REDIRECT}),
-    "two_factor.check_code": Doc({303: REDIRECT, 302: REDIRECT, 400: HTML, 401: HTML}, (413, 429),
-                                 form=CODE_FORM),
-    "two_factor.setup": Doc({200: HTML, 302: REDIRECT, 303: REDIRECT, 400: HTML, 401: HTML},
-                            (413, 429), form=CODE_FORM),
+    "two_factor.check_code": Doc(
+        {303: REDIRECT, 302: REDIRECT, 400: HTML, 401: HTML}, (413, 429), form=CODE_FORM
+    ),
+    "two_factor.setup": Doc(
+        {200: HTML, 302: REDIRECT, 303: REDIRECT, 400: HTML, 401: HTML}, (413, 429), form=CODE_FORM
+    ),
     "agent.dashboard": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
     "admin.index": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
-    "admin.create_agent": Doc({303: REDIRECT, 302: REDIRECT, 400: HTML, 409: HTML}, (413,),
-                              form=AGENT_FORM, security=({"cookie": []},)),
+    "admin.create_agent": Doc(
+        {303: REDIRECT, 302: REDIRECT, 400: HTML, 409: HTML},
+        (413,),
+        form=AGENT_FORM,
+        security=({"cookie": []},),
+    ),
     "health.healthz": Doc({200: responses.Health}, tag=OPS),
     "health.readyz": Doc({200: responses.Readiness, 503: responses.Readiness}, tag=OPS),
-    "health.metrics": Doc({200: "text/plain"}, (401,), security=({}, {"metricsToken": []}),
-                          tag=OPS),
+    "health.metrics": Doc(
+        {200: "text/plain"}, (401,), security=({}, {"metricsToken": []}), tag=OPS
+    ),
 }
 # Served, but not API operations: static files, and this description itself.
 UNDOCUMENTED = ("static", "openapi.document", "openapi.page")
@@ -167,62 +262,100 @@ def _build(app: Flask) -> dict[str, Any]:
             seen.add(rule.endpoint)
             view = app.view_functions[rule.endpoint]
             paths.setdefault(path, {})[method.lower()] = _operation(
-                doc, path, operation_id, view.__doc__ or "", sorted(rule.arguments))
+                doc, path, operation_id, view.__doc__ or "", sorted(rule.arguments)
+            )
     spec = OpenAPI(
-        openapi="3.1.0", info=Info(title="supportchat", version=CONTRACT_VERSION, description=(
-            "Every failure answers with the error shape {\"error\": {\"code\", \"message\", "
-            "\"details\"?}}; the Socket.IO events are described in docs/socketio.md.")),
+        openapi="3.1.0",
+        info=Info(
+            title="supportchat",
+            version=CONTRACT_VERSION,
+            description=(
+                'Every failure answers with the error shape {"error": {"code", "message", '
+                '"details"?}}; the Socket.IO events are described in docs/socketio.md.'
+            ),
+        ),
         paths={path: PathItem(**operations) for path, operations in paths.items()},
-        components=Components(securitySchemes=SECURITY_SCHEMES))
+        components=Components(securitySchemes=SECURITY_SCHEMES),
+    )
     built = construct_open_api_with_schema_class(spec)
     return built.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
 
 
-def _operation(doc: Doc, path: str, operation_id: str, docstring: str,
-               arguments: list[str]) -> Operation:
+def _operation(
+    doc: Doc, path: str, operation_id: str, docstring: str, arguments: list[str]
+) -> Operation:
     summary, _, rest = " ".join(docstring.split()).partition(". ")
-    parameters = [Parameter(name=name, param_in="path", required=True, param_schema=_TEXT)
-                  for name in arguments]
+    parameters = [
+        Parameter(name=name, param_in="path", required=True, param_schema=_TEXT)
+        for name in arguments
+    ]
     if doc.query is not None:
         query = doc.query.model_json_schema()
-        parameters += [Parameter(name=name, param_in="query", param_schema=schema,
-                                 required=name in query.get("required", ()))
-                       for name, schema in query["properties"].items()]
+        parameters += [
+            Parameter(
+                name=name,
+                param_in="query",
+                param_schema=schema,
+                required=name in query.get("required", ()),
+            )
+            for name, schema in query["properties"].items()
+        ]
     body = None
     if doc.body is not None:
-        body = RequestBody(required=True, content={JSON: MediaType(
-            media_type_schema=PydanticSchema(schema_class=doc.body))})
+        body = RequestBody(
+            required=True,
+            content={JSON: MediaType(media_type_schema=PydanticSchema(schema_class=doc.body))},
+        )
     elif doc.form is not None:
-        body = RequestBody(required=True, content={doc.form["mediaType"]: MediaType(
-            media_type_schema=doc.form["schema"])})
-    statuses = {**{status: _response(kind) for status, kind in doc.ok.items()},
-                **{status: _error(status, path) for status in (*doc.errors, BLOCKED, UNAVAILABLE)
-                   if status not in doc.ok}}
-    return Operation(operationId=operation_id, tags=[doc.tag], summary=summary.rstrip(".") + ".",
-                     description=" ".join(rest.split()) or None, parameters=parameters or None,
-                     requestBody=body, responses={str(code): statuses[code]
-                                                  for code in sorted(statuses)},
-                     security=list(doc.security) or None)
+        body = RequestBody(
+            required=True,
+            content={doc.form["mediaType"]: MediaType(media_type_schema=doc.form["schema"])},
+        )
+    statuses = {
+        **{status: _response(kind) for status, kind in doc.ok.items()},
+        **{
+            status: _error(status, path)
+            for status in (*doc.errors, BLOCKED, UNAVAILABLE)
+            if status not in doc.ok
+        },
+    }
+    return Operation(
+        operationId=operation_id,
+        tags=[doc.tag],
+        summary=summary.rstrip(".") + ".",
+        description=" ".join(rest.split()) or None,
+        parameters=parameters or None,
+        requestBody=body,
+        responses={str(code): statuses[code] for code in sorted(statuses)},
+        security=list(doc.security) or None,
+    )
 
 
 def _response(kind: type[BaseModel] | str) -> Response:
     if kind == REDIRECT:
-        return Response(description="Redirect.", headers={"Location": Header(
-            param_schema=Schema(type="string"))})
+        return Response(
+            description="Redirect.",
+            headers={"Location": Header(param_schema=Schema(type="string"))},
+        )
     if kind == "":
         return Response(description="Done; no body.")
     if isinstance(kind, str):
         return Response(description=kind, content={kind: MediaType(media_type_schema=_TEXT)})
-    return Response(description=(kind.__doc__ or kind.__name__).strip(),
-                    content={JSON: MediaType(media_type_schema=PydanticSchema(schema_class=kind))})
+    return Response(
+        description=(kind.__doc__ or kind.__name__).strip(),
+        content={JSON: MediaType(media_type_schema=PydanticSchema(schema_class=kind))},
+    )
 
 
 def _error(status: int, path: str) -> Response:
     codes = ", ".join(code for code, known in STATUS_BY_CODE.items() if known == status)
     error = MediaType(media_type_schema=PydanticSchema(schema_class=responses.ErrorBody))
     # Our pages answer a browser with an error page, API clients with the error shape.
-    content = {JSON: error} if path.startswith(("/api/", "/uploads/")) else {
-        JSON: error, HTML: MediaType(media_type_schema=_TEXT)}
+    content = (
+        {JSON: error}
+        if path.startswith(("/api/", "/uploads/"))
+        else {JSON: error, HTML: MediaType(media_type_schema=_TEXT)}
+    )
     return Response(description=f"Error: {codes}.", content=content)
 
 
@@ -241,9 +374,18 @@ def type_text(schema: dict[str, Any]) -> str:
         return f"array of {type_text(schema.get('items', {}))}"
     if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
         return f"object of {type_text(schema['additionalProperties'])}"
-    limits = [f"{word} {_number(schema[key])}" for key, word in (
-        ("minLength", "min length"), ("maxLength", "max length"), ("minimum", "≥"),
-        ("maximum", "≤"), ("maxItems", "at most"), ("pattern", "pattern")) if key in schema]
+    limits = [
+        f"{word} {_number(schema[key])}"
+        for key, word in (
+            ("minLength", "min length"),
+            ("maxLength", "max length"),
+            ("minimum", "≥"),
+            ("maximum", "≤"),
+            ("maxItems", "at most"),
+            ("pattern", "pattern"),
+        )
+        if key in schema
+    ]
     return f"{kind} ({', '.join(limits)})" if limits else str(kind)
 
 

@@ -6,8 +6,12 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import g, redirect, request, url_for
-from flask_jwt_extended import (get_jwt, set_access_cookies, set_refresh_cookies,
-                                verify_jwt_in_request)
+from flask_jwt_extended import (
+    get_jwt,
+    set_access_cookies,
+    set_refresh_cookies,
+    verify_jwt_in_request,
+)
 from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from jwt import ExpiredSignatureError, PyJWTError
 
@@ -28,8 +32,11 @@ def agent_page(view=None, *, admin: bool = False):
             verify_jwt_in_request(locations=["cookies"])
             claims = get_jwt()
         except CSRFError:
-            raise AppError("forbidden", "The form did not come from this site; reload the page "
-                           "and try again.", {"reason": "csrf"}) from None
+            raise AppError(
+                "forbidden",
+                "The form did not come from this site; reload the page and try again.",
+                {"reason": "csrf"},
+            ) from None
         except ExpiredSignatureError:
             refreshed = _refresh()
             if refreshed is None:

@@ -8,10 +8,23 @@ from __future__ import annotations
 
 import time
 
-from flask import (Blueprint, current_app, g, make_response, redirect, render_template, request,
-                   session, url_for)
-from flask_jwt_extended import (get_jwt, set_access_cookies, set_refresh_cookies,
-                                verify_jwt_in_request)
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_jwt_extended import (
+    get_jwt,
+    set_access_cookies,
+    set_refresh_cookies,
+    verify_jwt_in_request,
+)
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_wtf import FlaskForm
 from jwt import PyJWTError
@@ -42,13 +55,19 @@ def after_password(agent: Agent, next_url: str | None):
     (enrolled, on a browser not remembered), or straight in."""
     target = safe_next(next_url, url_for("agent.dashboard"))
     enrolling = twofactor.required(agent)
-    if enrolling or (twofactor.enrolled(agent)
-                     and not twofactor.remembered(agent, request.cookies.get(
-                         twofactor.DEVICE_COOKIE))):
-        session[_PENDING] = {"agent": agent.id, "next": target, "at": time.time(),
-                             "enrol": enrolling}
-        return redirect(url_for("two_factor.setup" if enrolling else "two_factor.code_form"),
-                        code=303)
+    if enrolling or (
+        twofactor.enrolled(agent)
+        and not twofactor.remembered(agent, request.cookies.get(twofactor.DEVICE_COOKIE))
+    ):
+        session[_PENDING] = {
+            "agent": agent.id,
+            "next": target,
+            "at": time.time(),
+            "enrol": enrolling,
+        }
+        return redirect(
+            url_for("two_factor.setup" if enrolling else "two_factor.code_form"), code=303
+        )
     return signed_in(agent, target)
 
 
@@ -66,8 +85,11 @@ def code_form():
     """The second step of signing in."""
     if _pending(enrol=False) is None:
         return redirect(url_for("agent.login_form"))
-    return render_template("agent/two_factor.html", form=CodeForm(),
-                           remember_days=current_app.config["TWO_FACTOR_REMEMBER_DAYS"])
+    return render_template(
+        "agent/two_factor.html",
+        form=CodeForm(),
+        remember_days=current_app.config["TWO_FACTOR_REMEMBER_DAYS"],
+    )
 
 
 @bp.post("/login/2fa")
@@ -79,19 +101,29 @@ def check_code():
     agent, form = pending[0], CodeForm()
     days = current_app.config["TWO_FACTOR_REMEMBER_DAYS"]
     if not form.validate():
-        return render_template("agent/two_factor.html", form=form, remember_days=days,
-                               error="Enter the code from your authenticator app."), 400
+        return render_template(
+            "agent/two_factor.html",
+            form=form,
+            remember_days=days,
+            error="Enter the code from your authenticator app.",
+        ), 400
     try:
         twofactor.verify(agent, form.code.data, request.remote_addr)
     except AppError as error:
-        return render_template("agent/two_factor.html", form=form, remember_days=days,
-                               error=error.message), error.status
+        return render_template(
+            "agent/two_factor.html", form=form, remember_days=days, error=error.message
+        ), error.status
     session.pop(_PENDING, None)
     response = signed_in(agent, pending[1])
     if form.remember.data and days:
-        response.set_cookie(twofactor.DEVICE_COOKIE, twofactor.remember_token(agent),
-                            max_age=days * 24 * 3600, httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            twofactor.DEVICE_COOKIE,
+            twofactor.remember_token(agent),
+            max_age=days * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 
@@ -114,20 +146,29 @@ def setup():
         else:
             session.pop(_PENDING, None)
             target = pending[1] if pending else url_for("agent.dashboard")
-            page = make_response(render_template("agent/two_factor_setup.html", codes=codes,
-                                                 target=target))
+            page = make_response(
+                render_template("agent/two_factor_setup.html", codes=codes, target=target)
+            )
             return signed_in(agent, target, page) if pending else page
     uri = twofactor.pending_uri(agent) or twofactor.begin(agent)
     secret = uri.split("secret=", 1)[1].split("&", 1)[0]
-    return render_template("agent/two_factor_setup.html", form=form, error=error,
-                           qr=twofactor.qr_svg(uri), secret=secret), status
+    return render_template(
+        "agent/two_factor_setup.html",
+        form=form,
+        error=error,
+        qr=twofactor.qr_svg(uri),
+        secret=secret,
+    ), status
 
 
 def _pending(enrol: bool) -> tuple[Agent, str] | None:
     """The agent between password and second step, and where they were going."""
     pending = session.get(_PENDING)
-    if not isinstance(pending, dict) or bool(pending.get("enrol")) != enrol \
-            or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+    if (
+        not isinstance(pending, dict)
+        or bool(pending.get("enrol")) != enrol
+        or time.time() - pending.get("at", 0) > PENDING_SECONDS
+    ):
         return None
     agent = db.session.get(Agent, pending.get("agent"))
     if agent is None or not agent.active:

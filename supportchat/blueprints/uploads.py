@@ -47,8 +47,11 @@ def upload():
         actor, minted = api.guest(form.clientId)
         ticket, _opened = tickets.continue_session(ctx, actor, tickets.Session(form.sessionId))
     else:
-        raise AppError("invalid", "Send sessionId (customers) or ticketId (agents) with the file.",
-                       {"field": "sessionId"})
+        raise AppError(
+            "invalid",
+            "Send sessionId (customers) or ticketId (agents) with the file.",
+            {"field": "sessionId"},
+        )
     stored = uploads.save(ctx, actor, ticket, sent.filename, sent.stream)
     response = api.remember_client(jsonify({"file": stored}), minted)
     return response, 201
@@ -59,18 +62,27 @@ def download(file_id: str, _name: str):
     """The file, for a valid unexpired signature or an agent's token. Only raster images are
     shown inline; everything else downloads, and nothing is ever sniffed into HTML."""
     ctx = current()
-    if not files.check_signature(ctx, file_id, request.args.get("exp", ""),
-                                 request.args.get("sig", "")):
+    if not files.check_signature(
+        ctx, file_id, request.args.get("exp", ""), request.args.get("sig", "")
+    ):
         if verify_jwt_in_request(optional=True) is None:
-            raise AppError("unauthorized", "This download link has expired or is not valid; "
-                           "open the conversation again for a fresh one.")
+            raise AppError(
+                "unauthorized",
+                "This download link has expired or is not valid; "
+                "open the conversation again for a fresh one.",
+            )
         api.agent()
     stored, stream = uploads.downloadable(ctx, file_id)
     # Names stored before download_name existed are made safe on the way out.
-    response = send_file(stream, mimetype=stored.type,
-                         download_name=filenames.download_name(stored.name, stored.type),
-                         as_attachment=stored.type not in uploads.RASTER_IMAGES,
-                         conditional=False, etag=False, max_age=0)
+    response = send_file(
+        stream,
+        mimetype=stored.type,
+        download_name=filenames.download_name(stored.name, stored.type),
+        as_attachment=stored.type not in uploads.RASTER_IMAGES,
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
     response.content_length = stored.size
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import config
@@ -18,9 +19,13 @@ from .. import config
 ROOT = Path(__file__).resolve().parents[2]  # the checkout, as for migrations/ (app.py)
 SIGNING_SECRETS = ("SECRET_KEY", "JWT_SECRET", "AUTH_REFRESH_SECRET")
 # Shortest acceptable length of each secret that must not be guessable.
-MIN_CHARS = {**{name: 32 for name in (*SIGNING_SECRETS, "IDENTITY_HMAC_SECRET",
-                                      "AUTH_BEARER_TOKEN", "METRICS_TOKEN")},
-             "ADMIN_PASSWORD": 12}
+MIN_CHARS = {
+    **{
+        name: 32
+        for name in (*SIGNING_SECRETS, "IDENTITY_HMAC_SECRET", "AUTH_BEARER_TOKEN", "METRICS_TOKEN")
+    },
+    "ADMIN_PASSWORD": 12,
+}
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
 
@@ -51,23 +56,33 @@ def audit(values: Mapping[str, Any]) -> list[str]:
     for name, shortest in MIN_CHARS.items():
         value = values[name]
         if value and ("change-me" in value.lower() or len(value) < shortest):
-            problems.append(f"{name}: looks like a placeholder or is shorter than {shortest} "
-                            "characters; generate one with "
-                            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
+            problems.append(
+                f"{name}: looks like a placeholder or is shorter than {shortest} "
+                "characters; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
     signing = [values[name] for name in SIGNING_SECRETS]
     if len(set(signing)) < len(signing):
-        problems.append(f"{', '.join(SIGNING_SECRETS)}: must all differ, so one leaked secret "
-                        "does not forge the others' tokens.")
+        problems.append(
+            f"{', '.join(SIGNING_SECRETS)}: must all differ, so one leaked secret "
+            "does not forge the others' tokens."
+        )
     if "*" in values["ALLOWED_ORIGINS"]:
-        problems.append("ALLOWED_ORIGINS: '*' lets any website embed the widget and open "
-                        "sockets; list your sites' host names instead.")
+        problems.append(
+            "ALLOWED_ORIGINS: '*' lets any website embed the widget and open "
+            "sockets; list your sites' host names instead."
+        )
     if not str(values["BASE_URL"] or "").startswith("https://"):
-        problems.append("BASE_URL: set it to the public https:// origin; otherwise session "
-                        "and token cookies are sent without the Secure flag.")
+        problems.append(
+            "BASE_URL: set it to the public https:// origin; otherwise session "
+            "and token cookies are sent without the Secure flag."
+        )
     several = values["WEB_CONCURRENCY"] > 1 or values["REDIS_URL"]
     if values["DATABASE_URL"].startswith("sqlite") and several:
-        problems.append("DATABASE_URL: SQLite cannot be shared by several processes "
-                        "(WEB_CONCURRENCY > 1 or REDIS_URL set); use PostgreSQL.")
+        problems.append(
+            "DATABASE_URL: SQLite cannot be shared by several processes "
+            "(WEB_CONCURRENCY > 1 or REDIS_URL set); use PostgreSQL."
+        )
     return problems
 
 
@@ -87,24 +102,32 @@ def _shown(setting: config.Setting, value: Any) -> str:
     return text
 
 
-def init_deploy(directory: Path, name: str, *, redis: bool = True,
-                force: bool = False) -> list[Path]:
+def init_deploy(
+    directory: Path, name: str, *, redis: bool = True, force: bool = False
+) -> list[Path]:
     """Write .env, docker-compose.yml, nginx.conf and README.md into ``directory``; refuse
     to overwrite any of them unless ``force``. Returns the paths written."""
     if not _NAME.fullmatch(name):
-        raise ValueError("--name: use lowercase letters, digits, '-' and '_' (a Compose "
-                         "project name), starting with a letter or digit.")
-    sources = {".env": ROOT / ".env.example", "docker-compose.yml": ROOT / "docker-compose.yml",
-               "nginx.conf": ROOT / "deploy" / "nginx.conf"}
+        raise ValueError(
+            "--name: use lowercase letters, digits, '-' and '_' (a Compose "
+            "project name), starting with a letter or digit."
+        )
+    sources = {
+        ".env": ROOT / ".env.example",
+        "docker-compose.yml": ROOT / "docker-compose.yml",
+        "nginx.conf": ROOT / "deploy" / "nginx.conf",
+    }
     missing = [str(path) for path in sources.values() if not path.exists()]
     if missing:
-        raise FileExistsError(f"run init-deploy from a supportchat checkout: {missing[0]} "
-                              "is missing")
+        raise FileExistsError(
+            f"run init-deploy from a supportchat checkout: {missing[0]} is missing"
+        )
     targets = {file: directory / file for file in (*sources, "README.md")}
     existing = [str(path) for path in targets.values() if path.exists()]
     if existing and not force:
-        raise FileExistsError(f"{', '.join(existing)} already exist; pass --force to "
-                              "overwrite them.")
+        raise FileExistsError(
+            f"{', '.join(existing)} already exist; pass --force to overwrite them."
+        )
     directory.mkdir(parents=True, exist_ok=True)
     targets[".env"].write_text(_env(sources[".env"].read_text(), name, redis))
     targets[".env"].chmod(0o600)
@@ -119,12 +142,17 @@ def init_deploy(directory: Path, name: str, *, redis: bool = True,
 def _env(template: str, name: str, redis: bool) -> str:
     """.env.example with this deployment's name and fresh secrets filled in."""
     password = secrets.token_urlsafe(24)
-    values = {key: secrets.token_urlsafe(48) for key in (*SIGNING_SECRETS,
-                                                         "IDENTITY_HMAC_SECRET", "METRICS_TOKEN")}
+    values = {
+        key: secrets.token_urlsafe(48)
+        for key in (*SIGNING_SECRETS, "IDENTITY_HMAC_SECRET", "METRICS_TOKEN")
+    }
     values.update(
-        COMPOSE_PROJECT_NAME=name, REDIS_PREFIX=name, POSTGRES_PASSWORD=password,
+        COMPOSE_PROJECT_NAME=name,
+        REDIS_PREFIX=name,
+        POSTGRES_PASSWORD=password,
         DATABASE_URL=f"postgresql://supportchat:{password}@postgres:5432/supportchat",
-        ADMIN_PASSWORD=secrets.token_urlsafe(18))
+        ADMIN_PASSWORD=secrets.token_urlsafe(18),
+    )
     if redis:
         values.update(COMPOSE_PROFILES="redis", REDIS_URL="redis://redis:6379/0")
     lines = []
@@ -137,9 +165,9 @@ def _env(template: str, name: str, redis: bool) -> str:
 
 REDIS_NOTE = {
     True: "Redis is on (`COMPOSE_PROFILES=redis`, `REDIS_URL`): you can run more app "
-          "processes behind nginx.conf's sticky upstream, and rate limits are shared.",
+    "processes behind nginx.conf's sticky upstream, and rate limits are shared.",
     False: "Redis is off: run exactly one app process. To add Redis later, set "
-           "`COMPOSE_PROFILES=redis` and `REDIS_URL=redis://redis:6379/0` in `.env`.",
+    "`COMPOSE_PROFILES=redis` and `REDIS_URL=redis://redis:6379/0` in `.env`.",
 }
 
 README = """# supportchat deployment: {name}

@@ -14,7 +14,7 @@ import threading
 import traceback
 import uuid
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # The id of the HTTP request or socket event being handled (one per greenlet or thread).
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -50,8 +50,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc)
-            .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "ts": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -59,8 +60,11 @@ class JsonFormatter(logging.Formatter):
         current = _request_id.get()
         if current:
             line["request_id"] = current
-        line.update((key, value) for key, value in vars(record).items()
-                    if key not in _STANDARD and not key.startswith("_"))
+        line.update(
+            (key, value)
+            for key, value in vars(record).items()
+            if key not in _STANDARD and not key.startswith("_")
+        )
         if record.exc_info:
             line["exc"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
         return json.dumps(line, default=str, ensure_ascii=False)
@@ -111,5 +115,7 @@ def configure(level: str, form: str = "json") -> None:
 def _thread_failed(args: threading.ExceptHookArgs) -> None:
     # Type and frames only: an exception's message may quote what a client sent.
     logging.getLogger(__name__).error(
-        "a thread failed: %s", args.exc_type.__name__,
-        extra={"trace": "".join(traceback.format_tb(args.exc_traceback)).rstrip()})
+        "a thread failed: %s",
+        args.exc_type.__name__,
+        extra={"trace": "".join(traceback.format_tb(args.exc_traceback)).rstrip()},
+    )

@@ -8,7 +8,8 @@ TRUSTED_PROXIES) and a public actor id — never bodies, message text, tokens or
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, g, request
 from flask_socketio import ConnectionRefusedError  # noqa: A004 (what sockets/base.py raises)
@@ -35,14 +36,27 @@ def _finished(response):
     metrics.HTTP_REQUEST_SECONDS.labels(request.method, route, str(status)).observe(seconds)
     metrics.count_refusal("http", status)
     response.headers["X-Request-Id"] = logs.request_id()
-    logs.access.info("http request", extra={
-        "door": "http", "method": request.method, "route": route, "status": status,
-        "duration_ms": round(seconds * 1000, 1), "client": request.remote_addr})
+    logs.access.info(
+        "http request",
+        extra={
+            "door": "http",
+            "method": request.method,
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 1),
+            "client": request.remote_addr,
+        },
+    )
     return response
 
 
-def socket_event(namespace: str, event: str, environ: dict | None,
-                 actor: Callable[[], str | None], handle: Callable[[], Any]) -> Any:
+def socket_event(
+    namespace: str,
+    event: str,
+    environ: dict | None,
+    actor: Callable[[], str | None],
+    handle: Callable[[], Any],
+) -> Any:
     """Run ``handle`` for one socket event (``event`` already reduced to a known name) and
     record it; the status is ``ok`` or the error code of the ack or the refusal."""
     started = time.perf_counter()
@@ -69,8 +83,17 @@ def socket_event(namespace: str, event: str, environ: dict | None,
             metrics.CONNECTED_SOCKETS.labels(namespace).inc()
         elif event == "disconnect":
             metrics.CONNECTED_SOCKETS.labels(namespace).dec()
-        logs.access.info("socket event", extra={
-            "request_id": request_id, "door": "socket", "namespace": namespace, "event": event,
-            "status": status, "duration_ms": round(seconds * 1000, 1),
-            "client": (environ or {}).get("REMOTE_ADDR"), "actor": actor()})
+        logs.access.info(
+            "socket event",
+            extra={
+                "request_id": request_id,
+                "door": "socket",
+                "namespace": namespace,
+                "event": event,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 1),
+                "client": (environ or {}).get("REMOTE_ADDR"),
+                "actor": actor(),
+            },
+        )
         logs.end_request()

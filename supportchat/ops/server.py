@@ -36,8 +36,7 @@ class Handler(WSGIHandler):
             return None  # no new request on a kept-alive connection once stopping
         # A client that trickles its headers (slowloris) is cut off at the deadline; the
         # timer stops once the headers are in (handle_one_response), before the application.
-        self.header_deadline = gevent.Timeout.start_new(self.server.header_timeout,
-                                                        HeaderTimeout)
+        self.header_deadline = gevent.Timeout.start_new(self.server.header_timeout, HeaderTimeout)
         try:
             return super().handle_one_request()
         finally:
@@ -52,8 +51,11 @@ class Handler(WSGIHandler):
         # After a WebSocket session, leftover frames are not the next HTTP request; after a
         # 413 the rest of an oversized body is not worth reading; and a stopping server sends
         # clients elsewhere for their next one.
-        if (self.server.stopping or (self.status or b"").startswith(b"413")  # pywsgi: bytes
-                or self.environ.get("HTTP_UPGRADE", "").lower() == "websocket"):
+        if (
+            self.server.stopping
+            or (self.status or b"").startswith(b"413")  # pywsgi: bytes
+            or self.environ.get("HTTP_UPGRADE", "").lower() == "websocket"
+        ):
             self.close_connection = True
 
     def read_requestline(self):
@@ -69,11 +71,15 @@ class Server(WSGIServer):
     """A pywsgi server whose handlers run in a pool, so a stop can wait for them, with a
     deadline for headers and a cap on connections per client address."""
 
-    def __init__(self, listener, application, header_timeout: float = 10,
-                 per_address: int = 0):
-        super().__init__(listener, application, handler_class=Handler, spawn=Pool(),
-                         log=None,  # access lines come from the app: no clientIds in URLs
-                         error_log=log)  # as JSON lines, like every other line
+    def __init__(self, listener, application, header_timeout: float = 10, per_address: int = 0):
+        super().__init__(
+            listener,
+            application,
+            handler_class=Handler,
+            spawn=Pool(),
+            log=None,  # access lines come from the app: no clientIds in URLs
+            error_log=log,
+        )  # as JSON lines, like every other line
         self.stopping = False
         self.idle: set[Handler] = set()
         self.header_timeout = header_timeout
@@ -148,7 +154,12 @@ def run(app: Flask, host: str, port: int) -> None:
     server.close_idle()
     busy = len(server.pool)
     timeout = app.config["SHUTDOWN_TIMEOUT"]
-    log.info("stopping: asked %d clients to reconnect elsewhere; waiting up to %d s for "
-             "%d open connections", moved, timeout, busy)
+    log.info(
+        "stopping: asked %d clients to reconnect elsewhere; waiting up to %d s for "
+        "%d open connections",
+        moved,
+        timeout,
+        busy,
+    )
     server.stop(timeout=timeout)
     log.info("stopped")

@@ -27,15 +27,29 @@ RESYNC = "resync"  # PROTOCOL v1.1: "fetch by seq what you show; the connection 
 class LocalManager(socketio.Manager):
     """Delivers to this process's sockets, counting delivered messages."""
 
-    def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
-             callback: Any = None, to: Any = None, **kwargs: Any) -> None:
+    def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
         if event == "chat:message":
             skipped = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-            metrics.MESSAGES_DELIVERED.inc(sum(
-                1 for sid, _eio in self.get_participants(namespace, to or room)
-                if sid not in skipped))
-        super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
-                     to=to, **kwargs)
+            metrics.MESSAGES_DELIVERED.inc(
+                sum(
+                    1
+                    for sid, _eio in self.get_participants(namespace, to or room)
+                    if sid not in skipped
+                )
+            )
+        super().emit(
+            event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs
+        )
 
 
 class RedisQueue(socketio.RedisManager, LocalManager):
@@ -43,8 +57,9 @@ class RedisQueue(socketio.RedisManager, LocalManager):
     method order puts it between python-socketio's pub/sub manager and its base manager)."""
 
     def __init__(self, url: str, prefix: str):
-        super().__init__(url, channel=f"{prefix}:socketio", logger=log,
-                         redis_options=connection_options())
+        super().__init__(
+            url, channel=f"{prefix}:socketio", logger=log, redis_options=connection_options()
+        )
         self.down_since: float | None = None
         # Readiness probes get their own short timeouts; the listener must block forever.
         self._probe = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
@@ -82,8 +97,12 @@ class RedisQueue(socketio.RedisManager, LocalManager):
     def _unreachable(self, exc: Exception) -> None:
         if self.down_since is None:
             self.down_since = time.monotonic()
-            log.warning("Redis message queue unreachable (%s: %s); serving this process's own "
-                        "clients meanwhile and retrying with backoff", type(exc).__name__, exc)
+            log.warning(
+                "Redis message queue unreachable (%s: %s); serving this process's own "
+                "clients meanwhile and retrying with backoff",
+                type(exc).__name__,
+                exc,
+            )
 
     def _reachable(self) -> None:
         if self.down_since is None:
@@ -91,8 +110,11 @@ class RedisQueue(socketio.RedisManager, LocalManager):
         seconds = time.monotonic() - self.down_since
         self.down_since = None
         metrics.QUEUE_RECONNECTS.inc()
-        log.warning("Redis message queue back after %.1f s; telling this process's clients to "
-                    "resync what they missed", seconds)
+        log.warning(
+            "Redis message queue back after %.1f s; telling this process's clients to "
+            "resync what they missed",
+            seconds,
+        )
         self.server.start_background_task(self.resync_clients)
 
     def resync_clients(self) -> None:
@@ -138,6 +160,9 @@ def connection_options() -> dict:
     # Keepalive notices a Redis that vanished without closing the connection (no RST).
     options: dict[str, Any] = {"socket_connect_timeout": 2, "socket_keepalive": True}
     if hasattr(socket, "TCP_KEEPIDLE"):
-        options["socket_keepalive_options"] = {socket.TCP_KEEPIDLE: 30,
-                                               socket.TCP_KEEPINTVL: 10, socket.TCP_KEEPCNT: 3}
+        options["socket_keepalive_options"] = {
+            socket.TCP_KEEPIDLE: 30,
+            socket.TCP_KEEPINTVL: 10,
+            socket.TCP_KEEPCNT: 3,
+        }
     return options

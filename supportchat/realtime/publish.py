@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import current_app
 
-from ..ops import metrics
 from ..extensions import socketio
+from ..ops import metrics
 from .waker import waiters  # noqa: F401  (services wait on them through the context)
 
 GUEST, AGENT = "/guest", "/agent"
@@ -20,8 +20,9 @@ def ticket_room(ticket_id: str) -> str:
     return f"ticket:{ticket_id}"
 
 
-def to_ticket(event: str, ticket_id: str, payload: Any, *, guests: bool = True,
-              agents: bool = True) -> None:
+def to_ticket(
+    event: str, ticket_id: str, payload: Any, *, guests: bool = True, agents: bool = True
+) -> None:
     """Emit to the ticket's room in the agent namespace, the guest one, or both."""
     room = ticket_room(ticket_id)
     if agents:

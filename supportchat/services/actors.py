@@ -42,8 +42,11 @@ def parse_client_id(value: object) -> str:
             parsed = None
         if parsed is not None and parsed.version == 4 and str(parsed) == value.lower():
             return str(parsed)
-    raise AppError("invalid", "clientId must be a version 4 UUID such as "
-                   "'1b4e28ba-2fa1-41d2-883f-0016d3cca427'.", {"field": "clientId"})
+    raise AppError(
+        "invalid",
+        "clientId must be a version 4 UUID such as '1b4e28ba-2fa1-41d2-883f-0016d3cca427'.",
+        {"field": "clientId"},
+    )
 
 
 def guest(client_id: str) -> Actor:

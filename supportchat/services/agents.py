@@ -30,8 +30,13 @@ def create_agent(email: str, name: str, password: str, role: str = "agent") -> A
     name, role, password = _checked_name(name), _checked_role(role), _checked_password(password)
     if db.session.scalar(select(Agent.id).where(Agent.email == email)):
         raise AppError("conflict", f"An account for {email} already exists.", {"field": "email"})
-    agent = Agent(email=email, name=name, role=role, active=True,
-                  password_hash=generate_password_hash(password))
+    agent = Agent(
+        email=email,
+        name=name,
+        role=role,
+        active=True,
+        password_hash=generate_password_hash(password),
+    )
     db.session.add(agent)
     db.session.commit()
     return agent
@@ -52,8 +57,11 @@ def _checked_role(role: str) -> str:
 
 def _checked_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise AppError("invalid", f"The password must be at least {MIN_PASSWORD} characters.",
-                       {"field": "password"})
+        raise AppError(
+            "invalid",
+            f"The password must be at least {MIN_PASSWORD} characters.",
+            {"field": "password"},
+        )
     return password
 
 
@@ -92,8 +100,13 @@ def list_agents() -> list[Agent]:
     return list(db.session.scalars(select(Agent).order_by(Agent.created_at, Agent.id)))
 
 
-def update_agent(agent_id: str, name: str | None = None, role: str | None = None,
-                 active: bool | None = None, password: str | None = None) -> Agent:
+def update_agent(
+    agent_id: str,
+    name: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+) -> Agent:
     """Change an account. Deactivating, demoting or a new password signs it out everywhere;
     the last active admin can be neither demoted nor deactivated (``conflict``)."""
     agent = db.session.get(Agent, agent_id)
@@ -105,8 +118,11 @@ def update_agent(agent_id: str, name: str | None = None, role: str | None = None
         agent.password_hash = generate_password_hash(_checked_password(password))
     if agent.role == "admin" and agent.active and (role == "agent" or active is False):
         _keep_an_admin(agent.id)
-    signs_out = (role == "agent" and agent.role == "admin") or (active is False and agent.active) \
+    signs_out = (
+        (role == "agent" and agent.role == "admin")
+        or (active is False and agent.active)
         or password is not None
+    )
     agent.name, agent.role = name, role
     agent.active = agent.active if active is None else active
     db.session.commit()
@@ -130,16 +146,23 @@ def delete_agent(agent_id: str) -> None:
 def _keep_an_admin(leaving_id: str) -> None:
     # Lock every active admin row (PostgreSQL), so two admins demoting each other at once
     # cannot both succeed; SQLite serializes writers anyway.
-    admins = db.session.scalars(select(Agent.id)
-                                .where(Agent.role == "admin", Agent.active.is_(True))
-                                .with_for_update()).all()
+    admins = db.session.scalars(
+        select(Agent.id).where(Agent.role == "admin", Agent.active.is_(True)).with_for_update()
+    ).all()
     if not set(admins) - {leaving_id}:
         db.session.rollback()
-        raise AppError("conflict", "This is the last active admin; make someone else an admin "
-                       "first.")
+        raise AppError(
+            "conflict", "This is the last active admin; make someone else an admin first."
+        )
 
 
 def account_view(agent: Agent) -> dict[str, Any]:
     """An account as the admin API shows it (never the password hash)."""
-    return {"id": agent.id, "email": agent.email, "name": agent.name, "role": agent.role,
-            "active": agent.active, "createdAt": iso(agent.created_at)}
+    return {
+        "id": agent.id,
+        "email": agent.email,
+        "name": agent.name,
+        "role": agent.role,
+        "active": agent.active,
+        "createdAt": iso(agent.created_at),
+    }

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..clock import iso
 from ..extensions import db
@@ -42,11 +43,21 @@ def on_revoke(hook: Hook) -> Hook:
     return on("auth.revoke", hook)
 
 
-def record(actor: str, action: str, target: str | None = None, address: str | None = None,
-           details: dict[str, Any] | None = None) -> dict[str, Any]:
+def record(
+    actor: str,
+    action: str,
+    target: str | None = None,
+    address: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Store one audit event, then run the hooks registered for its action."""
-    event = AuditEvent(actor=actor[:64], action=action, target=target and target[:128],
-                       address=address and address[:64], details=details)
+    event = AuditEvent(
+        actor=actor[:64],
+        action=action,
+        target=target and target[:128],
+        address=address and address[:64],
+        details=details,
+    )
     db.session.add(event)
     db.session.commit()
     stored = event_view(event)
@@ -60,5 +71,12 @@ def record(actor: str, action: str, target: str | None = None, address: str | No
 
 def event_view(event: AuditEvent) -> dict[str, Any]:
     """An audit event as plain JSON."""
-    return {"id": event.id, "at": iso(event.at), "actor": event.actor, "action": event.action,
-            "target": event.target, "address": event.address, "details": event.details}
+    return {
+        "id": event.id,
+        "at": iso(event.at),
+        "actor": event.actor,
+        "action": event.action,
+        "target": event.target,
+        "address": event.address,
+        "details": event.details,
+    }

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from jwt import PyJWTError
 from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import PyJWTError
 from sqlalchemy import select, update
 
 from ..clock import utcnow
@@ -28,16 +28,18 @@ class RefreshSubject(str):
 
 @jwt.encode_key_loader
 def _signing_key(identity: Any) -> str:
-    return current_app.config["AUTH_REFRESH_SECRET" if isinstance(identity, RefreshSubject)
-                              else "JWT_SECRET"]
+    return current_app.config[
+        "AUTH_REFRESH_SECRET" if isinstance(identity, RefreshSubject) else "JWT_SECRET"
+    ]
 
 
 @jwt.decode_key_loader
 def _verifying_key(_header: dict[str, Any], unverified: dict[str, Any]) -> str:
     # The key is chosen by the unverified type claim, which that key's signature then covers:
     # only AUTH_REFRESH_SECRET can make a token that passes as a refresh token.
-    return current_app.config["AUTH_REFRESH_SECRET" if unverified.get("type") == "refresh"
-                              else "JWT_SECRET"]
+    return current_app.config[
+        "AUTH_REFRESH_SECRET" if unverified.get("type") == "refresh" else "JWT_SECRET"
+    ]
 
 
 def issue_tokens(agent: Agent, family: str | None = None) -> tuple[str, str]:
@@ -45,11 +47,19 @@ def issue_tokens(agent: Agent, family: str | None = None) -> tuple[str, str]:
     claims = {"role": agent.role, "name": agent.name}
     family = family or uuid.uuid4().hex
     access = create_access_token(identity=agent.id, additional_claims={**claims, "fam": family})
-    refresh = create_refresh_token(identity=RefreshSubject(agent.id),
-                                   additional_claims={**claims, "fam": family})
+    refresh = create_refresh_token(
+        identity=RefreshSubject(agent.id), additional_claims={**claims, "fam": family}
+    )
     payload = decode_token(refresh)
-    db.session.add(AuthToken(jti=payload["jti"], family=family, agent_id=agent.id, kind="refresh",
-                             expires_at=_moment(payload["exp"])))
+    db.session.add(
+        AuthToken(
+            jti=payload["jti"],
+            family=family,
+            agent_id=agent.id,
+            kind="refresh",
+            expires_at=_moment(payload["exp"]),
+        )
+    )
     db.session.commit()
     return access, refresh
 
@@ -58,31 +68,50 @@ def revoke(payload: dict[str, Any], address: str | None = None, reason: str = "s
     """Revoke a token and every other token of its family (audited as ``auth.revoke``)."""
     now = utcnow()
     family = payload.get("fam") or payload["jti"]
-    db.session.execute(update(AuthToken).where(AuthToken.family == family,
-                                               AuthToken.revoked_at.is_(None))
-                       .values(revoked_at=now))
+    db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.family == family, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     if db.session.get(AuthToken, payload["jti"]) is None:
-        db.session.add(AuthToken(jti=payload["jti"], family=family, agent_id=payload.get("sub"),
-                                 kind=payload.get("type", "access"),
-                                 expires_at=_moment(payload["exp"]), revoked_at=now))
+        db.session.add(
+            AuthToken(
+                jti=payload["jti"],
+                family=family,
+                agent_id=payload.get("sub"),
+                kind=payload.get("type", "access"),
+                expires_at=_moment(payload["exp"]),
+                revoked_at=now,
+            )
+        )
     db.session.commit()
-    audit.record(payload.get("sub") or "unknown", "auth.revoke", family, address,
-                 {"reason": reason, "jti": payload["jti"]})
+    audit.record(
+        payload.get("sub") or "unknown",
+        "auth.revoke",
+        family,
+        address,
+        {"reason": reason, "jti": payload["jti"]},
+    )
 
 
 def revoke_agent(agent_id: str) -> None:
     """Revoke every token family of an agent (deactivated, demoted or given a new password)."""
-    db.session.execute(update(AuthToken).where(AuthToken.agent_id == agent_id,
-                                               AuthToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+    db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.agent_id == agent_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     db.session.commit()
 
 
 def is_revoked(payload: dict[str, Any]) -> bool:
     """Whether the token, or its family, has been revoked."""
     family = payload.get("fam") or payload["jti"]
-    stmt = select(AuthToken.jti).where(AuthToken.family.in_((family, payload["jti"])),
-                                       AuthToken.revoked_at.is_not(None)).limit(1)
+    stmt = (
+        select(AuthToken.jti)
+        .where(AuthToken.family.in_((family, payload["jti"])), AuthToken.revoked_at.is_not(None))
+        .limit(1)
+    )
     return db.session.scalar(stmt) is not None
 
 
@@ -115,14 +144,15 @@ def verify_access_token(token: str) -> dict[str, Any]:
     except (PyJWTError, JWTExtendedException):
         payload = None
     if payload is None or payload.get("type") != "access" or is_revoked(payload):
-        raise AppError("unauthorized", "Sign in again: the session token is missing, invalid "
-                       "or expired.")
+        raise AppError(
+            "unauthorized", "Sign in again: the session token is missing, invalid or expired."
+        )
     check_role(payload)
     return payload
 
 
 def _moment(timestamp: int) -> datetime:
-    return datetime.fromtimestamp(timestamp, timezone.utc).replace(tzinfo=None)
+    return datetime.fromtimestamp(timestamp, UTC).replace(tzinfo=None)
 
 
 def rotate(payload: dict[str, Any], address: str | None = None) -> tuple[Agent, str, str]:
@@ -131,9 +161,15 @@ def rotate(payload: dict[str, Any], address: str | None = None) -> tuple[Agent, 
     refused = AppError("unauthorized", "Sign in again: this refresh token is no longer valid.")
     # One atomic claim: of two requests racing with the same token, only one rotates it.
     claimed = db.session.execute(
-        update(AuthToken).where(AuthToken.jti == payload["jti"], AuthToken.kind == "refresh",
-                                AuthToken.revoked_at.is_(None), AuthToken.rotated_at.is_(None))
-        .values(rotated_at=utcnow())).rowcount
+        update(AuthToken)
+        .where(
+            AuthToken.jti == payload["jti"],
+            AuthToken.kind == "refresh",
+            AuthToken.revoked_at.is_(None),
+            AuthToken.rotated_at.is_(None),
+        )
+        .values(rotated_at=utcnow())
+    ).rowcount
     db.session.commit()
     if not claimed:
         record = db.session.get(AuthToken, payload["jti"])

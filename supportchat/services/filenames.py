@@ -27,14 +27,16 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
 _KNOWN = frozenset(ext for exts in EXTENSIONS.values() for ext in exts)
 # Extensions a desktop opens by running or rendering the file: markup and scripts a browser
 # executes, and programs, scripts and shortcuts of Windows, macOS and Linux.
-EXECUTABLE = frozenset("""
+EXECUTABLE = frozenset(
+    """
     htm html xhtml xht shtml mht mhtml svg svgz xml xsl xslt hta js mjs cjs jse vb vbs vbe
     wsf wsh ws wsc sct bat cmd com exe msi msp mst scr pif cpl dll ocx sys jar jnlp class
     ps1 ps1xml psm1 psd1 psc1 sh bash zsh csh ksh fish command tool py pyw pyc pl pm rb php
     php3 php4 php5 phtml phar asp aspx cer jsp cgi lnk url webloc desktop inf reg scf
     library-ms application appref-ms gadget msc app dmg pkg mpkg deb rpm appimage apk run
     swf action workflow iqy slk settingcontent-ms
-""".split())
+""".split()
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -44,8 +46,9 @@ def download_name(name: str, kind: str) -> str:
     and the right one appended (``notes.html`` as text is ``notes.txt``)."""
     stem, *extensions = _CONTROL.sub("", name).split(".")
     # Empty parts go too: Windows drops trailing dots and spaces, so "run.bat." runs.
-    extensions = [ext for ext in extensions
-                  if ext.strip() and ext.strip().lower() not in EXECUTABLE]
+    extensions = [
+        ext for ext in extensions if ext.strip() and ext.strip().lower() not in EXECUTABLE
+    ]
     wanted = EXTENSIONS.get(kind, ("bin",))
     if extensions and extensions[-1].strip().lower() in wanted:
         extensions[-1] = extensions[-1].strip()

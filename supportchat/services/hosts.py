@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Callable
+from typing import Any
 
 from ..extensions import socketio
 from ..stores import Ticket, TicketStore
@@ -30,21 +31,34 @@ def row(ticket: Ticket) -> dict[str, Any]:
     """A ticket as a row of the inbox (PROTOCOL.md §3.6)."""
     view = ticket_view(ticket, for_agent=True)
     customer = view["customer"]
-    known = [str(value) for key, value in (customer.get("userIdentifier") or {}).items()
-             if key in ("name", "email", "phone")]
-    return {"id": view["id"], "title": customer["label"],
-            "participantLabel": " · ".join(known) or customer["label"],
-            "lastMessageAt": view["lastMessageAt"],
-            "lastMessagePreview": view["lastMessagePreview"],
-            "unread": view["unread"], "status": view["status"], "assignee": view["assignee"]}
+    known = [
+        str(value)
+        for key, value in (customer.get("userIdentifier") or {}).items()
+        if key in ("name", "email", "phone")
+    ]
+    return {
+        "id": view["id"],
+        "title": customer["label"],
+        "participantLabel": " · ".join(known) or customer["label"],
+        "lastMessageAt": view["lastMessageAt"],
+        "lastMessagePreview": view["lastMessagePreview"],
+        "unread": view["unread"],
+        "status": view["status"],
+        "assignee": view["assignee"],
+    }
 
 
 class InboxUpdates:
     """The inbox rows one application owes its agents: tickets with a message since the last
     digest. ``create_app`` builds one; services reach ``update_soon`` through the context."""
 
-    def __init__(self, store: TicketStore, publish: Any,
-                 app_context: Callable[[], AbstractContextManager], rows: int) -> None:
+    def __init__(
+        self,
+        store: TicketStore,
+        publish: Any,
+        app_context: Callable[[], AbstractContextManager],
+        rows: int,
+    ) -> None:
         self._store, self._publish, self._app_context = store, publish, app_context
         self._rows = rows  # INBOX_DIGEST_ROWS: the most rows in one frame
         self._lock = threading.Lock()
@@ -67,10 +81,11 @@ class InboxUpdates:
         with self._app_context():
             for start in range(0, len(due), self._rows):
                 try:
-                    found = self._store.get_tickets(due[start:start + self._rows])
+                    found = self._store.get_tickets(due[start : start + self._rows])
                 except Exception:  # the store is down: the next message brings the rows up to date
-                    log.warning("inbox digest skipped: the ticket store is unavailable",
-                                exc_info=True)
+                    log.warning(
+                        "inbox digest skipped: the ticket store is unavailable", exc_info=True
+                    )
                     return
                 rows = [{**row(ticket), "lastSeq": ticket.last_seq} for ticket in found]
                 self._publish.to_agents("inbox:updated", {"conversations": rows})

@@ -6,7 +6,8 @@ import re
 import threading
 import unicodedata
 import zlib
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from ..clock import iso
 from ..context import Context
@@ -30,12 +31,16 @@ def clean_text(ctx: Context, text: str, *, allow_empty: bool = False) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _CONTROL.sub("", text).strip()
     if not text and not allow_empty:
-        raise AppError("invalid", "The message is empty; type something to send.",
-                       {"field": "text"})
+        raise AppError(
+            "invalid", "The message is empty; type something to send.", {"field": "text"}
+        )
     limit = ctx.config["MAX_MESSAGE_CHARS"]
     if len(text) > limit:
-        raise AppError("too_large", f"The message is {len(text)} characters long; the limit "
-                       f"is {limit}.", {"field": "text", "limit": limit})
+        raise AppError(
+            "too_large",
+            f"The message is {len(text)} characters long; the limit is {limit}.",
+            {"field": "text", "limit": limit},
+        )
     return filter_profanity(ctx, text)
 
 
@@ -46,8 +51,11 @@ def filter_profanity(ctx: Context, text: str) -> str:
         return text
     pattern = _word_pattern(tuple(words))
     if mode == "reject" and pattern.search(text):
-        raise AppError("invalid", "The message contains words that are not allowed here; "
-                       "please rephrase it.", {"field": "text"})
+        raise AppError(
+            "invalid",
+            "The message contains words that are not allowed here; please rephrase it.",
+            {"field": "text"},
+        )
     return pattern.sub(lambda match: "*" * len(match.group()), text)
 
 
@@ -70,10 +78,19 @@ class Written(NamedTuple):
     replies: list[Message]
 
 
-def write(ctx: Context, actor: Actor, text: str, *, ticket_id: str | None = None,
-          session: tickets.Session | None = None, reopen: bool = False,
-          client_msg_id: str | None = None, attachments: list[str] | None = None,
-          kind: str = "message", on_ticket: Callable[[Ticket], None] | None = None) -> Written:
+def write(
+    ctx: Context,
+    actor: Actor,
+    text: str,
+    *,
+    ticket_id: str | None = None,
+    session: tickets.Session | None = None,
+    reopen: bool = False,
+    client_msg_id: str | None = None,
+    attachments: list[str] | None = None,
+    kind: str = "message",
+    on_ticket: Callable[[Ticket], None] | None = None,
+) -> Written:
     """Someone writes in a conversation: in ticket ``ticket_id`` (``chat:message``), or, for a
     customer, in ``session`` (POST /api/chat; ``ticket:create`` with a text), whose ticket
     opens on its first use and, with ``reopen``, again after it was closed. The text is
@@ -90,14 +107,22 @@ def write(ctx: Context, actor: Actor, text: str, *, ticket_id: str | None = None
         text = clean_text(ctx, text, allow_empty=bool(stored_files))
     else:
         text = clean_text(ctx, text, allow_empty=bool(attachments))  # refused before a ticket opens
-        ticket, _opened = (tickets.open(ctx, actor, session) if reopen
-                           else tickets.continue_session(ctx, actor, session))
+        ticket, _opened = (
+            tickets.open(ctx, actor, session)
+            if reopen
+            else tickets.continue_session(ctx, actor, session)
+        )
         stored_files = files.attachable(ctx, actor, ticket, attachments)
     if on_ticket is not None:
         on_ticket(ticket)
     name = actor.name if actor.is_agent else ticket.customer["label"]
-    new = NewMessage(sender=actor.sender(name), text=text, kind=kind,
-                     client_msg_id=client_msg_id, attachments=stored_files)
+    new = NewMessage(
+        sender=actor.sender(name),
+        text=text,
+        kind=kind,
+        client_msg_id=client_msg_id,
+        attachments=stored_files,
+    )
     message, created = _store_and_publish(ctx, ticket.id, new)
     replies = []
     if created and not actor.is_agent and ticket.last_public_seq == 0:
@@ -112,7 +137,8 @@ def _auto_reply(ctx: Context, ticket_id: str) -> list[Message]:
         return []
     bot = {"id": "bot", "role": "bot", "name": ctx.section("branding")["title"] or "Support"}
     message, _created = _store_and_publish(
-        ctx, ticket_id, NewMessage(sender=bot, text=text, client_msg_id="auto-reply"))
+        ctx, ticket_id, NewMessage(sender=bot, text=text, client_msg_id="auto-reply")
+    )
     return [message]
 
 
@@ -120,8 +146,9 @@ def _store_and_publish(ctx: Context, ticket_id: str, new: NewMessage) -> tuple[M
     with _IN_ORDER[zlib.crc32(ticket_id.encode()) % len(_IN_ORDER)]:
         message, created = ctx.store.append_message(ticket_id, new)
         if created:
-            ctx.publish.to_ticket("chat:message", ticket_id, message_view(ctx, message),
-                                  guests=new.kind != "note")
+            ctx.publish.to_ticket(
+                "chat:message", ticket_id, message_view(ctx, message), guests=new.kind != "note"
+            )
             ctx.publish.message_stored(ticket_id)
             ctx.update_inbox(ticket_id)  # the inbox row: latest message, unread flag
     return message, created
@@ -130,8 +157,13 @@ def _store_and_publish(ctx: Context, ticket_id: str, new: NewMessage) -> tuple[M
 def message_view(ctx: Context, message: Message) -> dict[str, Any]:
     """PROTOCOL.md §2 Message."""
     return {
-        "id": message.id, "ticketId": message.ticket_id, "seq": message.seq,
-        "clientMsgId": message.client_msg_id, "sender": message.sender, "text": message.text,
+        "id": message.id,
+        "ticketId": message.ticket_id,
+        "seq": message.seq,
+        "clientMsgId": message.client_msg_id,
+        "sender": message.sender,
+        "text": message.text,
         "attachments": [files.file_view(ctx, item) for item in message.attachments],
-        "kind": message.kind, "createdAt": iso(message.created_at),
+        "kind": message.kind,
+        "createdAt": iso(message.created_at),
     }

@@ -66,8 +66,9 @@ def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
 
 def blocklist() -> tuple[str, ...]:
     """BLOCKLIST plus the entries admins stored, re-read at most every CACHE_SECONDS."""
-    cache = current_app.extensions.setdefault("supportchat.blocklist",
-                                              {"until": 0.0, "entries": ()})
+    cache = current_app.extensions.setdefault(
+        "supportchat.blocklist", {"until": 0.0, "entries": ()}
+    )
     now = time.monotonic()
     if now >= cache["until"]:
         try:
@@ -93,13 +94,17 @@ def replace_entries(entries: list[tuple[str, str | None]]) -> list[BlockEntry]:
         try:
             network = parse_network(entry)
         except ValueError:
-            raise AppError("invalid", f"entries.{index}: {entry!r} is not an IPv4 or IPv6 "
-                           "address or network.", {"field": f"entries.{index}"}) from None
+            raise AppError(
+                "invalid",
+                f"entries.{index}: {entry!r} is not an IPv4 or IPv6 address or network.",
+                {"field": f"entries.{index}"},
+            ) from None
         single = network.prefixlen == network.max_prefixlen
         canonical.setdefault(str(network.network_address) if single else str(network), note)
     db.session.execute(delete(BlockEntry))
-    db.session.add_all(BlockEntry(network=network, note=note)
-                       for network, note in canonical.items())
+    db.session.add_all(
+        BlockEntry(network=network, note=note) for network, note in canonical.items()
+    )
     db.session.commit()
     current_app.extensions.pop("supportchat.blocklist", None)
     return stored_entries()

@@ -15,9 +15,12 @@ from ..errors import AppError
 
 log = logging.getLogger(__name__)
 
-SETTING_BY_KIND = {"message": "MESSAGE_RATE_LIMIT", "connect": "CONNECT_RATE_LIMIT",
-                   "conversation": "NEW_CONVERSATION_RATE_LIMIT",
-                   "two-factor code": "LOGIN_RATE_LIMIT"}
+SETTING_BY_KIND = {
+    "message": "MESSAGE_RATE_LIMIT",
+    "connect": "CONNECT_RATE_LIMIT",
+    "conversation": "NEW_CONVERSATION_RATE_LIMIT",
+    "two-factor code": "LOGIN_RATE_LIMIT",
+}
 
 
 def configured(name: str) -> str:
@@ -38,8 +41,11 @@ def check(kind: str, key: str) -> None:
         return
     reset_at, _remaining = limiter.get_window_stats(item, kind, key)
     retry_ms = max(1, math.ceil((reset_at - time.time()) * 1000))
-    raise AppError("rate_limited", f"Too many {kind}s; wait {math.ceil(retry_ms / 1000)} s "
-                   "and try again.", {"retryAfterMs": retry_ms})
+    raise AppError(
+        "rate_limited",
+        f"Too many {kind}s; wait {math.ceil(retry_ms / 1000)} s and try again.",
+        {"retryAfterMs": retry_ms},
+    )
 
 
 def opening_conversation() -> None:
@@ -54,12 +60,13 @@ def allowed(value: str, kind: str, key: str) -> bool:
     return _limiter().hit(parse(value), kind, key)
 
 
-def _limiter() -> "_Limiter":
+def _limiter() -> _Limiter:
     extensions = current_app.extensions
     if "supportchat.ratelimit" not in extensions:
         config = current_app.config
-        extensions["supportchat.ratelimit"] = _Limiter(config["RATELIMIT_STORAGE_URI"],
-                                                       config["RATELIMIT_STORAGE_OPTIONS"])
+        extensions["supportchat.ratelimit"] = _Limiter(
+            config["RATELIMIT_STORAGE_URI"], config["RATELIMIT_STORAGE_OPTIONS"]
+        )
     return extensions["supportchat.ratelimit"]
 
 
@@ -87,8 +94,11 @@ class _Limiter:
                 result = getattr(self.shared, method)(*args)
             except self.shared.storage.base_exceptions as exc:
                 if self.failed_at is None:
-                    log.warning("rate-limit storage unreachable (%s); counting in this "
-                                "process's memory until it is back", type(exc).__name__)
+                    log.warning(
+                        "rate-limit storage unreachable (%s); counting in this "
+                        "process's memory until it is back",
+                        type(exc).__name__,
+                    )
                 self.failed_at = time.monotonic()
             else:
                 if self.failed_at is not None:

@@ -24,12 +24,18 @@ def unseal(sealed: str, purpose: str) -> str:
     try:
         return _box(current_app.config["SECRET_KEY"], purpose).decrypt(sealed.encode()).decode()
     except InvalidToken:
-        raise AppError("internal", "A stored secret cannot be read with this SECRET_KEY; it "
-                       "was sealed under another one.") from None
+        raise AppError(
+            "internal",
+            "A stored secret cannot be read with this SECRET_KEY; it was sealed under another one.",
+        ) from None
 
 
 @lru_cache(maxsize=8)
 def _box(secret_key: str, purpose: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=f"supportchat secrets-box {purpose}".encode()).derive(secret_key.encode())
+    key = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=None,
+        info=f"supportchat secrets-box {purpose}".encode(),
+    ).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))

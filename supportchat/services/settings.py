@@ -15,8 +15,12 @@ from ..extensions import db
 from ..models import Setting
 
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "branding": {"title": "Support", "primaryColor": "#0f766e",
-                 "welcomeMessage": "Hi! How can we help?", "customCss": ""},
+    "branding": {
+        "title": "Support",
+        "primaryColor": "#0f766e",
+        "welcomeMessage": "Hi! How can we help?",
+        "customCss": "",
+    },
     "behavior": {"autoReply": "", "offlineMessage": "", "businessHours": ""},
     "ai": {"enabled": False, "provider": "", "baseUrl": "", "model": ""},
 }
@@ -91,5 +95,8 @@ def update(changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def _environment_defaults(name: str) -> dict[str, Any]:
     config = current_app.config
-    return {key: config[variable] for key, variable in ENVIRONMENT_DEFAULTS.get(name, {}).items()
-            if config[variable]}
+    return {
+        key: config[variable]
+        for key, variable in ENVIRONMENT_DEFAULTS.get(name, {}).items()
+        if config[variable]
+    }

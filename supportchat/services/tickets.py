@@ -46,13 +46,15 @@ def continue_session(ctx: Context, actor: Actor, session: Session) -> tuple[Tick
     if latest.client_key != actor.client_key:
         raise not_found("conversation")
     if latest.status == "closed":
-        raise AppError("ticket_closed", "This conversation is closed; start a new one to write "
-                       "again.")
+        raise AppError(
+            "ticket_closed", "This conversation is closed; start a new one to write again."
+        )
     return latest, False
 
 
-def _opened(ctx: Context, actor: Actor, session: Session,
-            latest: Ticket | None) -> tuple[Ticket, bool]:
+def _opened(
+    ctx: Context, actor: Actor, session: Session, latest: Ticket | None
+) -> tuple[Ticket, bool]:
     """The open ticket of ``session`` (``latest``: its newest ticket), created when none is."""
     if actor.is_agent:
         raise AppError("forbidden", "Tickets are opened by customers.")
@@ -75,8 +77,9 @@ def _opened(ctx: Context, actor: Actor, session: Session,
     return ticket, created
 
 
-def identity_verified(ctx: Context, user_identifier: dict[str, str] | None,
-                      identifier_hash: str | None) -> bool:
+def identity_verified(
+    ctx: Context, user_identifier: dict[str, str] | None, identifier_hash: str | None
+) -> bool:
     """Whether ``identifier_hash`` is HMAC-SHA256(IDENTITY_HMAC_SECRET, email or id)."""
     secret = ctx.config["IDENTITY_HMAC_SECRET"]
     subject = (user_identifier or {}).get("email") or (user_identifier or {}).get("id")
@@ -94,19 +97,27 @@ def accessible(ctx: Context, actor: Actor, ticket_id: str) -> Ticket:
     return ticket
 
 
-def page(ctx: Context, actor: Actor, status: str = "open", assigned: str = "any",
-         cursor: str | None = None, limit: int = 25) -> tuple[list[Ticket], str | None]:
+def page(
+    ctx: Context,
+    actor: Actor,
+    status: str = "open",
+    assigned: str = "any",
+    cursor: str | None = None,
+    limit: int = 25,
+) -> tuple[list[Ticket], str | None]:
     """A page of the inbox, newest activity first, and the cursor of the next page."""
     require_agent(actor)
     assignee = {"me": actor.id, "none": "none", "any": None}[assigned]
-    found = ctx.store.list_tickets(TicketQuery(status=status, assignee=assignee,
-                                            cursor=decode_cursor(cursor), limit=limit + 1))
+    found = ctx.store.list_tickets(
+        TicketQuery(status=status, assignee=assignee, cursor=decode_cursor(cursor), limit=limit + 1)
+    )
     next_cursor = encode_cursor(found[limit - 1]) if len(found) > limit else None
     return found[:limit], next_cursor
 
 
-def join(ctx: Context, actor: Actor, ticket_id: str,
-         since_seq: int | None) -> tuple[Ticket, list[Message], bool]:
+def join(
+    ctx: Context, actor: Actor, ticket_id: str, since_seq: int | None
+) -> tuple[Ticket, list[Message], bool]:
     """The ticket and what the actor missed: after ``since_seq``, or the latest page."""
     ticket = accessible(ctx, actor, ticket_id)
     notes = actor.is_agent
@@ -125,8 +136,9 @@ def for_session(ctx: Context, actor: Actor, session_id: str) -> Ticket:
     return ticket
 
 
-def poll(ctx: Context, actor: Actor, session_id: str, since: int,
-         wait: float) -> tuple[Ticket, list[Message]]:
+def poll(
+    ctx: Context, actor: Actor, session_id: str, since: int, wait: float
+) -> tuple[Ticket, list[Message]]:
     """The guest's messages after ``since``; with ``wait`` seconds, first wait for one to
     arrive (long polling: only this greenlet sleeps, holding no database connection)."""
     ticket = for_session(ctx, actor, session_id)
@@ -141,8 +153,9 @@ def poll(ctx: Context, actor: Actor, session_id: str, since: int,
     return ctx.store.get_ticket(ticket.id) or ticket, found
 
 
-def history(ctx: Context, actor: Actor, ticket_id: str, before: int | None,
-            limit: int) -> tuple[list[Message], bool]:
+def history(
+    ctx: Context, actor: Actor, ticket_id: str, before: int | None, limit: int
+) -> tuple[list[Message], bool]:
     """Up to ``limit`` messages below seq ``before`` (None: the newest), oldest first, and
     whether older ones exist."""
     accessible(ctx, actor, ticket_id)
@@ -159,9 +172,11 @@ def close(ctx: Context, actor: Actor, ticket_id: str) -> Ticket:
     closed_by = {"id": actor.id, "role": actor.side, "name": actor.name}
     ticket = ctx.store.close_ticket(ticket_id, closed_by)
     ctx.publish.ticket_changed(ticket_id)
-    ctx.publish.to_ticket("ticket:closed", ticket_id, {"ticketId": ticket_id,
-                                                       "closedAt": iso(ticket.closed_at),
-                                                       "closedBy": closed_by})
+    ctx.publish.to_ticket(
+        "ticket:closed",
+        ticket_id,
+        {"ticketId": ticket_id, "closedAt": iso(ticket.closed_at), "closedBy": closed_by},
+    )
     announce(ctx, ticket)
     return ticket
 
@@ -192,8 +207,9 @@ def mark_read(ctx: Context, actor: Actor, ticket_id: str, seq: int) -> Ticket:
     updated = ctx.store.mark_read(ticket_id, actor.side, seq)
     before, after = (_read_seq(item, actor.side) for item in (ticket, updated))
     if after > before:
-        ctx.publish.to_ticket("read", ticket_id, {"ticketId": ticket_id, "role": actor.side,
-                                                  "seq": after})
+        ctx.publish.to_ticket(
+            "read", ticket_id, {"ticketId": ticket_id, "role": actor.side, "seq": after}
+        )
         if actor.is_agent:
             ctx.publish.to_agents("ticket:updated", ticket_view(updated, for_agent=True))
     return updated
@@ -209,15 +225,20 @@ def typing(ctx: Context, actor: Actor, ticket_id: str, is_typing: bool) -> None:
     stored."""
     ticket = accessible(ctx, actor, ticket_id)
     if ticket.status == "closed":
-        raise AppError("ticket_closed", "This ticket is closed; start a new conversation to "
-                       "write again.")
+        raise AppError(
+            "ticket_closed", "This ticket is closed; start a new conversation to write again."
+        )
     if is_typing and not ratelimit.allowed(TYPING_INTERVAL, "typing", f"{actor.id}:{ticket_id}"):
         return
     name = actor.name if actor.is_agent else ticket.customer["label"]
-    payload = {"ticketId": ticket_id, "sender": {"role": actor.side, "name": name},
-               "typing": is_typing}
-    ctx.publish.to_ticket("typing", ticket_id, payload, guests=actor.is_agent,
-                          agents=not actor.is_agent)
+    payload = {
+        "ticketId": ticket_id,
+        "sender": {"role": actor.side, "name": name},
+        "typing": is_typing,
+    }
+    ctx.publish.to_ticket(
+        "typing", ticket_id, payload, guests=actor.is_agent, agents=not actor.is_agent
+    )
 
 
 def announce(ctx: Context, ticket: Ticket) -> None:
@@ -234,13 +255,20 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
     last_seq = ticket.last_seq if for_agent else ticket.last_public_seq
     read_seq = ticket.agent_read_seq if for_agent else ticket.guest_read_seq
     return {
-        "id": ticket.id, "status": ticket.status, "sessionId": ticket.session_id,
-        "createdAt": iso(ticket.created_at), "updatedAt": iso(ticket.updated_at),
-        "closedAt": iso(ticket.closed_at), "closedBy": ticket.closed_by,
-        "customer": customer, "assignee": ticket.assignee, "lastSeq": last_seq,
+        "id": ticket.id,
+        "status": ticket.status,
+        "sessionId": ticket.session_id,
+        "createdAt": iso(ticket.created_at),
+        "updatedAt": iso(ticket.updated_at),
+        "closedAt": iso(ticket.closed_at),
+        "closedBy": ticket.closed_by,
+        "customer": customer,
+        "assignee": ticket.assignee,
+        "lastSeq": last_seq,
         "lastMessageAt": iso(ticket.last_message_at),
         "lastMessagePreview": ticket.last_message_preview,
-        "unread": last_seq > read_seq, "rating": ticket.rating,
+        "unread": last_seq > read_seq,
+        "rating": ticket.rating,
     }
 
 
@@ -264,5 +292,8 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
         moment, ticket_id = raw.split("|", 1)
         return datetime.fromisoformat(moment), ticket_id
     except (ValueError, UnicodeDecodeError):
-        raise AppError("invalid", "cursor is not one this server gave out; start from the "
-                       "first page.", {"field": "cursor"}) from None
+        raise AppError(
+            "invalid",
+            "cursor is not one this server gave out; start from the first page.",
+            {"field": "cursor"},
+        ) from None

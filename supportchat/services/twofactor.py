@@ -37,7 +37,11 @@ def enrolled(agent: Agent) -> bool:
 
 def required(agent: Agent) -> bool:
     """Whether the agent must enrol before signing in (admins, with REQUIRE_2FA_FOR_ADMINS)."""
-    return agent.role == "admin" and current_app.config["REQUIRE_2FA_FOR_ADMINS"] and not enrolled(agent)
+    return (
+        agent.role == "admin"
+        and current_app.config["REQUIRE_2FA_FOR_ADMINS"]
+        and not enrolled(agent)
+    )
 
 
 def begin(agent: Agent) -> str:
@@ -68,8 +72,15 @@ def pending_uri(agent: Agent) -> str | None:
 def qr_svg(uri: str) -> str:
     """The URI as an inline SVG QR code, drawn here (no third-party service sees the secret)."""
     out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False,
-                                    svgns=True, title="Two-factor sign-in QR code")
+    segno.make(uri, error="m").save(
+        out,
+        kind="svg",
+        scale=5,
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        title="Two-factor sign-in QR code",
+    )
     return out.getvalue().decode()
 
 
@@ -82,8 +93,11 @@ def confirm(agent: Agent, code: str, address: str | None) -> list[str]:
     step = _totp_step(record, code)
     if step is None:
         audit.record(agent.id, "auth.2fa.refused", agent.id, address, {"stage": "enrol"})
-        raise AppError("unauthorized", "That code is not right; enter the current 6-digit "
-                       "code from your authenticator app.", {"field": "code"})
+        raise AppError(
+            "unauthorized",
+            "That code is not right; enter the current 6-digit code from your authenticator app.",
+            {"field": "code"},
+        )
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
     record.recovery_hashes = [generate_password_hash(code) for code in codes]
     record.last_step, record.confirmed_at = step, utcnow()
@@ -96,9 +110,11 @@ def second_step(agent: Agent, code: str | None, address: str | None) -> None:
     """After a correct password on the token API: AppError ``forbidden`` for an admin who
     must enrol first, ``verify`` for an enrolled agent, nothing for the others."""
     if required(agent):
-        raise AppError("forbidden", "Set up two-factor sign-in first: sign in at /agent/login "
-                       "and follow the set-up steps.",
-                       {"reason": "two_factor_enrolment_required"})
+        raise AppError(
+            "forbidden",
+            "Set up two-factor sign-in first: sign in at /agent/login and follow the set-up steps.",
+            {"reason": "two_factor_enrolment_required"},
+        )
     if enrolled(agent):
         verify(agent, code, address)
 
@@ -107,8 +123,11 @@ def verify(agent: Agent, code: str | None, address: str | None) -> None:
     """Accept a current TOTP code or an unused recovery code for an enrolled agent; AppError
     ``unauthorized`` otherwise, ``rate_limited`` after too many tries."""
     if not code:
-        raise AppError("unauthorized", "Enter the 6-digit code from your authenticator app "
-                       "(or a recovery code).", {"field": "totp", "reason": "two_factor_required"})
+        raise AppError(
+            "unauthorized",
+            "Enter the 6-digit code from your authenticator app (or a recovery code).",
+            {"field": "totp", "reason": "two_factor_required"},
+        )
     record = db.session.get(TwoFactor, agent.id)
     _throttle(agent)
     step = _totp_step(record, code)
@@ -122,13 +141,21 @@ def verify(agent: Agent, code: str | None, address: str | None) -> None:
         if check_password_hash(stored, cleaned):
             record.recovery_hashes = [other for other in record.recovery_hashes if other != stored]
             db.session.commit()
-            audit.record(agent.id, "auth.2fa.recovery", agent.id, address,
-                         {"left": len(record.recovery_hashes)})
+            audit.record(
+                agent.id,
+                "auth.2fa.recovery",
+                agent.id,
+                address,
+                {"left": len(record.recovery_hashes)},
+            )
             return
     audit.record(agent.id, "auth.2fa.refused", agent.id, address, {"stage": "sign-in"})
-    raise AppError("unauthorized", "That code is not right; enter the current code from your "
-                   "authenticator app, or an unused recovery code.",
-                   {"field": "totp", "reason": "two_factor_invalid"})
+    raise AppError(
+        "unauthorized",
+        "That code is not right; enter the current code from your "
+        "authenticator app, or an unused recovery code.",
+        {"field": "totp", "reason": "two_factor_invalid"},
+    )
 
 
 def _totp_step(record: TwoFactor, code: str) -> int | None:
@@ -152,6 +179,7 @@ def _throttle(agent: Agent) -> None:
 
 # Remembered devices: a signed cookie naming the agent and their current enrolment.
 
+
 def remember_token(agent: Agent) -> str:
     """The value of the device cookie that spares this agent codes on this browser."""
     return _serializer().dumps({"a": agent.id, "e": _enrolment_stamp(agent)})
@@ -166,8 +194,11 @@ def remembered(agent: Agent, token: str | None) -> bool:
         data = _serializer().loads(token, max_age=days * 24 * 3600)
     except BadSignature:
         return False
-    return (isinstance(data, dict) and data.get("a") == agent.id
-            and data.get("e") == _enrolment_stamp(agent))
+    return (
+        isinstance(data, dict)
+        and data.get("a") == agent.id
+        and data.get("e") == _enrolment_stamp(agent)
+    )
 
 
 def _enrolment_stamp(agent: Agent) -> str:

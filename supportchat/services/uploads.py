@@ -7,7 +7,8 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from typing import Any, BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 import filetype
 
@@ -23,12 +24,18 @@ SNIFF_BYTES = 8192  # what filetype's signatures need
 CHUNK_BYTES = 64 * 1024
 RASTER_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 ALLOWED_TYPES = RASTER_IMAGES | {
-    "application/pdf", "text/plain", "text/csv", "application/zip",
-    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
     "application/vnd.oasis.opendocument.presentation",
 }
 _SAME_AS = {"image/apng": "image/png"}  # an animated PNG is a PNG
@@ -37,13 +44,15 @@ _MARKUP = re.compile(r"^[\ufeff\s]*<[A-Za-z!?/]")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\"]")
 
 
-def save(ctx: Context, actor: Actor, ticket: Ticket, name: str | None,
-         stream: BinaryIO) -> dict[str, Any]:
+def save(
+    ctx: Context, actor: Actor, ticket: Ticket, name: str | None, stream: BinaryIO
+) -> dict[str, Any]:
     """Store an upload to ``ticket`` and return its File (PROTOCOL.md §2): refused when
     empty, over MAX_UPLOAD_MB (counted as it streams) or of a type not allowed."""
     if ticket.status == "closed":
-        raise AppError("ticket_closed", "This conversation is closed; start a new one to send "
-                       "files.")
+        raise AppError(
+            "ticket_closed", "This conversation is closed; start a new one to send files."
+        )
     head = stream.read(SNIFF_BYTES)
     if not head:
         raise AppError("invalid", "The file is empty; choose another one.", {"field": "file"})
@@ -51,8 +60,14 @@ def save(ctx: Context, actor: Actor, ticket: Ticket, name: str | None,
     file_id = new_id()
     size = ctx.files.save(file_id, _checked(ctx, head, stream, kind))
     try:
-        stored = ctx.store.add_file(ticket.id, filenames.download_name(display_name(name), kind),
-                                    size, kind, actor.id, file_id=file_id)
+        stored = ctx.store.add_file(
+            ticket.id,
+            filenames.download_name(display_name(name), kind),
+            size,
+            kind,
+            actor.id,
+            file_id=file_id,
+        )
     except BaseException:
         ctx.files.delete(file_id)
         raise
@@ -67,9 +82,13 @@ def sniff(head: bytes, name: str) -> str:
         kind = "text/csv" if name.lower().endswith(".csv") else "text/plain"
     kind = _SAME_AS.get(kind, kind)
     if kind not in ALLOWED_TYPES:
-        raise AppError("unsupported_media_type", "This type of file cannot be sent; send an "
-                       "image (PNG, JPEG, GIF, WebP), a PDF, plain text, CSV, a ZIP or an office "
-                       "document.", {"type": kind or "unknown"})
+        raise AppError(
+            "unsupported_media_type",
+            "This type of file cannot be sent; send an "
+            "image (PNG, JPEG, GIF, WebP), a PDF, plain text, CSV, a ZIP or an office "
+            "document.",
+            {"type": kind or "unknown"},
+        )
     return kind
 
 
@@ -90,23 +109,32 @@ def _checked(ctx: Context, head: bytes, stream: BinaryIO, kind: str) -> Iterator
     while chunk:
         total += len(chunk)
         if total > limit:
-            raise AppError("too_large", f"The file is over the {ctx.config['MAX_UPLOAD_MB']} MB "
-                           "limit; send a smaller one.", {"field": "file", "limit": limit})
+            raise AppError(
+                "too_large",
+                f"The file is over the {ctx.config['MAX_UPLOAD_MB']} MB limit; send a smaller one.",
+                {"field": "file", "limit": limit},
+            )
         if decoder is not None:
             try:
                 if "\x00" in decoder.decode(chunk):
                     raise UnicodeDecodeError("utf-8", chunk, 0, 1, "NUL")
             except UnicodeDecodeError:
-                raise AppError("unsupported_media_type", "The file starts as text but is not; "
-                               "send it as a ZIP.", {"type": "application/octet-stream"}) from None
+                raise AppError(
+                    "unsupported_media_type",
+                    "The file starts as text but is not; send it as a ZIP.",
+                    {"type": "application/octet-stream"},
+                ) from None
         yield chunk
         chunk = stream.read(CHUNK_BYTES)
     if decoder is not None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise AppError("unsupported_media_type", "The file ends in broken text; send it as "
-                           "a ZIP.", {"type": "application/octet-stream"}) from None
+            raise AppError(
+                "unsupported_media_type",
+                "The file ends in broken text; send it as a ZIP.",
+                {"type": "application/octet-stream"},
+            ) from None
 
 
 def display_name(name: str | None) -> str:
@@ -119,8 +147,9 @@ def display_name(name: str | None) -> str:
 
 def stored_file_view(ctx: Context, stored: StoredFile) -> dict[str, Any]:
     """PROTOCOL.md §2 File, with a fresh signed link."""
-    return files.file_view(ctx, {"id": stored.id, "name": stored.name, "size": stored.size,
-                            "type": stored.type})
+    return files.file_view(
+        ctx, {"id": stored.id, "name": stored.name, "size": stored.size, "type": stored.type}
+    )
 
 
 def downloadable(ctx: Context, file_id: str) -> tuple[StoredFile, BinaryIO]:
@@ -134,8 +163,9 @@ def downloadable(ctx: Context, file_id: str) -> tuple[StoredFile, BinaryIO]:
         raise AppError("not_found", "No such file; it may have been deleted.") from None
 
 
-def list_files(ctx: Context, actor: Actor, ticket_id: str | None, cursor: str | None,
-               limit: int) -> tuple[list[dict[str, Any]], str | None]:
+def list_files(
+    ctx: Context, actor: Actor, ticket_id: str | None, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
     """A page of uploaded files, newest first, and the cursor of the next page (agents)."""
     require_agent(actor)
     if ticket_id:
@@ -144,6 +174,12 @@ def list_files(ctx: Context, actor: Actor, ticket_id: str | None, cursor: str | 
     more = len(page) > limit
     page = page[:limit]
     next_cursor = tickets.keyset_cursor(page[-1].created_at, page[-1].id) if more else None
-    return [{**stored_file_view(ctx, item), "ticketId": item.ticket_id,
-             "uploaderId": item.uploader_id, "createdAt": iso(item.created_at)}
-            for item in page], next_cursor
+    return [
+        {
+            **stored_file_view(ctx, item),
+            "ticketId": item.ticket_id,
+            "uploaderId": item.uploader_id,
+            "createdAt": iso(item.created_at),
+        }
+        for item in page
+    ], next_cursor

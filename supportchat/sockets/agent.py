@@ -40,15 +40,17 @@ class AgentNamespace(ChatNamespace):
             if origin and origin != own_origin(current_app.config, request.environ):
                 raise AppError("forbidden", "Agents connect from this server's own pages only.")
             ratelimit.check("connect", request.remote_addr or "unknown")
-            token = (auth_data.get("token") if isinstance(auth_data, dict) else None) \
-                or request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
+            token = (
+                auth_data.get("token") if isinstance(auth_data, dict) else None
+            ) or request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
             claims = auth.verify_access_token(token or "")
         except AppError as error:
             raise refuse(error) from None
         self.remember(auth.actor_from_claims(claims))
         join_room(AGENTS_ROOM)
-        self.socketio.start_background_task(self._watch, current_app._get_current_object(),
-                                            request.sid, claims)
+        self.socketio.start_background_task(
+            self._watch, current_app._get_current_object(), request.sid, claims
+        )
 
     def _watch(self, app, sid: str, claims: dict) -> None:
         """Disconnect the socket when its token expires, or within WATCH_SECONDS of its being

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any, Callable, ClassVar, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace  # noqa: A004 (not the builtin)
 
-from ..ops import logs, observe
 from ..errors import AppError
+from ..ops import logs, observe
 from ..services.actors import Actor
 from ..stores.failures import unavailable_error
 from . import internals, wire
@@ -44,8 +45,13 @@ class ChatNamespace(Namespace):
         lifecycle = self._lifecycle(event, sid, args, environ)
         # Metric labels stay few: client-chosen event names all count as "unknown".
         name = event if lifecycle or (isinstance(event, str) and event in KNOWN) else "unknown"
-        return observe.socket_event(self.namespace, name, environ, lambda: self._actor_id(sid),
-                                    lambda: self._trigger(lifecycle, name, event, *args))
+        return observe.socket_event(
+            self.namespace,
+            name,
+            environ,
+            lambda: self._actor_id(sid),
+            lambda: self._trigger(lifecycle, name, event, *args),
+        )
 
     def _lifecycle(self, event: Any, sid: str, args: tuple, environ: dict | None) -> bool:
         """Whether the server itself runs ``connect``/``disconnect``; a client may emit events
@@ -53,8 +59,11 @@ class ChatNamespace(Namespace):
         socket's own environ and disconnects a socket counted here that is leaving."""
         if event == "connect":
             return len(args) > 1 and environ is not None and args[1] is environ
-        if event == "disconnect" and sid in self._live \
-                and not self.socketio.server.manager.is_connected(sid, self.namespace):
+        if (
+            event == "disconnect"
+            and sid in self._live
+            and not self.socketio.server.manager.is_connected(sid, self.namespace)
+        ):
             self._live.discard(sid)
             return True
         return False
@@ -66,15 +75,23 @@ class ChatNamespace(Namespace):
                 self._live.add(args[0])
             return result
         sid, *payload = args
-        return internals.handle_event(self.socketio, self.dispatch, name, self.namespace, sid,
-                                      event, payload[0] if payload else None)
+        return internals.handle_event(
+            self.socketio,
+            self.dispatch,
+            name,
+            self.namespace,
+            sid,
+            event,
+            payload[0] if payload else None,
+        )
 
     def dispatch(self, event: Any, data: Any) -> dict[str, Any]:
         """Run one event's handler and shape its ack; never lets an error drop the socket."""
         try:
             if not isinstance(event, str):
-                raise AppError("invalid", "An event name must be a string.",
-                               {"event": type(event).__name__})
+                raise AppError(
+                    "invalid", "An event name must be a string.", {"event": type(event).__name__}
+                )
             handler = self.events.get(event)
             if handler is None:
                 if event in KNOWN:
@@ -83,8 +100,11 @@ class ChatNamespace(Namespace):
                 name = event[:64].encode("utf-8", "backslashreplace").decode()
                 raise AppError("invalid", f"Unknown event {name!r}.", {"event": name})
             if data is wire.TOO_DEEP:
-                raise AppError("invalid", f"The payload is nested more than {wire.MAX_DEPTH} "
-                               "levels deep.", {"limit": wire.MAX_DEPTH})
+                raise AppError(
+                    "invalid",
+                    f"The payload is nested more than {wire.MAX_DEPTH} levels deep.",
+                    {"limit": wire.MAX_DEPTH},
+                )
             return {"ok": True, **handler(self.actor(), data)}
         except AppError as error:
             return {"ok": False, "error": error.to_dict()}
@@ -114,10 +134,16 @@ def failure(exc: Exception, where: str) -> AppError:
         return known
     request_id = logs.request_id()
     # Type and frames only: an exception's message may quote the event's payload.
-    log.error("unexpected error during %s (request id %s): %s", where, request_id,
-              type(exc).__name__, extra={"trace": "".join(traceback.format_tb(exc.__traceback__))})
-    return AppError("internal", f"Something went wrong on our side (request id {request_id}); "
-                    "please try again.")
+    log.error(
+        "unexpected error during %s (request id %s): %s",
+        where,
+        request_id,
+        type(exc).__name__,
+        extra={"trace": "".join(traceback.format_tb(exc.__traceback__))},
+    )
+    return AppError(
+        "internal", f"Something went wrong on our side (request id {request_id}); please try again."
+    )
 
 
 def refuse(error: AppError) -> ConnectionRefusedError:

@@ -20,26 +20,38 @@ def ticket_create(actor: Actor, data: Any) -> dict[str, Any]:
     ratelimit.check("message", request.sid)  # opening a ticket alerts every agent: same budget
     payload = schemas.parse(schemas.TicketCreate, data)
     ctx = current()
-    session = tickets.Session(payload.sessionId, payload.userIdentifier, payload.metadata,
-                              payload.identifierHash)
+    session = tickets.Session(
+        payload.sessionId, payload.userIdentifier, payload.metadata, payload.identifierHash
+    )
     if payload.text is None:
         ticket, _created = tickets.open(ctx, actor, session)
         join_room(ticket_room(ticket.id))
         return {"ticket": ticket_view(ticket, for_agent=False)}
-    written = messages.write(ctx, actor, payload.text, session=session, reopen=True,
-                             client_msg_id=payload.clientMsgId,
-                             on_ticket=lambda ticket: join_room(ticket_room(ticket.id)))
+    written = messages.write(
+        ctx,
+        actor,
+        payload.text,
+        session=session,
+        reopen=True,
+        client_msg_id=payload.clientMsgId,
+        on_ticket=lambda ticket: join_room(ticket_room(ticket.id)),
+    )
     ticket = tickets.accessible(ctx, actor, written.ticket.id)  # as it is now, with the reply
-    return {"ticket": ticket_view(ticket, for_agent=False),
-            "message": message_view(ctx, written.message)}
+    return {
+        "ticket": ticket_view(ticket, for_agent=False),
+        "message": message_view(ctx, written.message),
+    }
 
 
 def ticket_list(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.TicketList, data)
-    found, next_cursor = tickets.page(current(), actor, payload.status, payload.assigned,
-                                      payload.cursor, payload.limit)
-    return {"tickets": [ticket_view(ticket, for_agent=True) for ticket in found],
-            "nextCursor": next_cursor}
+    found, next_cursor = tickets.page(
+        current(), actor, payload.status, payload.assigned, payload.cursor, payload.limit
+    )
+    return {
+        "tickets": [ticket_view(ticket, for_agent=True) for ticket in found],
+        "nextCursor": next_cursor,
+    }
 
 
 def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
@@ -47,17 +59,26 @@ def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
     ctx = current()
     ticket, found, has_more = tickets.join(ctx, actor, payload.ticketId, payload.sinceSeq)
     join_room(ticket_room(ticket.id))
-    return {"ticket": ticket_view(ticket, for_agent=actor.is_agent),
-            "messages": [message_view(ctx, message) for message in found], "hasMore": has_more}
+    return {
+        "ticket": ticket_view(ticket, for_agent=actor.is_agent),
+        "messages": [message_view(ctx, message) for message in found],
+        "hasMore": has_more,
+    }
 
 
 def chat_message(actor: Actor, data: Any) -> dict[str, Any]:
     ratelimit.check("message", request.sid)
     payload = schemas.parse(schemas.ChatMessage, data)
     ctx = current()
-    written = messages.write(ctx, actor, payload.text, ticket_id=payload.ticketId,
-                             client_msg_id=payload.clientMsgId, attachments=payload.attachments,
-                             kind=payload.kind)
+    written = messages.write(
+        ctx,
+        actor,
+        payload.text,
+        ticket_id=payload.ticketId,
+        client_msg_id=payload.clientMsgId,
+        attachments=payload.attachments,
+        kind=payload.kind,
+    )
     return {"message": message_view(ctx, written.message)}
 
 

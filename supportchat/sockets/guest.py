@@ -38,12 +38,19 @@ class GuestNamespace(ChatNamespace):
             sid = request.sid
             # After the CONNECT packet has gone out, tell the widget which id to keep.
             self.socketio.start_background_task(
-                self.socketio.emit, "session", {"clientId": client_id}, to=sid,
-                namespace=self.namespace)
+                self.socketio.emit,
+                "session",
+                {"clientId": client_id},
+                to=sid,
+                namespace=self.namespace,
+            )
 
 
 def _sent_client_id(auth) -> object | None:
     if isinstance(auth, dict) and auth.get("clientId") is not None:
         return auth["clientId"]
-    return (request.headers.get("X-Client-Id") or request.cookies.get("cs_client_id")
-            or request.args.get("clientId"))
+    return (
+        request.headers.get("X-Client-Id")
+        or request.cookies.get("cs_client_id")
+        or request.args.get("clientId")
+    )

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask_socketio import SocketIO
 
 log = logging.getLogger(__name__)
 
 
-def handle_event(socketio: SocketIO, handler: Callable, event: Any, namespace: str, sid: str,
-                 *args: Any) -> Any:
+def handle_event(
+    socketio: SocketIO, handler: Callable, event: Any, namespace: str, sid: str, *args: Any
+) -> Any:
     """Run ``handler(*args)`` for one event inside the Flask request context that
     Flask-SocketIO builds for the socket (its ``_handle_event``)."""
     return socketio._handle_event(handler, event, namespace, sid, *args)
@@ -25,8 +27,7 @@ def handle_event(socketio: SocketIO, handler: Callable, event: Any, namespace: s
 
 def open_connections(server: Any) -> list:
     """This process's open Engine.IO connections (``eio.sockets``)."""
-    return [connection for connection in list(server.eio.sockets.values())
-            if not connection.closed]
+    return [connection for connection in list(server.eio.sockets.values()) if not connection.closed]
 
 
 def drop(connection: Any) -> None:
@@ -72,7 +73,10 @@ def log_greenlet_errors() -> None:
     # gevent's own signature; the context (arguments, an environ) and the value are left out.
     def print_exception(self, context, t, v, tb) -> None:
         # Type and frames only: an exception's message may quote what the client sent.
-        log.error("a background task failed: %s", getattr(t, "__name__", t),
-                  extra={"trace": "".join(traceback.format_tb(tb)).rstrip()})
+        log.error(
+            "a background task failed: %s",
+            getattr(t, "__name__", t),
+            extra={"trace": "".join(traceback.format_tb(tb)).rstrip()},
+        )
 
     Hub.print_exception = print_exception

@@ -30,8 +30,9 @@ class Packet(SocketIOPacket):
     def decode(self, encoded_packet: Any) -> int:
         count = super().decode(encoded_packet)
         if count > MAX_ATTACHMENTS:
-            raise ValueError(f"a packet announced {count} binary attachments (at most "
-                             f"{MAX_ATTACHMENTS})")
+            raise ValueError(
+                f"a packet announced {count} binary attachments (at most {MAX_ATTACHMENTS})"
+            )
         return count
 
 
@@ -56,8 +57,9 @@ def loads(text: str | bytes, **_options: Any) -> Any:
 
 def _depth(data: bytes) -> int:
     """The deepest nesting of brackets outside strings (counted, not parsed)."""
-    brackets = _STRINGS.sub(b"", data).translate(None, b"".join(
-        bytes([byte]) for byte in range(256) if byte not in _STEP))
+    brackets = _STRINGS.sub(b"", data).translate(
+        None, b"".join(bytes([byte]) for byte in range(256) if byte not in _STEP)
+    )
     return max(accumulate(_STEP[byte] for byte in brackets), default=0)
 
 

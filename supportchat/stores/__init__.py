@@ -77,7 +77,9 @@ class TicketQuery:
 
     status: str = "open"  # open | closed | all
     assignee: str | None = None  # None: anyone; "none": unassigned; else an agent id
-    cursor: tuple[datetime, str] | None = None  # (last_message_at, id) of the previous page's last row
+    cursor: tuple[datetime, str] | None = (
+        None  # (last_message_at, id) of the previous page's last row
+    )
     limit: int = 25
 
 
@@ -100,15 +102,17 @@ def preview(new: NewMessage) -> str:
 
 def closed_error() -> AppError:
     """What every adapter raises when a message is appended to a closed ticket."""
-    return AppError("ticket_closed", "This ticket is closed; start a new conversation to write "
-                    "again.")
+    return AppError(
+        "ticket_closed", "This ticket is closed; start a new conversation to write again."
+    )
 
 
 class TicketStore(Protocol):
     """What the services need from a ticket database. Adapters: SQL, MongoDB."""
 
-    def create_ticket(self, client_key: str, session_id: str | None,
-                      customer: dict[str, Any]) -> tuple[Ticket, bool]:
+    def create_ticket(
+        self, client_key: str, session_id: str | None, customer: dict[str, Any]
+    ) -> tuple[Ticket, bool]:
         """Open a ticket, or return the open one for ``session_id``; the flag says it is new."""
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
@@ -127,12 +131,14 @@ class TicketStore(Protocol):
         """Store a message with the next ``seq``; an already stored ``client_msg_id`` returns
         the stored message and False. Raises AppError ``not_found`` / ``ticket_closed``."""
 
-    def messages_after(self, ticket_id: str, seq: int, limit: int,
-                       include_notes: bool) -> list[Message]:
+    def messages_after(
+        self, ticket_id: str, seq: int, limit: int, include_notes: bool
+    ) -> list[Message]:
         """Messages with ``seq`` greater than ``seq``, oldest first, at most ``limit``."""
 
-    def messages_before(self, ticket_id: str, seq: int | None, limit: int,
-                        include_notes: bool) -> list[Message]:
+    def messages_before(
+        self, ticket_id: str, seq: int | None, limit: int, include_notes: bool
+    ) -> list[Message]:
         """The ``limit`` newest messages with ``seq`` below ``seq`` (None: the newest), oldest first."""
 
     def close_ticket(self, ticket_id: str, closed_by: dict[str, str]) -> Ticket:
@@ -144,16 +150,24 @@ class TicketStore(Protocol):
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
         """Raise the last read seq of ``side`` (guest | agent) to ``seq``, never lower it."""
 
-    def add_file(self, ticket_id: str, name: str, size: int, type: str,
-                 uploader_id: str, file_id: str | None = None) -> StoredFile:
+    def add_file(
+        self,
+        ticket_id: str,
+        name: str,
+        size: int,
+        type: str,
+        uploader_id: str,
+        file_id: str | None = None,
+    ) -> StoredFile:
         """Record an uploaded file's metadata, under ``file_id`` (the file store's key for its
         bytes) or a new id."""
 
     def get_file(self, file_id: str) -> StoredFile | None:
         """One file's metadata."""
 
-    def list_files(self, ticket_id: str | None, cursor: tuple[datetime, str] | None,
-                   limit: int) -> list[StoredFile]:
+    def list_files(
+        self, ticket_id: str | None, cursor: tuple[datetime, str] | None, limit: int
+    ) -> list[StoredFile]:
         """Files newest first (of one ticket, or all), starting after ``cursor`` =
         (created_at, id) of the previous page's last file."""
 

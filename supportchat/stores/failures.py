@@ -11,7 +11,9 @@ from ..errors import AppError
 def unavailable_error(exc: BaseException) -> AppError | None:
     """AppError ``unavailable`` for a database that does not answer, else None."""
     if isinstance(exc, (OperationalError, ConnectionFailure, ServerSelectionTimeoutError)) or (
-            isinstance(exc, DBAPIError) and exc.connection_invalidated):
-        return AppError("unavailable", "The database is not answering right now; please try "
-                        "again in a moment.")
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return AppError(
+            "unavailable", "The database is not answering right now; please try again in a moment."
+        )
     return None

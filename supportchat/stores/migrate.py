@@ -7,15 +7,15 @@ while no server writes to the source, then compare the counts it prints.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict
-from typing import Any, Iterator
+from typing import Any
 
 from pymongo import ReplaceOne
 from sqlalchemy import Engine, func, insert, select
 
-from . import Message, StoredFile, Ticket
+from . import Message, StoredFile, Ticket, sql
 from . import mongo as m
-from . import sql
 
 # Tickets first: messages and files refer to them.
 KINDS = ("tickets", "messages", "files")
@@ -43,8 +43,9 @@ class SqlSide:
         table, last = self.TABLES[kind], ""
         while True:
             with self.engine.connect() as conn:
-                rows = conn.execute(select(table).where(table.c.id > last)
-                                    .order_by(table.c.id).limit(BATCH)).all()
+                rows = conn.execute(
+                    select(table).where(table.c.id > last).order_by(table.c.id).limit(BATCH)
+                ).all()
             if not rows:
                 return
             yield [_FROM_ROW[kind](row._mapping) for row in rows]
@@ -78,8 +79,9 @@ class MongoSide:
     def batches(self, kind: str) -> Iterator[list[Record]]:
         collection, last = self.store.db[kind], ""
         while True:
-            docs = list(collection.find({"_id": {"$gt": last}}, {"pending": 0})
-                        .sort("_id", 1).limit(BATCH))
+            docs = list(
+                collection.find({"_id": {"$gt": last}}, {"pending": 0}).sort("_id", 1).limit(BATCH)
+            )
             if not docs:
                 return
             yield [_FROM_DOCUMENT[kind](doc) for doc in docs]
@@ -91,12 +93,14 @@ class MongoSide:
     def write(self, kind: str, records: list[Record]) -> None:
         # Upserts keyed by id: writing a record twice leaves one copy.
         docs = [_TO_DOCUMENT[kind](record) for record in records]
-        self.store.db[kind].bulk_write([ReplaceOne({"_id": doc["_id"]}, doc, upsert=True)
-                                        for doc in docs], ordered=False)
+        self.store.db[kind].bulk_write(
+            [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs], ordered=False
+        )
 
 
-def copy(source: SqlSide | MongoSide, target: SqlSide | MongoSide,
-         kind: str) -> Iterator[tuple[int, int]]:
+def copy(
+    source: SqlSide | MongoSide, target: SqlSide | MongoSide, kind: str
+) -> Iterator[tuple[int, int]]:
     """Copy every ``kind`` record the target lacks; yields (read, written) per batch."""
     for batch in source.batches(kind):
         present = target.existing(kind, [record.id for record in batch])
@@ -121,10 +125,19 @@ def _message_row(message: Message) -> dict[str, Any]:
     return row
 
 
-_FROM_ROW = {"tickets": sql.ticket_from_row, "messages": sql.message_from_row,
-             "files": lambda row: StoredFile(**row)}
+_FROM_ROW = {
+    "tickets": sql.ticket_from_row,
+    "messages": sql.message_from_row,
+    "files": lambda row: StoredFile(**row),
+}
 _TO_ROW = {"tickets": _ticket_row, "messages": _message_row, "files": asdict}
-_FROM_DOCUMENT = {"tickets": m.ticket_from_document, "messages": m.message_from_document,
-                  "files": m.file_from_document}
-_TO_DOCUMENT = {"tickets": m.ticket_document, "messages": m.message_document,
-                "files": m.file_document}
+_FROM_DOCUMENT = {
+    "tickets": m.ticket_from_document,
+    "messages": m.message_from_document,
+    "files": m.file_from_document,
+}
+_TO_DOCUMENT = {
+    "tickets": m.ticket_document,
+    "messages": m.message_document,
+    "files": m.file_document,
+}

@@ -38,7 +38,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -46,42 +46,28 @@ from pymongo.errors import DuplicateKeyError
 from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import new_id
-from . import (Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error,
-               from_bot, preview)
-from .mongo_documents import (file_document, file_from_document, message_document,
-                              message_from_document, ms, ticket_document, ticket_from_document)
+from . import Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error, from_bot, preview
+from .mongo_documents import (
+    file_document,
+    file_from_document,
+    message_document,
+    message_from_document,
+    ms,
+    ticket_document,
+    ticket_from_document,
+)
+from .mongo_indexes import NEWEST, NEWEST_FILES, create_indexes
 
 # Down or unreachable answers `unavailable` within a few seconds instead of hanging;
 # options written in MONGO_URI win over these.
-CLIENT_DEFAULTS = {"serverSelectionTimeoutMS": 2000, "connectTimeoutMS": 2000,
-                   "socketTimeoutMS": 5000, "appname": "supportchat"}
+CLIENT_DEFAULTS = {
+    "serverSelectionTimeoutMS": 2000,
+    "connectTimeoutMS": 2000,
+    "socketTimeoutMS": 5000,
+    "appname": "supportchat",
+}
 # Appends to one ticket that lose the compare-and-set retry; each loss means another won.
 APPEND_ATTEMPTS = 50
-NEWEST = [("lastMessageAt", DESCENDING), ("_id", DESCENDING)]
-NEWEST_FILES = [("createdAt", DESCENDING), ("_id", DESCENDING)]
-
-INDEXES: dict[str, list[IndexModel]] = {
-    "tickets": [
-        IndexModel([("status", ASCENDING), *NEWEST], name="inbox"),
-        IndexModel(NEWEST, name="activity"),
-        IndexModel([("assignee.id", ASCENDING), *NEWEST], name="assignee"),
-        IndexModel([("sessionId", ASCENDING), ("createdAt", DESCENDING)], name="session"),
-        # One open ticket per session: the field exists only while the ticket is open.
-        IndexModel([("openSessionId", ASCENDING)], name="open_session", unique=True,
-                   partialFilterExpression={"openSessionId": {"$exists": True}}),
-    ],
-    "messages": [
-        IndexModel([("ticketId", ASCENDING), ("seq", ASCENDING)], name="seq", unique=True),
-        # Sends without a clientMsgId store no such field and are never deduplicated.
-        IndexModel([("ticketId", ASCENDING), ("sender.id", ASCENDING), ("clientMsgId", ASCENDING)],
-                   name="client_msg", unique=True,
-                   partialFilterExpression={"clientMsgId": {"$exists": True}}),
-    ],
-    "files": [
-        IndexModel(NEWEST_FILES, name="newest"),
-        IndexModel([("ticketId", ASCENDING), *NEWEST_FILES], name="ticket"),
-    ],
-}
 
 
 class MongoTicketStore:
@@ -102,8 +88,9 @@ class MongoTicketStore:
             if self._client is None or self._pid != os.getpid():
                 # A client inherited across fork() must not be used: each process makes its own.
                 given = {name.lower() for name, _ in parse_qsl(self.uri.partition("?")[2])}
-                options = {key: value for key, value in CLIENT_DEFAULTS.items()
-                           if key.lower() not in given}
+                options = {
+                    key: value for key, value in CLIENT_DEFAULTS.items() if key.lower() not in given
+                }
                 self._client, self._pid = MongoClient(self.uri, **options), os.getpid()
                 self._indexed = False
         db = self._client[self.database]
@@ -135,16 +122,31 @@ class MongoTicketStore:
                 self._client.close()
             self._client = None
 
-    def create_ticket(self, client_key: str, session_id: str | None,
-                      customer: dict[str, Any]) -> tuple[Ticket, bool]:
+    def create_ticket(
+        self, client_key: str, session_id: str | None, customer: dict[str, Any]
+    ) -> tuple[Ticket, bool]:
         if session_id and (existing := self._open_for_session(session_id)):
             return existing, False
         now = utcnow()
-        ticket = Ticket(id=new_id(), client_key=client_key, session_id=session_id, status="open",
-                        created_at=now, updated_at=now, closed_at=None, closed_by=None,
-                        customer=customer, assignee=None, last_seq=0, last_public_seq=0,
-                        last_message_at=now, last_message_preview="", agent_read_seq=0,
-                        guest_read_seq=0, rating=None)
+        ticket = Ticket(
+            id=new_id(),
+            client_key=client_key,
+            session_id=session_id,
+            status="open",
+            created_at=now,
+            updated_at=now,
+            closed_at=None,
+            closed_by=None,
+            customer=customer,
+            assignee=None,
+            last_seq=0,
+            last_public_seq=0,
+            last_message_at=now,
+            last_message_preview="",
+            agent_read_seq=0,
+            guest_read_seq=0,
+            rating=None,
+        )
         try:
             self.tickets.insert_one(ticket_document(ticket))
         except DuplicateKeyError:
@@ -165,8 +167,11 @@ class MongoTicketStore:
         return [ticket_from_document(doc) for doc in docs]
 
     def latest_for_session(self, session_id: str) -> Ticket | None:
-        docs = self.tickets.find({"sessionId": session_id}, {"pending": 0}) \
-            .sort("createdAt", DESCENDING).limit(1)
+        docs = (
+            self.tickets.find({"sessionId": session_id}, {"pending": 0})
+            .sort("createdAt", DESCENDING)
+            .limit(1)
+        )
         return next((ticket_from_document(doc) for doc in docs), None)
 
     def list_tickets(self, query: TicketQuery) -> list[Ticket]:
@@ -179,8 +184,10 @@ class MongoTicketStore:
             where["assignee.id"] = query.assignee
         if query.cursor:
             at, last_id = ms(query.cursor[0]), query.cursor[1]
-            where["$or"] = [{"lastMessageAt": {"$lt": at}},
-                            {"lastMessageAt": at, "_id": {"$lt": last_id}}]
+            where["$or"] = [
+                {"lastMessageAt": {"$lt": at}},
+                {"lastMessageAt": at, "_id": {"$lt": last_id}},
+            ]
         docs = self.tickets.find(where, {"pending": 0}).sort(NEWEST).limit(query.limit)
         return [ticket_from_document(doc) for doc in docs]
 
@@ -196,9 +203,17 @@ class MongoTicketStore:
             if ticket["status"] != "open":
                 raise closed_error()
             now = utcnow()
-            message = Message(id=new_id(), ticket_id=ticket_id, seq=ticket["lastSeq"] + 1,
-                              client_msg_id=new.client_msg_id, sender=new.sender, text=new.text,
-                              attachments=new.attachments, kind=new.kind, created_at=now)
+            message = Message(
+                id=new_id(),
+                ticket_id=ticket_id,
+                seq=ticket["lastSeq"] + 1,
+                client_msg_id=new.client_msg_id,
+                sender=new.sender,
+                text=new.text,
+                attachments=new.attachments,
+                kind=new.kind,
+                created_at=now,
+            )
             doc = message_document(message)
             values: dict[str, Any] = {"pending": doc, "updatedAt": ms(now)}
             if new.kind != "note":
@@ -211,25 +226,33 @@ class MongoTicketStore:
                 values[reader] = message.seq
             claimed = self.tickets.find_one_and_update(
                 {"_id": ticket_id, "status": "open", "lastSeq": ticket["lastSeq"]},
-                {"$inc": {"lastSeq": 1}, "$set": values}, projection={"_id": 1})
+                {"$inc": {"lastSeq": 1}, "$set": values},
+                projection={"_id": 1},
+            )
             if claimed is not None:
                 self._settle(ticket_id, doc)
                 return message, True
             time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # let the winner finish
-        raise AppError("conflict", "This conversation is too busy to take the message right now; "
-                       "please send it again.")
+        raise AppError(
+            "conflict",
+            "This conversation is too busy to take the message right now; please send it again.",
+        )
 
-    def messages_after(self, ticket_id: str, seq: int, limit: int,
-                       include_notes: bool) -> list[Message]:
+    def messages_after(
+        self, ticket_id: str, seq: int, limit: int, include_notes: bool
+    ) -> list[Message]:
         last = self._settled_last_seq(ticket_id)
         if last is None:
             return []
         where = self._messages(ticket_id, include_notes, {"$gt": seq, "$lte": last})
-        return [message_from_document(doc)
-                for doc in self.messages.find(where).sort("seq", ASCENDING).limit(limit)]
+        return [
+            message_from_document(doc)
+            for doc in self.messages.find(where).sort("seq", ASCENDING).limit(limit)
+        ]
 
-    def messages_before(self, ticket_id: str, seq: int | None, limit: int,
-                        include_notes: bool) -> list[Message]:
+    def messages_before(
+        self, ticket_id: str, seq: int | None, limit: int, include_notes: bool
+    ) -> list[Message]:
         last = self._settled_last_seq(ticket_id)
         if last is None:
             return []
@@ -242,27 +265,60 @@ class MongoTicketStore:
         now = ms(utcnow())
         doc = self.tickets.find_one_and_update(
             {"_id": ticket_id, "status": "open"},
-            {"$set": {"status": "closed", "closedAt": now, "closedBy": closed_by, "updatedAt": now},
-             "$unset": {"openSessionId": ""}},
-            projection={"pending": 0}, return_document=ReturnDocument.AFTER)
+            {
+                "$set": {
+                    "status": "closed",
+                    "closedAt": now,
+                    "closedBy": closed_by,
+                    "updatedAt": now,
+                },
+                "$unset": {"openSessionId": ""},
+            },
+            projection={"pending": 0},
+            return_document=ReturnDocument.AFTER,
+        )
         if doc is None and (ticket := self.get_ticket(ticket_id)):
             return ticket  # already closed: nothing changes
         return self._found(doc)
 
     def assign_ticket(self, ticket_id: str, assignee: dict[str, str] | None) -> Ticket:
-        return self._found(self.tickets.find_one_and_update(
-            {"_id": ticket_id}, {"$set": {"assignee": assignee, "updatedAt": ms(utcnow())}},
-            projection={"pending": 0}, return_document=ReturnDocument.AFTER))
+        return self._found(
+            self.tickets.find_one_and_update(
+                {"_id": ticket_id},
+                {"$set": {"assignee": assignee, "updatedAt": ms(utcnow())}},
+                projection={"pending": 0},
+                return_document=ReturnDocument.AFTER,
+            )
+        )
 
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
-        return self._found(self.tickets.find_one_and_update(
-            {"_id": ticket_id}, {"$max": {f"{side}ReadSeq": seq}},
-            projection={"pending": 0}, return_document=ReturnDocument.AFTER))
+        return self._found(
+            self.tickets.find_one_and_update(
+                {"_id": ticket_id},
+                {"$max": {f"{side}ReadSeq": seq}},
+                projection={"pending": 0},
+                return_document=ReturnDocument.AFTER,
+            )
+        )
 
-    def add_file(self, ticket_id: str, name: str, size: int, type: str,
-                 uploader_id: str, file_id: str | None = None) -> StoredFile:
-        stored = StoredFile(id=file_id or new_id(), ticket_id=ticket_id, name=name, size=size,
-                            type=type, uploader_id=uploader_id, created_at=utcnow())
+    def add_file(
+        self,
+        ticket_id: str,
+        name: str,
+        size: int,
+        type: str,
+        uploader_id: str,
+        file_id: str | None = None,
+    ) -> StoredFile:
+        stored = StoredFile(
+            id=file_id or new_id(),
+            ticket_id=ticket_id,
+            name=name,
+            size=size,
+            type=type,
+            uploader_id=uploader_id,
+            created_at=utcnow(),
+        )
         self.files.insert_one(file_document(stored))
         return stored
 
@@ -270,8 +326,9 @@ class MongoTicketStore:
         doc = self.files.find_one({"_id": file_id})
         return file_from_document(doc) if doc else None
 
-    def list_files(self, ticket_id: str | None, cursor: tuple[datetime, str] | None,
-                   limit: int) -> list[StoredFile]:
+    def list_files(
+        self, ticket_id: str | None, cursor: tuple[datetime, str] | None, limit: int
+    ) -> list[StoredFile]:
         where: dict[str, Any] = {"ticketId": ticket_id} if ticket_id else {}
         if cursor:
             at, last_id = ms(cursor[0]), cursor[1]
@@ -296,8 +353,9 @@ class MongoTicketStore:
         except DuplicateKeyError:
             if self.messages.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
                 raise  # another message holds this seq or clientMsgId: refuse to hide it
-        self.tickets.update_one({"_id": ticket_id, "pending._id": doc["_id"]},
-                                {"$unset": {"pending": ""}})
+        self.tickets.update_one(
+            {"_id": ticket_id, "pending._id": doc["_id"]}, {"$unset": {"pending": ""}}
+        )
 
     def _settled_last_seq(self, ticket_id: str) -> int | None:
         """The ticket's lastSeq once its pending message (if any) is in the log."""
@@ -315,8 +373,9 @@ class MongoTicketStore:
         return where
 
     def _by_client_msg_id(self, ticket_id: str, new: NewMessage) -> Message | None:
-        doc = self.messages.find_one({"ticketId": ticket_id, "sender.id": new.sender["id"],
-                                      "clientMsgId": new.client_msg_id})
+        doc = self.messages.find_one(
+            {"ticketId": ticket_id, "sender.id": new.sender["id"], "clientMsgId": new.client_msg_id}
+        )
         return message_from_document(doc) if doc else None
 
     def _open_for_session(self, session_id: str) -> Ticket | None:
@@ -327,9 +386,3 @@ class MongoTicketStore:
         if doc is None:
             raise not_found()
         return ticket_from_document(doc)
-
-
-def create_indexes(db: Database) -> None:
-    """Create the store's indexes; creating an index that exists is a no-op."""
-    for collection, indexes in INDEXES.items():
-        db[collection].create_indexes(indexes)

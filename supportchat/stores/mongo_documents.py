@@ -24,14 +24,22 @@ def at(ms: int | None) -> datetime | None:
 def ticket_document(ticket: Ticket) -> dict[str, Any]:
     """The ``tickets`` document of a ticket (read state included)."""
     doc = {
-        "_id": ticket.id, "clientKey": ticket.client_key, "sessionId": ticket.session_id,
-        "status": ticket.status, "createdAt": ms(ticket.created_at),
-        "updatedAt": ms(ticket.updated_at), "closedAt": ms(ticket.closed_at),
-        "closedBy": ticket.closed_by, "customer": ticket.customer, "assignee": ticket.assignee,
-        "lastSeq": ticket.last_seq, "lastPublicSeq": ticket.last_public_seq,
+        "_id": ticket.id,
+        "clientKey": ticket.client_key,
+        "sessionId": ticket.session_id,
+        "status": ticket.status,
+        "createdAt": ms(ticket.created_at),
+        "updatedAt": ms(ticket.updated_at),
+        "closedAt": ms(ticket.closed_at),
+        "closedBy": ticket.closed_by,
+        "customer": ticket.customer,
+        "assignee": ticket.assignee,
+        "lastSeq": ticket.last_seq,
+        "lastPublicSeq": ticket.last_public_seq,
         "lastMessageAt": ms(ticket.last_message_at),
         "lastMessagePreview": ticket.last_message_preview,
-        "agentReadSeq": ticket.agent_read_seq, "guestReadSeq": ticket.guest_read_seq,
+        "agentReadSeq": ticket.agent_read_seq,
+        "guestReadSeq": ticket.guest_read_seq,
         "rating": ticket.rating,
     }
     if ticket.status == "open" and ticket.session_id:
@@ -42,21 +50,38 @@ def ticket_document(ticket: Ticket) -> dict[str, Any]:
 def ticket_from_document(doc: dict[str, Any]) -> Ticket:
     """A ticket from its document."""
     return Ticket(
-        id=doc["_id"], client_key=doc["clientKey"], session_id=doc["sessionId"],
-        status=doc["status"], created_at=at(doc["createdAt"]), updated_at=at(doc["updatedAt"]),
-        closed_at=at(doc["closedAt"]), closed_by=doc["closedBy"], customer=doc["customer"],
-        assignee=doc["assignee"], last_seq=doc["lastSeq"], last_public_seq=doc["lastPublicSeq"],
-        last_message_at=at(doc["lastMessageAt"]), last_message_preview=doc["lastMessagePreview"],
-        agent_read_seq=doc["agentReadSeq"], guest_read_seq=doc["guestReadSeq"],
+        id=doc["_id"],
+        client_key=doc["clientKey"],
+        session_id=doc["sessionId"],
+        status=doc["status"],
+        created_at=at(doc["createdAt"]),
+        updated_at=at(doc["updatedAt"]),
+        closed_at=at(doc["closedAt"]),
+        closed_by=doc["closedBy"],
+        customer=doc["customer"],
+        assignee=doc["assignee"],
+        last_seq=doc["lastSeq"],
+        last_public_seq=doc["lastPublicSeq"],
+        last_message_at=at(doc["lastMessageAt"]),
+        last_message_preview=doc["lastMessagePreview"],
+        agent_read_seq=doc["agentReadSeq"],
+        guest_read_seq=doc["guestReadSeq"],
         rating=doc["rating"],
     )
 
 
 def message_document(message: Message) -> dict[str, Any]:
     """The ``messages`` document of a message; no ``clientMsgId`` field when there is none."""
-    doc = {"_id": message.id, "ticketId": message.ticket_id, "seq": message.seq,
-           "sender": message.sender, "text": message.text, "attachments": message.attachments,
-           "kind": message.kind, "createdAt": ms(message.created_at)}
+    doc = {
+        "_id": message.id,
+        "ticketId": message.ticket_id,
+        "seq": message.seq,
+        "sender": message.sender,
+        "text": message.text,
+        "attachments": message.attachments,
+        "kind": message.kind,
+        "createdAt": ms(message.created_at),
+    }
     if message.client_msg_id is not None:
         doc["clientMsgId"] = message.client_msg_id
     return doc
@@ -64,21 +89,40 @@ def message_document(message: Message) -> dict[str, Any]:
 
 def message_from_document(doc: dict[str, Any]) -> Message:
     """A message from its document."""
-    return Message(id=doc["_id"], ticket_id=doc["ticketId"], seq=doc["seq"],
-                   client_msg_id=doc.get("clientMsgId"), sender=doc["sender"], text=doc["text"],
-                   attachments=doc["attachments"] or [], kind=doc["kind"],
-                   created_at=at(doc["createdAt"]))
+    return Message(
+        id=doc["_id"],
+        ticket_id=doc["ticketId"],
+        seq=doc["seq"],
+        client_msg_id=doc.get("clientMsgId"),
+        sender=doc["sender"],
+        text=doc["text"],
+        attachments=doc["attachments"] or [],
+        kind=doc["kind"],
+        created_at=at(doc["createdAt"]),
+    )
 
 
 def file_document(stored: StoredFile) -> dict[str, Any]:
     """The ``files`` document of an uploaded file's metadata."""
-    return {"_id": stored.id, "ticketId": stored.ticket_id, "name": stored.name,
-            "size": stored.size, "type": stored.type, "uploaderId": stored.uploader_id,
-            "createdAt": ms(stored.created_at)}
+    return {
+        "_id": stored.id,
+        "ticketId": stored.ticket_id,
+        "name": stored.name,
+        "size": stored.size,
+        "type": stored.type,
+        "uploaderId": stored.uploader_id,
+        "createdAt": ms(stored.created_at),
+    }
 
 
 def file_from_document(doc: dict[str, Any]) -> StoredFile:
     """An uploaded file's metadata from its document."""
-    return StoredFile(id=doc["_id"], ticket_id=doc["ticketId"], name=doc["name"], size=doc["size"],
-                      type=doc["type"], uploader_id=doc["uploaderId"],
-                      created_at=at(doc["createdAt"]))
+    return StoredFile(
+        id=doc["_id"],
+        ticket_id=doc["ticketId"],
+        name=doc["name"],
+        size=doc["size"],
+        type=doc["type"],
+        uploader_id=doc["uploaderId"],
+        created_at=at(doc["createdAt"]),
+    )

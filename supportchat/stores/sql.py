@@ -20,8 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import FileRow, MessageRow, TicketRow, new_id
-from . import (Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error,
-               from_bot, preview)
+from . import Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error, from_bot, preview
 from .group_commit import Append, GroupCommit
 
 tickets = TicketRow.__table__
@@ -33,8 +32,10 @@ files = FileRow.__table__
 _TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
 _TICKETS_BY_ID = select(tickets).where(tickets.c.id.in_(bindparam("ticket_ids", expanding=True)))
 _BY_CLIENT_MSG_ID = select(messages).where(
-    messages.c.ticket_id == bindparam("ticket_id"), messages.c.sender_id == bindparam("sender_id"),
-    messages.c.client_msg_id == bindparam("client_msg_id"))
+    messages.c.ticket_id == bindparam("ticket_id"),
+    messages.c.sender_id == bindparam("sender_id"),
+    messages.c.client_msg_id == bindparam("client_msg_id"),
+)
 _INSERT_MESSAGES = insert(messages)
 
 
@@ -54,12 +55,19 @@ def _numbering(public: bool, writer: str):
         values.update(last_public_seq=next_seq, last_message_at=bindparam("now"))
         if writer != "bot":
             values["last_message_preview"] = bindparam("preview_text")
-    return (update(tickets).where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open")
-            .values(values).returning(tickets.c.last_seq))
+    return (
+        update(tickets)
+        .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open")
+        .values(values)
+        .returning(tickets.c.last_seq)
+    )
 
 
-_NUMBERING = {(public, writer): _numbering(public, writer)
-              for public in (True, False) for writer in ("guest", "agent", "bot")}
+_NUMBERING = {
+    (public, writer): _numbering(public, writer)
+    for public in (True, False)
+    for writer in ("guest", "agent", "bot")
+}
 
 
 class SqlTicketStore:
@@ -69,17 +77,31 @@ class SqlTicketStore:
         self.engine = engine
         self._commits = GroupCommit(self._store)
 
-    def create_ticket(self, client_key: str, session_id: str | None,
-                      customer: dict[str, Any]) -> tuple[Ticket, bool]:
+    def create_ticket(
+        self, client_key: str, session_id: str | None, customer: dict[str, Any]
+    ) -> tuple[Ticket, bool]:
         if session_id and (existing := self._open_for_session(session_id)):
             return existing, False
         now = utcnow()
         row = {
-            "id": new_id(), "client_key": client_key, "session_id": session_id, "status": "open",
-            "created_at": now, "updated_at": now, "closed_at": None, "closed_by": None,
-            "customer": customer, "assignee_id": None, "assignee_name": None, "last_seq": 0,
-            "last_public_seq": 0, "last_message_at": now, "last_message_preview": "",
-            "agent_read_seq": 0, "guest_read_seq": 0, "rating": None,
+            "id": new_id(),
+            "client_key": client_key,
+            "session_id": session_id,
+            "status": "open",
+            "created_at": now,
+            "updated_at": now,
+            "closed_at": None,
+            "closed_by": None,
+            "customer": customer,
+            "assignee_id": None,
+            "assignee_name": None,
+            "last_seq": 0,
+            "last_public_seq": 0,
+            "last_message_at": now,
+            "last_message_preview": "",
+            "agent_read_seq": 0,
+            "guest_read_seq": 0,
+            "rating": None,
         }
         try:
             with self.engine.begin() as conn:
@@ -102,8 +124,12 @@ class SqlTicketStore:
             return [ticket_from_row(row._mapping) for row in rows]
 
     def latest_for_session(self, session_id: str) -> Ticket | None:
-        return self._one(select(tickets).where(tickets.c.session_id == session_id)
-                         .order_by(tickets.c.created_at.desc()).limit(1))
+        return self._one(
+            select(tickets)
+            .where(tickets.c.session_id == session_id)
+            .order_by(tickets.c.created_at.desc())
+            .limit(1)
+        )
 
     def list_tickets(self, query: TicketQuery) -> list[Ticket]:
         stmt = select(tickets)
@@ -114,8 +140,12 @@ class SqlTicketStore:
         elif query.assignee:
             stmt = stmt.where(tickets.c.assignee_id == query.assignee)
         if query.cursor:
-            stmt = stmt.where(tuple_(tickets.c.last_message_at, tickets.c.id) < tuple_(*query.cursor))
-        stmt = stmt.order_by(tickets.c.last_message_at.desc(), tickets.c.id.desc()).limit(query.limit)
+            stmt = stmt.where(
+                tuple_(tickets.c.last_message_at, tickets.c.id) < tuple_(*query.cursor)
+            )
+        stmt = stmt.order_by(tickets.c.last_message_at.desc(), tickets.c.id.desc()).limit(
+            query.limit
+        )
         with self.engine.connect() as conn:
             return [ticket_from_row(row._mapping) for row in conn.execute(stmt)]
 
@@ -145,7 +175,7 @@ class SqlTicketStore:
                     self._store([item])
                 return
             # A concurrent send with the same clientMsgId won; its transaction holds the number.
-            item, = batch
+            (item,) = batch
             stored = item.new.client_msg_id and self._by_client_msg_id(item.ticket_id, item.new)
             item.outcome, item.error = ((stored, False), None) if stored else (None, error)
         except Exception as error:  # the database failed: every append in the batch hears it
@@ -155,29 +185,40 @@ class SqlTicketStore:
     def _numbered(self, conn, ticket_id: str, new: NewMessage, now: datetime) -> dict[str, Any]:
         """Take the ticket's next seq; the row of the message to insert with it."""
         writer = "bot" if from_bot(new) else "guest" if new.sender["role"] == "guest" else "agent"
-        seq = conn.execute(_NUMBERING[new.kind != "note", writer], {
-            "ticket_id": ticket_id, "now": now, "preview_text": preview(new)}).scalar()
+        seq = conn.execute(
+            _NUMBERING[new.kind != "note", writer],
+            {"ticket_id": ticket_id, "now": now, "preview_text": preview(new)},
+        ).scalar()
         if seq is None:
-            status = conn.execute(select(tickets.c.status)
-                                  .where(tickets.c.id == ticket_id)).scalar()
+            status = conn.execute(
+                select(tickets.c.status).where(tickets.c.id == ticket_id)
+            ).scalar()
             raise not_found() if status is None else closed_error()
         return {
-            "id": new_id(), "ticket_id": ticket_id, "seq": seq,
-            "client_msg_id": new.client_msg_id, "sender_id": new.sender["id"],
-            "sender_role": new.sender["role"], "sender_name": new.sender["name"],
-            "text": new.text, "attachments": new.attachments, "kind": new.kind,
+            "id": new_id(),
+            "ticket_id": ticket_id,
+            "seq": seq,
+            "client_msg_id": new.client_msg_id,
+            "sender_id": new.sender["id"],
+            "sender_role": new.sender["role"],
+            "sender_name": new.sender["name"],
+            "text": new.text,
+            "attachments": new.attachments,
+            "kind": new.kind,
             "created_at": now,
         }
 
-    def messages_after(self, ticket_id: str, seq: int, limit: int,
-                       include_notes: bool) -> list[Message]:
+    def messages_after(
+        self, ticket_id: str, seq: int, limit: int, include_notes: bool
+    ) -> list[Message]:
         stmt = self._messages(ticket_id, include_notes).where(messages.c.seq > seq)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt.order_by(messages.c.seq).limit(limit))
             return [message_from_row(row._mapping) for row in rows]
 
-    def messages_before(self, ticket_id: str, seq: int | None, limit: int,
-                        include_notes: bool) -> list[Message]:
+    def messages_before(
+        self, ticket_id: str, seq: int | None, limit: int, include_notes: bool
+    ) -> list[Message]:
         stmt = self._messages(ticket_id, include_notes)
         if seq is not None:
             stmt = stmt.where(messages.c.seq < seq)
@@ -187,21 +228,48 @@ class SqlTicketStore:
 
     def close_ticket(self, ticket_id: str, closed_by: dict[str, str]) -> Ticket:
         now = utcnow()
-        return self._update(ticket_id, tickets.c.status == "open", status="closed",
-                            closed_at=now, closed_by=closed_by, updated_at=now)
+        return self._update(
+            ticket_id,
+            tickets.c.status == "open",
+            status="closed",
+            closed_at=now,
+            closed_by=closed_by,
+            updated_at=now,
+        )
 
     def assign_ticket(self, ticket_id: str, assignee: dict[str, str] | None) -> Ticket:
-        return self._update(ticket_id, None, assignee_id=assignee and assignee["id"],
-                            assignee_name=assignee and assignee["name"], updated_at=utcnow())
+        return self._update(
+            ticket_id,
+            None,
+            assignee_id=assignee and assignee["id"],
+            assignee_name=assignee and assignee["name"],
+            updated_at=utcnow(),
+        )
 
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
         column = tickets.c[f"{side}_read_seq"]
-        return self._update(ticket_id, None, **{column.name: case((column < seq, seq), else_=column)})
+        return self._update(
+            ticket_id, None, **{column.name: case((column < seq, seq), else_=column)}
+        )
 
-    def add_file(self, ticket_id: str, name: str, size: int, type: str,
-                 uploader_id: str, file_id: str | None = None) -> StoredFile:
-        row = {"id": file_id or new_id(), "ticket_id": ticket_id, "name": name, "size": size, "type": type,
-               "uploader_id": uploader_id, "created_at": utcnow()}
+    def add_file(
+        self,
+        ticket_id: str,
+        name: str,
+        size: int,
+        type: str,
+        uploader_id: str,
+        file_id: str | None = None,
+    ) -> StoredFile:
+        row = {
+            "id": file_id or new_id(),
+            "ticket_id": ticket_id,
+            "name": name,
+            "size": size,
+            "type": type,
+            "uploader_id": uploader_id,
+            "created_at": utcnow(),
+        }
         with self.engine.begin() as conn:
             conn.execute(insert(files).values(row))
         return StoredFile(**row)
@@ -211,8 +279,9 @@ class SqlTicketStore:
             row = conn.execute(select(files).where(files.c.id == file_id)).first()
         return StoredFile(**row._mapping) if row else None
 
-    def list_files(self, ticket_id: str | None, cursor: tuple[datetime, str] | None,
-                   limit: int) -> list[StoredFile]:
+    def list_files(
+        self, ticket_id: str | None, cursor: tuple[datetime, str] | None, limit: int
+    ) -> list[StoredFile]:
         stmt = select(files)
         if ticket_id:
             stmt = stmt.where(files.c.ticket_id == ticket_id)
@@ -242,8 +311,9 @@ class SqlTicketStore:
         return ticket_from_row(row._mapping) if row else None
 
     def _open_for_session(self, session_id: str) -> Ticket | None:
-        return self._one(select(tickets).where(tickets.c.session_id == session_id,
-                                               tickets.c.status == "open"))
+        return self._one(
+            select(tickets).where(tickets.c.session_id == session_id, tickets.c.status == "open")
+        )
 
     def _messages(self, ticket_id: str, include_notes: bool):
         stmt = select(messages).where(messages.c.ticket_id == ticket_id)
@@ -251,31 +321,51 @@ class SqlTicketStore:
 
     def _by_client_msg_id(self, ticket_id: str, new: NewMessage) -> Message | None:
         with self.engine.connect() as conn:
-            row = conn.execute(_BY_CLIENT_MSG_ID, {
-                "ticket_id": ticket_id, "sender_id": new.sender["id"],
-                "client_msg_id": new.client_msg_id}).first()
+            row = conn.execute(
+                _BY_CLIENT_MSG_ID,
+                {
+                    "ticket_id": ticket_id,
+                    "sender_id": new.sender["id"],
+                    "client_msg_id": new.client_msg_id,
+                },
+            ).first()
         return message_from_row(row._mapping) if row else None
 
 
 def ticket_from_row(row) -> Ticket:
-    assignee = ({"id": row["assignee_id"], "name": row["assignee_name"]}
-                if row["assignee_id"] else None)
+    assignee = (
+        {"id": row["assignee_id"], "name": row["assignee_name"]} if row["assignee_id"] else None
+    )
     return Ticket(
-        id=row["id"], client_key=row["client_key"], session_id=row["session_id"],
-        status=row["status"], created_at=row["created_at"], updated_at=row["updated_at"],
-        closed_at=row["closed_at"], closed_by=row["closed_by"], customer=row["customer"],
-        assignee=assignee, last_seq=row["last_seq"], last_public_seq=row["last_public_seq"],
-        last_message_at=row["last_message_at"], last_message_preview=row["last_message_preview"],
-        agent_read_seq=row["agent_read_seq"], guest_read_seq=row["guest_read_seq"],
+        id=row["id"],
+        client_key=row["client_key"],
+        session_id=row["session_id"],
+        status=row["status"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        closed_at=row["closed_at"],
+        closed_by=row["closed_by"],
+        customer=row["customer"],
+        assignee=assignee,
+        last_seq=row["last_seq"],
+        last_public_seq=row["last_public_seq"],
+        last_message_at=row["last_message_at"],
+        last_message_preview=row["last_message_preview"],
+        agent_read_seq=row["agent_read_seq"],
+        guest_read_seq=row["guest_read_seq"],
         rating=row["rating"],
     )
 
 
 def message_from_row(row) -> Message:
     return Message(
-        id=row["id"], ticket_id=row["ticket_id"], seq=row["seq"],
+        id=row["id"],
+        ticket_id=row["ticket_id"],
+        seq=row["seq"],
         client_msg_id=row["client_msg_id"],
         sender={"id": row["sender_id"], "role": row["sender_role"], "name": row["sender_name"]},
-        text=row["text"], attachments=row["attachments"] or [], kind=row["kind"],
+        text=row["text"],
+        attachments=row["attachments"] or [],
+        kind=row["kind"],
         created_at=row["created_at"],
     )

@@ -16,8 +16,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_ADMIN_URL = os.environ.get("SUPPORTCHAT_TEST_PG",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "SUPPORTCHAT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def require(condition: bool, reason: str) -> None:
@@ -64,8 +65,9 @@ def make_app(config: dict[str, str]):
     return app
 
 
-def create_account(app, email="ana@example.com", name="Ana", password="correct horse 1",
-                   role="agent"):
+def create_account(
+    app, email="ana@example.com", name="Ana", password="correct horse 1", role="agent"
+):
     """Create an agent account directly through the service."""
     from supportchat.services import agents
 
@@ -74,18 +76,29 @@ def create_account(app, email="ana@example.com", name="Ana", password="correct h
     return {"email": email, "name": name, "password": password, "role": role}
 
 
-def run_command(argv: list[str], config: dict[str, str], stdin: str = "",
-                timeout: float = 60) -> subprocess.CompletedProcess:
+def run_command(
+    argv: list[str], config: dict[str, str], stdin: str = "", timeout: float = 60
+) -> subprocess.CompletedProcess:
     """Run a command beside ``config["INSTANCE_PATH"]`` with ``config`` as supportchat's whole
     configuration: settings in the caller's environment are left out."""
     from supportchat.config import SETTINGS
 
     names = {name for setting in SETTINGS for name in (setting.name, *setting.aliases)}
-    env = {key: value for key, value in os.environ.items()
-           if key not in names and not key.startswith("FLASK_")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in names and not key.startswith("FLASK_")
+    }
     env.update(config)
-    return subprocess.run(argv, env=env, input=stdin, capture_output=True, text=True,
-                          timeout=timeout, cwd=Path(config["INSTANCE_PATH"]).parent)
+    return subprocess.run(
+        argv,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=Path(config["INSTANCE_PATH"]).parent,
+    )
 
 
 def stop_process(process: subprocess.Popen | None, gently: bool = True) -> None:
@@ -116,15 +129,19 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30) -> "LiveServer":
+    def start(self, timeout: float = 30) -> LiveServer:
         """Start the process and wait until /healthz answers."""
         env = {**os.environ, **self.env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.log_path = Path(self.env["INSTANCE_PATH"]) / f"server-{self.port}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "supportchat", "serve"],
-                                        env=env, stdout=log, stderr=subprocess.STDOUT,
-                                        cwd=str(ROOT))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "supportchat", "serve"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=str(ROOT),
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -159,5 +176,7 @@ def audit_events(app, action: str | None = None) -> list[tuple]:
         query = select(AuditEvent).order_by(AuditEvent.id)
         if action:
             query = query.where(AuditEvent.action == action)
-        return [(event.actor, event.action, event.target, event.address, event.details)
-                for event in db.session.scalars(query)]
+        return [
+            (event.actor, event.action, event.target, event.address, event.details)
+            for event in db.session.scalars(query)
+        ]

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -21,8 +22,12 @@ from playwright.sync_api import expect
 from .apps import LiveServer, free_port, require
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 WAIT_MS = 20_000  # generous: several helpers share two cores
 SCREENSHOTS = Path("/tmp/supportchat-screenshots")  # outside the repository on purpose
 expect.set_options(timeout=WAIT_MS)
@@ -58,8 +63,9 @@ class Browsers:
 
     def tab(self, color_scheme: str = "light", viewport: tuple[int, int] = (1280, 800)) -> Tab:
         """A page in a new context; dialogs are recorded and dismissed."""
-        context = self.chromium.new_context(color_scheme=color_scheme,
-                                            viewport={"width": viewport[0], "height": viewport[1]})
+        context = self.chromium.new_context(
+            color_scheme=color_scheme, viewport={"width": viewport[0], "height": viewport[1]}
+        )
         context.set_default_timeout(WAIT_MS)
         self.contexts.append(context)
         tab = Tab(context.new_page())
@@ -98,11 +104,14 @@ class HostSite:
         # cookies are shared with the support server.
         return f"http://localhost:{self.port}"
 
-    def page_with_widget(self, server: LiveServer, name: str = "index.html",
-                         plugins_js: str = "[]", **options) -> str:
+    def page_with_widget(
+        self, server: LiveServer, name: str = "index.html", plugins_js: str = "[]", **options
+    ) -> str:
         """A shop page embedding <script src=".../widget.js">, initialised with ``options``
         (JSON) and ``plugins_js`` (a JavaScript array expression); returns its URL."""
-        init = json.dumps({"title": "Acme support", **options})[:-1] + f', "plugins": {plugins_js}}}'
+        init = (
+            json.dumps({"title": "Acme support", **options})[:-1] + f', "plugins": {plugins_js}}}'
+        )
         html = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Acme shop</title>
 <style>body {{ font: 16px Georgia, serif; margin: 2rem; color: #333; line-height: 2; }}</style>
@@ -166,7 +175,9 @@ class Dashboard:
         self.page = tab.page
         self.server = server
 
-    def sign_in(self, email: str = "admin@example.com", password: str = "admin-password-1") -> "Dashboard":
+    def sign_in(
+        self, email: str = "admin@example.com", password: str = "admin-password-1"
+    ) -> Dashboard:
         self.page.goto(self.server.url + "/agent/login")
         self.page.get_by_label("Email").fill(email)
         self.page.get_by_label("Password").fill(password)
@@ -192,7 +203,8 @@ class Dashboard:
     def message(self, text: str):
         """The message row whose text is exactly ``text``."""
         return self.page.locator("#messages li").filter(
-            has=self.page.locator(".text", has_text=re.compile(f"^{re.escape(text)}$")))
+            has=self.page.locator(".text", has_text=re.compile(f"^{re.escape(text)}$"))
+        )
 
     def texts(self) -> list[str]:
         return self.page.locator("#messages li .text").all_inner_texts()

@@ -37,8 +37,9 @@ class SignedIn:
         return bearer(self.token)
 
 
-def token_pair(client, email: str = "admin@example.com", role: str = "admin",
-               create: bool = True) -> dict:
+def token_pair(
+    client, email: str = "admin@example.com", role: str = "admin", create: bool = True
+) -> dict:
     """Create an account (unless it exists) and return the token pair the API hands out."""
     if create:
         create_account(client.application, email=email, name=email.split("@")[0], role=role)

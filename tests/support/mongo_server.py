@@ -65,16 +65,28 @@ class NxServer:
     def uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30) -> "NxServer":
+    def start(self, timeout: float = 30) -> NxServer:
         """Start (or restart, same port and data) and wait until it answers a ping."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / "nx-27017.out", "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "support.mongo_server", "--port", str(self.port),
-             "--data-dir", str(self.data_dir),
-             "--log-file", str(self.data_dir / "nx-27017.log"),
-             "--pid-file", str(self.data_dir / "nx-27017.pid")],
-            stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1])
+            [
+                sys.executable,
+                "-m",
+                "support.mongo_server",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                "--log-file",
+                str(self.data_dir / "nx-27017.log"),
+                "--pid-file",
+                str(self.data_dir / "nx-27017.pid"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parents[1],
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

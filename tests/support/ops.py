@@ -11,8 +11,8 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import redis
@@ -65,11 +65,24 @@ class OwnRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> "OwnRedis":
+    def start(self) -> OwnRedis:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
         eventually(lambda: _answers(client), what="redis-server answering")
         client.close()
@@ -153,9 +166,12 @@ def failed_login(url: str) -> int:
     """The status of a sign-in with a wrong password (a rate-limited route)."""
     session = requests.Session()
     token = _form_token(session.get(url + "/agent/login", timeout=WAIT).text)
-    return session.post(url + "/agent/login", timeout=WAIT, allow_redirects=False,
-                        data={"email": ADMIN["email"], "password": "wrong password",
-                              "csrf_token": token}).status_code
+    return session.post(
+        url + "/agent/login",
+        timeout=WAIT,
+        allow_redirects=False,
+        data={"email": ADMIN["email"], "password": "wrong password", "csrf_token": token},
+    ).status_code
 
 
 def metrics(url: str, token: str | None = None) -> dict[tuple[str, tuple], float]:

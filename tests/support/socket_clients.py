@@ -8,8 +8,9 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 import jwt
 import pytest
@@ -40,9 +41,11 @@ class Inbox:
         with self._changed:
             return [payload for name, payload in self._events if name == event]
 
-    def wait_for(self, event: str, match: Callable[[Any], bool] = lambda _: True,
-                 timeout: float = WAIT) -> Any:
+    def wait_for(
+        self, event: str, match: Callable[[Any], bool] = lambda _: True, timeout: float = WAIT
+    ) -> Any:
         """The first payload of ``event`` that ``match``es, waiting up to ``timeout`` seconds."""
+
         def first() -> list[Any] | None:
             found = [payload for payload in self.all(event) if match(payload)]
             return found[:1] or None
@@ -51,8 +54,11 @@ class Inbox:
 
     def wait_count(self, event: str, count: int, timeout: float = WAIT) -> list[Any]:
         """Wait until ``event`` has been received ``count`` times; all its payloads."""
-        return self._wait(lambda: (found := self.all(event))[count - 1:] and found, timeout,
-                          f"{event!r} not received {count} times")
+        return self._wait(
+            lambda: (found := self.all(event))[count - 1 :] and found,
+            timeout,
+            f"{event!r} not received {count} times",
+        )
 
     def _wait(self, result: Callable[[], Any], timeout: float, failure: str) -> Any:
         deadline = time.monotonic() + timeout
@@ -111,8 +117,9 @@ class Peer:
         """Send a chat message and return the stored message from the ack."""
         return self.ok("chat:message", {"ticketId": ticket_id, "text": text, **extra})["message"]
 
-    def wait_for(self, event: str, match: Callable[[Any], bool] = lambda _: True,
-                 timeout: float = WAIT) -> Any:
+    def wait_for(
+        self, event: str, match: Callable[[Any], bool] = lambda _: True, timeout: float = WAIT
+    ) -> Any:
         return self.inbox.wait_for(event, match, timeout)
 
     def received(self, event: str) -> list[Any]:
@@ -135,33 +142,51 @@ class Refused(Exception):
         self.error = error
 
 
-def open_peer(url: str, namespace: str, *, auth: dict | None = None,
-              headers: dict[str, str] | None = None, transports: tuple[str, ...] = ("websocket",),
-              reconnection: bool = False) -> Peer:
+def open_peer(
+    url: str,
+    namespace: str,
+    *,
+    auth: dict | None = None,
+    headers: dict[str, str] | None = None,
+    transports: tuple[str, ...] = ("websocket",),
+    reconnection: bool = False,
+) -> Peer:
     """Connect one client; raise ``Refused`` with the server's error object when refused."""
     headers = dict(headers or {})
     websocket_options = {}
     if "Origin" in headers and transports == ("websocket",):
         # websocket-client adds an Origin of its own unless told which one to send.
         websocket_options["origin"] = headers.pop("Origin")
-    client = socketio.Client(reconnection=reconnection, reconnection_delay=0.2,
-                             reconnection_delay_max=1, websocket_extra_options=websocket_options)
+    client = socketio.Client(
+        reconnection=reconnection,
+        reconnection_delay=0.2,
+        reconnection_delay_max=1,
+        websocket_extra_options=websocket_options,
+    )
     inbox = Inbox()
-    client.on("*", lambda event, *args: inbox.add(event, args[0] if args else None),
-              namespace=namespace)
+    client.on(
+        "*", lambda event, *args: inbox.add(event, args[0] if args else None), namespace=namespace
+    )
     client.on("connect", lambda: inbox.add("connect"), namespace=namespace)
-    client.on("disconnect", lambda *reason: inbox.add("disconnect", reason),
-              namespace=namespace)
-    client.on("connect_error", lambda data=None: inbox.add("connect_error", data),
-              namespace=namespace)
+    client.on("disconnect", lambda *reason: inbox.add("disconnect", reason), namespace=namespace)
+    client.on(
+        "connect_error", lambda data=None: inbox.add("connect_error", data), namespace=namespace
+    )
     try:
-        client.connect(url, namespaces=[namespace], transports=list(transports), auth=auth,
-                       headers=headers, wait_timeout=WAIT)
+        client.connect(
+            url,
+            namespaces=[namespace],
+            transports=list(transports),
+            auth=auth,
+            headers=headers,
+            wait_timeout=WAIT,
+        )
     except socketio.exceptions.ConnectionError:
         errors = inbox.all("connect_error")
         client.disconnect()
-        raise Refused(errors[0].get("data") if errors and isinstance(errors[0], dict)
-                      else None) from None
+        raise Refused(
+            errors[0].get("data") if errors and isinstance(errors[0], dict) else None
+        ) from None
     return Peer(client, namespace, inbox)
 
 
@@ -185,8 +210,13 @@ class Peers:
         auth = {"clientId": client_id} if client_id else None
         return self._keep(open_peer(server.url, "/guest", auth=auth, **options))
 
-    def agent(self, server: LiveServer, session: requests.Session | None = None,
-              token: str | None = None, **options) -> Peer:
+    def agent(
+        self,
+        server: LiveServer,
+        session: requests.Session | None = None,
+        token: str | None = None,
+        **options,
+    ) -> Peer:
         """An agent with the signed-in ``session``'s cookie, or ``token`` as ``auth.token``."""
         if token is not None:
             options["auth"] = {"token": token}
@@ -221,22 +251,31 @@ def _form_token(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(server: LiveServer, email: str = ADMIN["email"],
-            password: str = ADMIN["password"]) -> requests.Session:
+def sign_in(
+    server: LiveServer, email: str = ADMIN["email"], password: str = ADMIN["password"]
+) -> requests.Session:
     """Sign in through the login form (its CSRF token scraped); the session keeps the cookies."""
     session = requests.Session()
     token = _form_token(session.get(server.url + "/agent/login", timeout=WAIT).text)
-    response = session.post(server.url + "/agent/login", timeout=WAIT, allow_redirects=False,
-                            data={"email": email, "password": password, "csrf_token": token})
+    response = session.post(
+        server.url + "/agent/login",
+        timeout=WAIT,
+        allow_redirects=False,
+        data={"email": email, "password": password, "csrf_token": token},
+    )
     assert response.status_code == 303, response.text
     return session
 
 
-def api_token(server: LiveServer, email: str = ADMIN["email"],
-              password: str = ADMIN["password"]) -> str:
+def api_token(
+    server: LiveServer, email: str = ADMIN["email"], password: str = ADMIN["password"]
+) -> str:
     """An access token from POST /api/admin/auth/token (the first admin's, by default)."""
-    response = requests.post(server.url + "/api/admin/auth/token", timeout=WAIT,
-                             json={"email": email, "password": password})
+    response = requests.post(
+        server.url + "/api/admin/auth/token",
+        timeout=WAIT,
+        json={"email": email, "password": password},
+    )
     assert response.status_code == 200, response.text
     return response.json()["accessToken"]
 
@@ -244,8 +283,12 @@ def api_token(server: LiveServer, email: str = ADMIN["email"],
 def sign_out(server: LiveServer, session: requests.Session) -> None:
     """Sign out through the dashboard's logout form."""
     token = _form_token(session.get(server.url + "/agent/dashboard", timeout=WAIT).text)
-    response = session.post(server.url + "/agent/logout", data={"csrf_token": token},
-                            timeout=WAIT, allow_redirects=False)
+    response = session.post(
+        server.url + "/agent/logout",
+        data={"csrf_token": token},
+        timeout=WAIT,
+        allow_redirects=False,
+    )
     assert response.status_code == 303, response.text
 
 
@@ -261,17 +304,24 @@ class ServerApp:
 
         with self.app.app_context():
             agent = agents.create_agent(email, name, PASSWORD, role)
-            return {"id": agent.id, "name": agent.name, "email": agent.email,
-                    "password": PASSWORD, "role": agent.role}
+            return {
+                "id": agent.id,
+                "name": agent.name,
+                "email": agent.email,
+                "password": PASSWORD,
+                "role": agent.role,
+            }
 
     def token(self, agent: dict[str, str], expires: timedelta) -> str:
         """An access token for ``agent`` that expires after ``expires`` (negative: already)."""
         from flask_jwt_extended import create_access_token
 
         with self.app.app_context():
-            return create_access_token(identity=agent["id"], expires_delta=expires,
-                                       additional_claims={"role": agent["role"],
-                                                          "name": agent["name"]})
+            return create_access_token(
+                identity=agent["id"],
+                expires_delta=expires,
+                additional_claims={"role": agent["role"], "name": agent["name"]},
+            )
 
     def close(self) -> None:
         from supportchat.extensions import db

@@ -28,8 +28,9 @@ class Heard:
         self.events: list[tuple[str, str, Any]] = []  # (audience, event, payload)
         self.stored: Counter[str] = Counter()  # messages stored, per ticket
 
-    def to_ticket(self, event: str, ticket_id: str, payload: Any, *, guests: bool = True,
-                  agents: bool = True) -> None:
+    def to_ticket(
+        self, event: str, ticket_id: str, payload: Any, *, guests: bool = True, agents: bool = True
+    ) -> None:
         self.events.append((f"ticket:{ticket_id}", event, payload))
 
     def to_guests(self, event: str, ticket_id: str, payload: Any) -> None:
@@ -81,14 +82,22 @@ def make_ctx(engine, tmp_path):
     environment variables would give them) over a complete test configuration."""
 
     def make(**overrides: str) -> Context:
-        environ = {"SECRET_KEY": "unit-secret-key-" + "x" * 32,
-                   "JWT_SECRET": "unit-jwt-secret-" + "y" * 32,
-                   "AUTH_REFRESH_SECRET": "unit-refresh-secret-" + "z" * 32,
-                   "DATABASE_URL": str(engine.url), **overrides}
+        environ = {
+            "SECRET_KEY": "unit-secret-key-" + "x" * 32,
+            "JWT_SECRET": "unit-jwt-secret-" + "y" * 32,
+            "AUTH_REFRESH_SECRET": "unit-refresh-secret-" + "z" * 32,
+            "DATABASE_URL": str(engine.url),
+            **overrides,
+        }
         values, _sources = load(environ, tmp_path / "instance")
-        return Context(store=SqlTicketStore(engine), files=LocalFileStore(tmp_path / "uploads"),
-                       config=values, publish=Heard(), update_inbox=lambda _ticket_id: None,
-                       section=Sections())
+        return Context(
+            store=SqlTicketStore(engine),
+            files=LocalFileStore(tmp_path / "uploads"),
+            config=values,
+            publish=Heard(),
+            update_inbox=lambda _ticket_id: None,
+            section=Sections(),
+        )
 
     return make
 

@@ -21,8 +21,11 @@ def imports() -> dict[str, set[str]]:
     for name, (path, package) in modules.items():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):
-                base = package.split(".")[:len(package.split(".")) - node.level + 1] \
-                    if node.level else []
+                base = (
+                    package.split(".")[: len(package.split(".")) - node.level + 1]
+                    if node.level
+                    else []
+                )
                 target = ".".join([*base, *([node.module] if node.module else [])])
                 named = [target, *(f"{target}.{alias.name}" for alias in node.names)]
             elif isinstance(node, ast.Import):
@@ -30,8 +33,11 @@ def imports() -> dict[str, set[str]]:
             else:
                 continue
             # A package's own __init__ (what every submodule imports implicitly) is no edge.
-            found[name] |= {other for other in named if other in modules and other != name
-                            and not name.startswith(other + ".")}
+            found[name] |= {
+                other
+                for other in named
+                if other in modules and other != name and not name.startswith(other + ".")
+            }
     return found
 
 
@@ -72,14 +78,23 @@ def test_no_module_imports_itself_back_through_others():
 
 
 def test_stores_and_services_never_import_a_door_or_the_app():
-    doors = ("supportchat.blueprints", "supportchat.sockets", "supportchat.app",
-             "supportchat.commands", "supportchat.cli")
-    below = {name: targets for name, targets in imports().items()
-             if name.startswith(("supportchat.stores", "supportchat.services",
-                                 "supportchat.context"))}
-    assert {name: sorted(target for target in targets if target.startswith(doors))
-            for name, targets in below.items()
-            if any(target.startswith(doors) for target in targets)} == {}
+    doors = (
+        "supportchat.blueprints",
+        "supportchat.sockets",
+        "supportchat.app",
+        "supportchat.commands",
+        "supportchat.cli",
+    )
+    below = {
+        name: targets
+        for name, targets in imports().items()
+        if name.startswith(("supportchat.stores", "supportchat.services", "supportchat.context"))
+    }
+    assert {
+        name: sorted(target for target in targets if target.startswith(doors))
+        for name, targets in below.items()
+        if any(target.startswith(doors) for target in targets)
+    } == {}
 
 
 def test_the_rules_take_their_collaborators_from_the_context():

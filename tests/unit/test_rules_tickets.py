@@ -32,7 +32,8 @@ def test_closing_twice_closes_once_and_the_room_hears_it_once(ctx, customer, ana
     second = tickets.close(ctx, ana, ticket_id)
     assert first.closed_at == second.closed_at
     assert [item["closedBy"] for item in ctx.publish.named("ticket:closed")] == [
-        {"id": ana.id, "role": "agent", "name": "Ana"}]
+        {"id": ana.id, "role": "agent", "name": "Ana"}
+    ]
 
 
 def test_typing_in_a_closed_ticket_is_refused(ctx, customer, ana):

@@ -36,10 +36,24 @@ def test_an_upload_is_kept_byte_for_byte_under_a_signed_link(ctx, customer):
 def test_markup_posing_as_text_and_files_over_the_limit_are_refused(make_ctx, customer):
     ctx = make_ctx(MAX_UPLOAD_MB="1")
     ticket = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket
-    refused("unsupported_media_type", uploads.save, ctx, customer, ticket, "a.txt",
-            io.BytesIO(b"<svg onload=alert(1)>"))
-    error = refused("too_large", uploads.save, ctx, customer, ticket, "big.txt",
-                    io.BytesIO(b"a" * (1024 * 1024 + 1)))
+    refused(
+        "unsupported_media_type",
+        uploads.save,
+        ctx,
+        customer,
+        ticket,
+        "a.txt",
+        io.BytesIO(b"<svg onload=alert(1)>"),
+    )
+    error = refused(
+        "too_large",
+        uploads.save,
+        ctx,
+        customer,
+        ticket,
+        "big.txt",
+        io.BytesIO(b"a" * (1024 * 1024 + 1)),
+    )
     assert error.details["limit"] == 1024 * 1024
     refused("invalid", uploads.save, ctx, customer, ticket, "empty.txt", io.BytesIO(b""))
 

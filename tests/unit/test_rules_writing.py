@@ -47,8 +47,9 @@ def test_a_repeated_client_msg_id_returns_the_stored_message_and_publishes_nothi
 
 
 def test_text_is_stored_normalized_and_without_control_characters(ctx, customer):
-    written = messages.write(ctx, customer, "  Cafe\u0301\r\nbill\u200b\x07  ",
-                             session=Session("s-1"))
+    written = messages.write(
+        ctx, customer, "  Cafe\u0301\r\nbill\u200b\x07  ", session=Session("s-1")
+    )
     assert written.message.text == "Caf\u00e9\nbill"
 
 
@@ -75,8 +76,9 @@ def test_the_profanity_filter_masks_or_rejects_listed_words(make_ctx, customer):
     refused("invalid", messages.write, rejecting, customer, "darn", session=Session("s-2"))
 
 
-def test_a_closed_session_refuses_more_messages_but_ticket_create_opens_a_new_one(ctx, customer,
-                                                                                   ana):
+def test_a_closed_session_refuses_more_messages_but_ticket_create_opens_a_new_one(
+    ctx, customer, ana
+):
     first = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket
     tickets.close(ctx, ana, first.id)
     refused("ticket_closed", messages.write, ctx, customer, "Hello?", session=Session("s-1"))
@@ -86,12 +88,18 @@ def test_a_closed_session_refuses_more_messages_but_ticket_create_opens_a_new_on
     assert reopened.ticket.status == "open"
 
 
-def test_another_customers_session_and_ticket_do_not_exist_for_them(ctx, customer,
-                                                                    other_customer):
+def test_another_customers_session_and_ticket_do_not_exist_for_them(ctx, customer, other_customer):
     ticket_id = messages.write(ctx, customer, "Mine", session=Session("s-1")).ticket.id
     refused("not_found", messages.write, ctx, other_customer, "Yours?", session=Session("s-1"))
-    refused("not_found", messages.write, ctx, other_customer, "Yours?", session=Session("s-1"),
-            reopen=True)
+    refused(
+        "not_found",
+        messages.write,
+        ctx,
+        other_customer,
+        "Yours?",
+        session=Session("s-1"),
+        reopen=True,
+    )
     refused("not_found", messages.write, ctx, other_customer, "Yours?", ticket_id=ticket_id)
     refused("not_found", tickets.accessible, ctx, other_customer, ticket_id)
 
@@ -104,17 +112,26 @@ def test_agents_read_any_ticket_but_cannot_open_one(ctx, customer, ana):
 
 def test_only_agents_write_private_notes(ctx, customer):
     ticket_id = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket.id
-    error = refused("forbidden", messages.write, ctx, customer, "psst", ticket_id=ticket_id,
-                    kind="note")
+    error = refused(
+        "forbidden", messages.write, ctx, customer, "psst", ticket_id=ticket_id, kind="note"
+    )
     assert error.details == {"field": "kind"}
 
 
 def test_attachments_must_be_files_of_this_conversation_and_at_most_ten(ctx, customer):
     ticket_id = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket.id
-    refused("too_large", messages.write, ctx, customer, "", ticket_id=ticket_id,
-            attachments=[f"f{index}" for index in range(11)])
-    error = refused("invalid", messages.write, ctx, customer, "", ticket_id=ticket_id,
-                    attachments=["f1"])
+    refused(
+        "too_large",
+        messages.write,
+        ctx,
+        customer,
+        "",
+        ticket_id=ticket_id,
+        attachments=[f"f{index}" for index in range(11)],
+    )
+    error = refused(
+        "invalid", messages.write, ctx, customer, "", ticket_id=ticket_id, attachments=["f1"]
+    )
     assert error.details == {"field": "attachments", "id": "f1"}
     stored = ctx.store.add_file(ticket_id, "a.txt", 3, "text/plain", customer.id)
     written = messages.write(ctx, customer, "", ticket_id=ticket_id, attachments=[stored.id])
