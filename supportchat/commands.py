@@ -47,16 +47,19 @@ def register(app) -> None:
         prepare_database()
         return agents.ensure_first_admin(app.config["ADMIN_EMAIL"], app.config["ADMIN_PASSWORD"])
 
-    @app.cli.command("prepare")
-    def prepare() -> None:
-        """Apply migrations and make sure an admin exists (gunicorn.conf.py runs this once
-        before starting workers; serve does it itself)."""
-        created = first_admin()
+    def announce_generated(created: tuple[str, str] | None) -> None:
+        """Print a generated first-admin password, the one time it can be seen."""
         if created and not app.config["ADMIN_PASSWORD"]:
             click.echo(
                 f"Created the first admin: {created[0]} / password: {created[1]}\n"
                 "  (shown once; change it or create your own admin)"
             )
+
+    @app.cli.command("prepare")
+    def prepare() -> None:
+        """Apply migrations and make sure an admin exists (gunicorn.conf.py runs this once
+        before starting workers; serve does it itself)."""
+        announce_generated(first_admin())
 
     @app.cli.command("serve")
     @click.option("--host", default=None, help="Address to listen on (default: HOST or 127.0.0.1).")
@@ -71,8 +74,7 @@ def register(app) -> None:
         if app.config["LOG_FORMAT"] == "text":
             click.echo(_banner(app.config, host, port, created), err=True)
         else:  # every line JSON for the log pipeline; a generated password still shown once
-            if created and not app.config["ADMIN_PASSWORD"]:
-                click.echo(f"Created the first admin: {created[0]} / password: {created[1]}")
+            announce_generated(created)
             logging.getLogger(__name__).info(
                 "supportchat serving on http://%s:%s/agent/login",
                 host,
