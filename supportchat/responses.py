@@ -159,10 +159,33 @@ class Branding(View):
     customCss: str
 
 
+class BusinessHours(View):
+    timezone: str
+    days: dict[str, list[list[str]]]
+
+
+class FormField(View):
+    name: str
+    label: str
+    type: Literal["text", "email", "tel", "textarea"]
+    required: bool
+
+
+class PreChatForm(View):
+    enabled: bool
+    fields: list[FormField]
+
+
+class Csat(View):
+    enabled: bool
+
+
 class Behavior(View):
     autoReply: str
     offlineMessage: str
-    businessHours: str
+    businessHours: BusinessHours | None
+    preChatForm: PreChatForm
+    csat: Csat
 
 
 class Ai(View):
@@ -170,6 +193,7 @@ class Ai(View):
     provider: str
     baseUrl: str
     model: str
+    systemPrompt: str
     apiKeySet: bool
 
 

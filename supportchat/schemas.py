@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 from pydantic import (
@@ -28,6 +29,7 @@ PATTERN_HINTS = {
     "sessionId": "must be 1 to 128 letters, digits, '_' or '-'",
     "branding.primaryColor": "must be a hex colour such as #0f766e",
     "ai.baseUrl": "must be an http:// or https:// address",
+    "behavior.preChatForm.fields.name": "must start with a letter, then letters, digits or _",
 }
 
 
@@ -192,19 +194,71 @@ class BrandingUpdate(Payload):
     customCss: Text(20000) | None = None
 
 
+Clock = Annotated[str, StringConstraints(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _interval(value: list[str]) -> list[str]:
+    if value[0] >= value[1]:
+        raise ValueError(f"an interval must end after it starts ({value[0]}–{value[1]})")
+    return value
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a time zone name such as Europe/Berlin") from None
+    return name
+
+
+class BusinessHours(Payload):
+    """When the team answers: per weekday, intervals of local time in ``timezone``."""
+
+    timezone: Annotated[Text(64, 1), AfterValidator(_known_zone)]
+    days: dict[
+        Weekday,
+        Annotated[
+            list[
+                Annotated[list[Clock], Field(min_length=2, max_length=2), AfterValidator(_interval)]
+            ],
+            Field(max_length=6),
+        ],
+    ]
+
+
+class FormField(Payload):
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")]
+    label: Text(100, 1)
+    type: Literal["text", "email", "tel", "textarea"] = "text"
+    required: bool = False
+
+
+class PreChatForm(Payload):
+    enabled: bool = False
+    fields: list[FormField] = Field(default_factory=list, max_length=10)
+
+
+class Csat(Payload):
+    enabled: bool = False
+
+
 class BehaviorUpdate(Payload):
     autoReply: Text(1000) | None = None
     offlineMessage: Text(1000) | None = None
-    businessHours: Text(200) | None = None
+    businessHours: BusinessHours | None = None
+    preChatForm: PreChatForm | None = None
+    csat: Csat | None = None
 
 
 class AiUpdate(Payload):
     enabled: bool | None = None
-    provider: Text(50) | None = None
+    provider: Literal["xai", "openai", "openai-compatible"] | None = None
     baseUrl: (
         Annotated[str, StringConstraints(max_length=500, pattern=r"^(https?://\S+)?$")] | None
     ) = None
     model: Text(100) | None = None
+    systemPrompt: Text(4000) | None = None
     apiKey: Text(500) | None = None
 
 
@@ -240,7 +294,8 @@ def parse(schema: type[P], data: Any) -> P:
         if first["type"] == "missing":
             message = "is required"
         elif first["type"] == "string_pattern_mismatch":
-            message = PATTERN_HINTS.get(field, "must not contain control characters")
+            general = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
+            message = PATTERN_HINTS.get(general, "must not contain control characters")
         else:
             message = first["msg"][0].lower() + first["msg"][1:]
         raise AppError("invalid", f"{field}: {message}.", {"field": field}) from None

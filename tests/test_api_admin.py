@@ -92,8 +92,21 @@ def test_settings_come_with_defaults_and_take_partial_changes(client, admin):
     defaults = client.get("/api/admin/settings", headers=headers).get_json()
     assert set(defaults) == {"branding", "behavior", "ai"}
     assert set(defaults["branding"]) == {"title", "primaryColor", "welcomeMessage", "customCss"}
-    assert set(defaults["behavior"]) == {"autoReply", "offlineMessage", "businessHours"}
-    assert set(defaults["ai"]) == {"enabled", "provider", "baseUrl", "model", "apiKeySet"}
+    assert set(defaults["behavior"]) == {
+        "autoReply",
+        "offlineMessage",
+        "businessHours",
+        "preChatForm",
+        "csat",
+    }
+    assert set(defaults["ai"]) == {
+        "enabled",
+        "provider",
+        "baseUrl",
+        "model",
+        "systemPrompt",
+        "apiKeySet",
+    }
     changed = client.put(
         "/api/admin/settings",
         headers=headers,
@@ -113,7 +126,7 @@ def test_the_ai_api_key_is_write_only(client, admin):
     response = client.put(
         "/api/admin/settings",
         headers=headers,
-        json={"ai": {"enabled": True, "provider": "grok", "apiKey": secret}},
+        json={"ai": {"enabled": True, "provider": "xai", "apiKey": secret}},
     )
     assert secret not in response.get_data(as_text=True)
     read = client.get("/api/admin/settings", headers=headers)
@@ -138,6 +151,28 @@ def test_the_ai_api_key_is_write_only(client, admin):
         ({"ai": {"baseUrl": "javascript:alert(1)"}}, "ai.baseUrl"),
         ({"ai": {"enabled": "yes"}}, "ai.enabled"),
         ({"behavior": "quiet"}, "behavior"),
+        ({"ai": {"provider": "grok"}}, "ai.provider"),
+        ({"behavior": {"businessHours": {"timezone": "Mars/Olympus", "days": {}}}}, None),
+        (
+            {
+                "behavior": {
+                    "businessHours": {"timezone": "UTC", "days": {"mon": [["17:00", "09:00"]]}}
+                }
+            },
+            None,
+        ),
+        (
+            {"behavior": {"businessHours": {"timezone": "UTC", "days": {"funday": []}}}},
+            "behavior.businessHours.days.funday.[key]",
+        ),
+        (
+            {
+                "behavior": {
+                    "preChatForm": {"enabled": True, "fields": [{"name": "1x", "label": "X"}]}
+                }
+            },
+            "behavior.preChatForm.fields.0.name",
+        ),
     ],
 )
 def test_bad_settings_are_invalid_and_change_nothing(client, change, field, admin):
@@ -146,8 +181,35 @@ def test_bad_settings_are_invalid_and_change_nothing(client, change, field, admi
     error = error_of(
         client.put("/api/admin/settings", headers=headers, json=change), 400, "invalid"
     )
-    assert error["details"]["field"] == field
+    assert field is None or error["details"]["field"] == field
     assert client.get("/api/admin/settings", headers=headers).get_json() == before
+
+
+def test_business_hours_pre_chat_form_and_csat_are_stored_whole(client, admin):
+    hours = {"timezone": "Europe/Berlin", "days": {"mon": [["09:00", "12:00"], ["13:00", "17:30"]]}}
+    form = {"enabled": True, "fields": [{"name": "email", "label": "Email", "type": "email"}]}
+    changed = client.put(
+        "/api/admin/settings",
+        headers=admin.headers,
+        json={"behavior": {"businessHours": hours, "preChatForm": form, "csat": {"enabled": True}}},
+    ).get_json()["behavior"]
+    assert changed["businessHours"] == hours
+    assert changed["preChatForm"]["fields"] == [{**form["fields"][0], "required": False}]
+    assert changed["csat"] == {"enabled": True}
+    cleared = client.put(
+        "/api/admin/settings", headers=admin.headers, json={"behavior": {"businessHours": None}}
+    ).get_json()["behavior"]
+    assert cleared["businessHours"] is None and cleared["csat"] == {"enabled": True}
+
+
+def test_the_ai_api_key_is_unreadable_in_the_database(client, admin):
+    secret = "sk-raw-" + uuid.uuid4().hex
+    client.put("/api/admin/settings", headers=admin.headers, json={"ai": {"apiKey": secret}})
+    from supportchat.extensions import db
+
+    with client.application.app_context():
+        raw = db.session.execute(db.text("SELECT secret FROM settings WHERE key = 'ai'")).scalar()
+    assert raw and secret not in raw and secret[7:20] not in raw
 
 
 # Accounts

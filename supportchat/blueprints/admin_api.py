@@ -191,10 +191,10 @@ def read_settings():
 def write_settings():
     """Change some settings; the audit names the fields changed, never their values."""
     payload = api.json_payload(schemas.SettingsUpdate)
-    changes = {
-        name: fields
-        for name, fields in payload.model_dump(exclude_unset=True).items()
-        if fields is not None
+    changes = {  # the fields given replace the stored ones whole (nested defaults included)
+        name: section.model_dump(include=section.model_fields_set)
+        for name in payload.model_fields_set
+        if (section := getattr(payload, name)) is not None
     }
     values = settings.update(changes)
     _audit("settings.update", None, {name: sorted(fields) for name, fields in changes.items()})

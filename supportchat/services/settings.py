@@ -1,7 +1,8 @@
 """Settings an admin edits at run time: branding, behaviour and AI (PROTOCOL.md §3.7).
 
 Each section is one row of ``settings``; its secret (the AI API key) lives in that row's
-``secret`` column and is never read back out through the API: it is write-only.
+``secret`` column, sealed by ``secrets_box`` (unreadable without SECRET_KEY), and is never
+read back out through the API: it is write-only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import Setting
+from . import secrets_box
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "branding": {
@@ -21,8 +23,24 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "welcomeMessage": "Hi! How can we help?",
         "customCss": "",
     },
-    "behavior": {"autoReply": "", "offlineMessage": "", "businessHours": ""},
-    "ai": {"enabled": False, "provider": "", "baseUrl": "", "model": ""},
+    "behavior": {
+        "autoReply": "",
+        "offlineMessage": "",
+        "businessHours": None,  # always open
+        "preChatForm": {"enabled": False, "fields": []},
+        "csat": {"enabled": False},
+    },
+    "ai": {
+        "enabled": False,
+        "provider": "",
+        "baseUrl": "",
+        "model": "",
+        "systemPrompt": (
+            "You are the support assistant of this website. Answer briefly and politely. "
+            "When you cannot help, or the customer asks for a person, hand the conversation "
+            "over to the team."
+        ),
+    },
 }
 # The write-only field of a section, and the environment variable that provides its default.
 SECRETS = {"ai": ("apiKey", "AI_API_KEY")}
@@ -60,7 +78,7 @@ def secret(name: str) -> str | None:
     """A section's write-only secret (stored, else from the environment), for server use."""
     row = db.session.get(Setting, name)
     if row is not None and row.secret is not None:
-        return row.secret or None
+        return secrets_box.unseal(row.secret, f"settings.{name}") if row.secret else None
     return current_app.config[SECRETS[name][1]] or None
 
 
@@ -81,7 +99,8 @@ def update(changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
         secret_field = SECRETS.get(name, (None,))[0]
         for key, value in fields.items():
             if key == secret_field:
-                row.secret = value or ""  # "" marks "cleared", overriding the environment
+                # "" marks "cleared", overriding the environment
+                row.secret = secrets_box.seal(value, f"settings.{name}") if value else ""
             elif value is None:
                 stored.pop(key, None)
             else:
