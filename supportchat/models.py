@@ -123,6 +123,7 @@ class TicketRow(db.Model):
     agent_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     guest_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     rating: Mapped[int | None] = mapped_column(Integer)
+    last_guest_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_tickets_inbox", "status", "last_message_at", "id"),
@@ -156,11 +157,14 @@ class MessageRow(db.Model):
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     kind: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The number guests know it by (PROTOCOL.md §2, v1.1); NULL for a note.
+    guest_seq: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("uq_messages_seq", "ticket_id", "seq", unique=True),
         # NULL client_msg_id values never collide, so only keyed sends are deduplicated.
         Index("uq_messages_client_msg", "ticket_id", "sender_id", "client_msg_id", unique=True),
+        Index("uq_messages_guest_seq", "ticket_id", "guest_seq", unique=True),
     )
 
 

@@ -500,3 +500,96 @@ def test_concurrent_first_messages_of_a_session_open_one_ticket(ticket_store):
     )
     assert len({ticket.id for ticket, _ in results}) == 1
     assert sum(created for _, created in results) == 1
+
+
+# --- the guest sequence (PROTOCOL.md §2, v1.1) ----------------------------------------------
+
+
+def append_mixed(store, ticket_id):
+    """guest, note, agent, note, note, bot, guest: agent seq 1..7, guest seq 1..4."""
+    senders = [
+        (GUEST, "message"),
+        (AGENT, "note"),
+        (AGENT, "message"),
+        (AGENT, "note"),
+        (AGENT, "note"),
+        (BOT, "message"),
+        (GUEST, "message"),
+    ]
+    return [
+        store.append_message(ticket_id, NewMessage(sender=sender, text=f"m{n}", kind=kind))[0]
+        for n, (sender, kind) in enumerate(senders, 1)
+    ]
+
+
+def test_guests_number_what_they_see_without_gaps_and_notes_get_no_guest_seq(ticket_store):
+    _app, store = ticket_store
+    ticket = open_ticket(store)
+    stored = append_mixed(store, ticket.id)
+    assert [m.seq for m in stored] == [1, 2, 3, 4, 5, 6, 7]
+    assert [m.guest_seq for m in stored] == [1, None, 2, None, None, 3, 4]
+    after = store.get_ticket(ticket.id)
+    assert (after.last_seq, after.last_public_seq, after.last_guest_seq) == (7, 7, 4)
+    # What is read back carries the same numbers.
+    assert store.messages_after(ticket.id, 0, 10, include_notes=True) == stored
+
+
+def test_the_guests_view_is_bounded_and_ordered_by_guest_seq(ticket_store):
+    _app, store = ticket_store
+    ticket = open_ticket(store)
+    append_mixed(store, ticket.id)
+
+    def guest_seqs(found):
+        return [m.guest_seq for m in found]
+
+    assert guest_seqs(store.messages_after(ticket.id, 0, 10, include_notes=False)) == [1, 2, 3, 4]
+    # sinceSeq 2 in guest numbering is agent seq 3: the guest gets guest seq 3 and 4.
+    assert guest_seqs(store.messages_after(ticket.id, 2, 10, include_notes=False)) == [3, 4]
+    assert guest_seqs(store.messages_after(ticket.id, 3, 1, include_notes=False)) == [4]
+    assert store.messages_after(ticket.id, 4, 10, include_notes=False) == []
+    assert guest_seqs(store.messages_before(ticket.id, None, 2, False)) == [3, 4]
+    assert guest_seqs(store.messages_before(ticket.id, 3, 10, False)) == [1, 2]
+    # Agents keep the full sequence.
+    assert [m.seq for m in store.messages_after(ticket.id, 2, 10, True)] == [3, 4, 5, 6, 7]
+    assert [m.seq for m in store.messages_before(ticket.id, 3, 10, True)] == [1, 2]
+
+
+def test_a_repeated_send_returns_the_same_guest_seq(ticket_store):
+    _app, store = ticket_store
+    ticket = open_ticket(store)
+    store.append_message(ticket.id, NewMessage(sender=AGENT, text="note", kind="note"))
+    first, _ = store.append_message(
+        ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
+    )
+    again, created = store.append_message(
+        ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
+    )
+    assert not created and again == first
+    assert (again.seq, again.guest_seq) == (2, 1)
+    assert store.get_ticket(ticket.id).last_guest_seq == 1
+
+
+def test_positions_translate_between_the_two_sequences(ticket_store):
+    _app, store = ticket_store
+    ticket = open_ticket(store)
+    append_mixed(store, ticket.id)  # guest seq 1..4 are agent seq 1, 3, 6, 7
+    assert [store.guest_position(ticket.id, seq) for seq in range(8)] == [0, 1, 1, 2, 2, 2, 3, 4]
+    assert [store.agent_position(ticket.id, g) for g in range(5)] == [0, 1, 3, 6, 7]
+    assert store.agent_position(ticket.id, 5) == 0
+    assert store.guest_position("no-such-ticket", 3) == 0
+
+
+def test_concurrent_appends_with_notes_keep_both_sequences_gap_free(ticket_store):
+    app, store = ticket_store
+    ticket = open_ticket(store)
+
+    def send(n):
+        kind = "note" if n % 3 == 0 else "message"
+        return store.append_message(ticket.id, NewMessage(sender=AGENT, text=f"{n}", kind=kind))[0]
+
+    results = concurrently(app, 30, send)
+    assert sorted(m.seq for m in results) == list(range(1, 31))
+    public = sorted(results, key=lambda m: m.seq)
+    assert [m.guest_seq for m in public if m.kind != "note"] == list(range(1, 21))
+    assert all(m.guest_seq is None for m in results if m.kind == "note")
+    assert store.get_ticket(ticket.id).last_guest_seq == 20

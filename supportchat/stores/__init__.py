@@ -30,6 +30,7 @@ class Ticket:
     agent_read_seq: int
     guest_read_seq: int
     rating: int | None = None
+    last_guest_seq: int = 0  # the guest sequence: messages guests see (PROTOCOL.md §2, v1.1)
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,13 @@ class Message:
     attachments: list[dict[str, Any]]
     kind: str
     created_at: datetime
+    guest_seq: int | None = None  # its number in the guest sequence; None for a note
 
 
 @dataclass(frozen=True)
 class NewMessage:
-    """What a service asks the store to append; the store assigns ``id`` and ``seq``."""
+    """What a service asks the store to append; the store assigns ``id``, ``seq`` and
+    ``guest_seq``."""
 
     sender: dict[str, str]
     text: str
@@ -128,18 +131,22 @@ class TicketStore(Protocol):
         """Tickets by newest activity first, starting after ``query.cursor``."""
 
     def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
-        """Store a message with the next ``seq``; an already stored ``client_msg_id`` returns
-        the stored message and False. Raises AppError ``not_found`` / ``ticket_closed``."""
+        """Store a message with the next ``seq`` and, unless it is a note, the next
+        ``guest_seq``, both taken atomically with the message; an already stored
+        ``client_msg_id`` returns the stored message and False. Raises AppError ``not_found``
+        / ``ticket_closed``."""
 
     def messages_after(
         self, ticket_id: str, seq: int, limit: int, include_notes: bool
     ) -> list[Message]:
-        """Messages with ``seq`` greater than ``seq``, oldest first, at most ``limit``."""
+        """Messages with ``seq`` greater than ``seq``, oldest first, at most ``limit``. Without
+        notes this is the guests' view: ``seq`` is a guest seq (every bound is)."""
 
     def messages_before(
         self, ticket_id: str, seq: int | None, limit: int, include_notes: bool
     ) -> list[Message]:
-        """The ``limit`` newest messages with ``seq`` below ``seq`` (None: the newest), oldest first."""
+        """The ``limit`` newest messages with ``seq`` below ``seq`` (None: the newest), oldest
+        first; without notes, ``seq`` is a guest seq."""
 
     def close_ticket(self, ticket_id: str, closed_by: dict[str, str]) -> Ticket:
         """Mark a ticket closed; closing a closed ticket changes nothing."""
@@ -173,3 +180,10 @@ class TicketStore(Protocol):
 
     def ping(self) -> None:
         """Raise if the database does not answer."""
+
+    def guest_position(self, ticket_id: str, seq: int) -> int:
+        """The guest seq of the newest message guests see with ``seq`` at most ``seq`` (0:
+        none): how far a reader at ``seq`` has come, in the guest sequence."""
+
+    def agent_position(self, ticket_id: str, guest_seq: int) -> int:
+        """The ``seq`` of the message whose guest seq is ``guest_seq`` (0 when there is none)."""

@@ -6,8 +6,9 @@ Instead the number and the message are written in ONE single-document update, wh
 MongoDB applies atomically everywhere:
 
 1. Read the ticket (``lastSeq`` = L), then ``find_one_and_update`` it with the filter
-   ``{_id, status: "open", lastSeq: L}`` and ``$inc: {lastSeq: 1}``, ``$set: {pending:
-   <the whole message with seq L+1>}``. If another append got there first the filter
+   ``{_id, status: "open", lastSeq: L}`` and ``$inc: {lastSeq: 1}`` (and ``lastGuestSeq``
+   for a message guests see: the guest sequence), ``$set: {pending: <the whole message
+   with seq L+1>}``. If another append got there first the filter
    misses and we read again: the ``$inc`` is a compare-and-set, so two appends never share
    a number, and a number is never handed out without its message.
 2. Insert the message into ``messages`` (``_id`` is the message id, so a second insert of
@@ -56,6 +57,7 @@ from .mongo_documents import (
     ticket_document,
     ticket_from_document,
 )
+from .mongo_guest_seq import number_guest_seq, settle
 from .mongo_indexes import NEWEST, NEWEST_FILES, create_indexes
 
 # Down or unreachable answers `unavailable` within a few seconds instead of hanging;
@@ -97,6 +99,7 @@ class MongoTicketStore:
         if not self._indexed:
             # Outside the lock: while MongoDB is down, callers fail side by side, not in a queue.
             create_indexes(db)
+            number_guest_seq(db)
             self._indexed = True
         return db
 
@@ -146,6 +149,7 @@ class MongoTicketStore:
             agent_read_seq=0,
             guest_read_seq=0,
             rating=None,
+            last_guest_seq=0,
         )
         try:
             self.tickets.insert_one(ticket_document(ticket))
@@ -203,6 +207,7 @@ class MongoTicketStore:
             if ticket["status"] != "open":
                 raise closed_error()
             now = utcnow()
+            public = new.kind != "note"
             message = Message(
                 id=new_id(),
                 ticket_id=ticket_id,
@@ -213,10 +218,11 @@ class MongoTicketStore:
                 attachments=new.attachments,
                 kind=new.kind,
                 created_at=now,
+                guest_seq=ticket["lastGuestSeq"] + 1 if public else None,
             )
             doc = message_document(message)
             values: dict[str, Any] = {"pending": doc, "updatedAt": ms(now)}
-            if new.kind != "note":
+            if public:
                 values.update(lastPublicSeq=message.seq, lastMessageAt=ms(now))
                 if not from_bot(new):
                     values["lastMessagePreview"] = preview(new)
@@ -226,7 +232,7 @@ class MongoTicketStore:
                 values[reader] = message.seq
             claimed = self.tickets.find_one_and_update(
                 {"_id": ticket_id, "status": "open", "lastSeq": ticket["lastSeq"]},
-                {"$inc": {"lastSeq": 1}, "$set": values},
+                {"$inc": {"lastSeq": 1, "lastGuestSeq": int(public)}, "$set": values},
                 projection={"_id": 1},
             )
             if claimed is not None:
@@ -244,10 +250,10 @@ class MongoTicketStore:
         last = self._settled_last_seq(ticket_id)
         if last is None:
             return []
-        where = self._messages(ticket_id, include_notes, {"$gt": seq, "$lte": last})
+        where, number = self._messages(ticket_id, include_notes, last, {"$gt": seq})
         return [
             message_from_document(doc)
-            for doc in self.messages.find(where).sort("seq", ASCENDING).limit(limit)
+            for doc in self.messages.find(where).sort(number, ASCENDING).limit(limit)
         ]
 
     def messages_before(
@@ -256,9 +262,9 @@ class MongoTicketStore:
         last = self._settled_last_seq(ticket_id)
         if last is None:
             return []
-        bounds = {"$lte": last} if seq is None else {"$lte": last, "$lt": seq}
-        where = self._messages(ticket_id, include_notes, bounds)
-        docs = list(self.messages.find(where).sort("seq", DESCENDING).limit(limit))
+        bounds = {} if seq is None else {"$lt": seq}
+        where, number = self._messages(ticket_id, include_notes, last, bounds)
+        docs = list(self.messages.find(where).sort(number, DESCENDING).limit(limit))
         return [message_from_document(doc) for doc in reversed(docs)]
 
     def close_ticket(self, ticket_id: str, closed_by: dict[str, str]) -> Ticket:
@@ -339,6 +345,20 @@ class MongoTicketStore:
     def ping(self) -> None:
         self.db.client.admin.command("ping")
 
+    def guest_position(self, ticket_id: str, seq: int) -> int:
+        self._settled_last_seq(ticket_id)
+        doc = self.messages.find_one(
+            {"ticketId": ticket_id, "seq": {"$lte": seq}, "guestSeq": {"$exists": True}},
+            {"guestSeq": 1},
+            sort=[("seq", DESCENDING)],
+        )
+        return doc["guestSeq"] if doc else 0
+
+    def agent_position(self, ticket_id: str, guest_seq: int) -> int:
+        self._settled_last_seq(ticket_id)
+        doc = self.messages.find_one({"ticketId": ticket_id, "guestSeq": guest_seq}, {"seq": 1})
+        return doc["seq"] if doc else 0
+
     def settle_all(self) -> int:
         """Move every pending message into the log (before a copy); returns how many."""
         stuck = list(self.tickets.find({"pending": {"$exists": True}}, {"pending": 1}))
@@ -348,14 +368,7 @@ class MongoTicketStore:
 
     def _settle(self, ticket_id: str, doc: dict[str, Any]) -> None:
         """Put a pending message into the log and clear the ticket's slot (see module doc)."""
-        try:
-            self.messages.insert_one(dict(doc))
-        except DuplicateKeyError:
-            if self.messages.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
-                raise  # another message holds this seq or clientMsgId: refuse to hide it
-        self.tickets.update_one(
-            {"_id": ticket_id, "pending._id": doc["_id"]}, {"$unset": {"pending": ""}}
-        )
+        settle(self.db, ticket_id, doc)
 
     def _settled_last_seq(self, ticket_id: str) -> int | None:
         """The ticket's lastSeq once its pending message (if any) is in the log."""
@@ -366,11 +379,15 @@ class MongoTicketStore:
             self._settle(ticket_id, doc["pending"])
         return doc["lastSeq"]
 
-    def _messages(self, ticket_id: str, include_notes: bool, seq: dict[str, int]) -> dict[str, Any]:
-        where: dict[str, Any] = {"ticketId": ticket_id, "seq": seq}
-        if not include_notes:
-            where["kind"] = {"$ne": "note"}
-        return where
+    def _messages(
+        self, ticket_id: str, include_notes: bool, last: int, bounds: dict[str, int]
+    ) -> tuple[dict[str, Any], str]:
+        """The filter of a read up to ``last`` and the field ``bounds`` apply to (and that
+        orders it): ``seq`` for agents, ``guestSeq`` (notes have none) for guests."""
+        if include_notes:
+            return {"ticketId": ticket_id, "seq": {"$lte": last, **bounds}}, "seq"
+        where = {"ticketId": ticket_id, "seq": {"$lte": last}}
+        return {**where, "guestSeq": {"$exists": True, **bounds}}, "guestSeq"
 
     def _by_client_msg_id(self, ticket_id: str, new: NewMessage) -> Message | None:
         doc = self.messages.find_one(

@@ -41,6 +41,7 @@ def ticket_document(ticket: Ticket) -> dict[str, Any]:
         "agentReadSeq": ticket.agent_read_seq,
         "guestReadSeq": ticket.guest_read_seq,
         "rating": ticket.rating,
+        "lastGuestSeq": ticket.last_guest_seq,
     }
     if ticket.status == "open" and ticket.session_id:
         doc["openSessionId"] = ticket.session_id
@@ -67,11 +68,13 @@ def ticket_from_document(doc: dict[str, Any]) -> Ticket:
         agent_read_seq=doc["agentReadSeq"],
         guest_read_seq=doc["guestReadSeq"],
         rating=doc["rating"],
+        last_guest_seq=doc["lastGuestSeq"],
     )
 
 
 def message_document(message: Message) -> dict[str, Any]:
-    """The ``messages`` document of a message; no ``clientMsgId`` field when there is none."""
+    """The ``messages`` document of a message; no ``clientMsgId`` field when there is none,
+    no ``guestSeq`` for a note."""
     doc = {
         "_id": message.id,
         "ticketId": message.ticket_id,
@@ -84,6 +87,8 @@ def message_document(message: Message) -> dict[str, Any]:
     }
     if message.client_msg_id is not None:
         doc["clientMsgId"] = message.client_msg_id
+    if message.guest_seq is not None:
+        doc["guestSeq"] = message.guest_seq
     return doc
 
 
@@ -99,6 +104,7 @@ def message_from_document(doc: dict[str, Any]) -> Message:
         attachments=doc["attachments"] or [],
         kind=doc["kind"],
         created_at=at(doc["createdAt"]),
+        guest_seq=doc.get("guestSeq"),
     )
 
 

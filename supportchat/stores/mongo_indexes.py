@@ -32,6 +32,13 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             partialFilterExpression={"clientMsgId": {"$exists": True}},
         ),
+        # The guest sequence: notes have no guestSeq.
+        IndexModel(
+            [("ticketId", ASCENDING), ("guestSeq", ASCENDING)],
+            name="guest_seq",
+            unique=True,
+            partialFilterExpression={"guestSeq": {"$exists": True}},
+        ),
     ],
     "files": [
         IndexModel(NEWEST_FILES, name="newest"),

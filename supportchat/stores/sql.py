@@ -1,7 +1,8 @@
 """The ticket store on SQLAlchemy Core: SQLite by default, PostgreSQL in production.
 
 Sequence numbers come from ``UPDATE tickets SET last_seq = last_seq + 1 ... RETURNING`` in
-the same transaction as the message insert. The update locks the ticket row (PostgreSQL) or
+the same transaction as the message insert (and, for a message guests see, ``last_guest_seq
+= last_guest_seq + 1`` in the same statement: the guest sequence). The update locks the ticket row (PostgreSQL) or
 the database (SQLite), so concurrent appends to one ticket are serialized and a rolled-back
 append gives its number back: ``seq`` has no gaps and no duplicates.
 
@@ -53,13 +54,14 @@ def _numbering(public: bool, writer: str):
         values[f"{writer}_read_seq"] = next_seq
     if public:
         values.update(last_public_seq=next_seq, last_message_at=bindparam("now"))
+        values["last_guest_seq"] = tickets.c.last_guest_seq + 1
         if writer != "bot":
             values["last_message_preview"] = bindparam("preview_text")
     return (
         update(tickets)
         .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open")
         .values(values)
-        .returning(tickets.c.last_seq)
+        .returning(tickets.c.last_seq, tickets.c.last_guest_seq)
     )
 
 
@@ -102,6 +104,7 @@ class SqlTicketStore:
             "agent_read_seq": 0,
             "guest_read_seq": 0,
             "rating": None,
+            "last_guest_seq": 0,
         }
         try:
             with self.engine.begin() as conn:
@@ -185,11 +188,12 @@ class SqlTicketStore:
     def _numbered(self, conn, ticket_id: str, new: NewMessage, now: datetime) -> dict[str, Any]:
         """Take the ticket's next seq; the row of the message to insert with it."""
         writer = "bot" if from_bot(new) else "guest" if new.sender["role"] == "guest" else "agent"
-        seq = conn.execute(
-            _NUMBERING[new.kind != "note", writer],
+        public = new.kind != "note"
+        numbers = conn.execute(
+            _NUMBERING[public, writer],
             {"ticket_id": ticket_id, "now": now, "preview_text": preview(new)},
-        ).scalar()
-        if seq is None:
+        ).first()
+        if numbers is None:
             status = conn.execute(
                 select(tickets.c.status).where(tickets.c.id == ticket_id)
             ).scalar()
@@ -197,7 +201,8 @@ class SqlTicketStore:
         return {
             "id": new_id(),
             "ticket_id": ticket_id,
-            "seq": seq,
+            "seq": numbers.last_seq,
+            "guest_seq": numbers.last_guest_seq if public else None,
             "client_msg_id": new.client_msg_id,
             "sender_id": new.sender["id"],
             "sender_role": new.sender["role"],
@@ -211,19 +216,21 @@ class SqlTicketStore:
     def messages_after(
         self, ticket_id: str, seq: int, limit: int, include_notes: bool
     ) -> list[Message]:
-        stmt = self._messages(ticket_id, include_notes).where(messages.c.seq > seq)
+        number = self._number(include_notes)
+        stmt = self._messages(ticket_id, include_notes).where(number > seq)
         with self.engine.connect() as conn:
-            rows = conn.execute(stmt.order_by(messages.c.seq).limit(limit))
+            rows = conn.execute(stmt.order_by(number).limit(limit))
             return [message_from_row(row._mapping) for row in rows]
 
     def messages_before(
         self, ticket_id: str, seq: int | None, limit: int, include_notes: bool
     ) -> list[Message]:
+        number = self._number(include_notes)
         stmt = self._messages(ticket_id, include_notes)
         if seq is not None:
-            stmt = stmt.where(messages.c.seq < seq)
+            stmt = stmt.where(number < seq)
         with self.engine.connect() as conn:
-            rows = conn.execute(stmt.order_by(messages.c.seq.desc()).limit(limit))
+            rows = conn.execute(stmt.order_by(number.desc()).limit(limit))
             return [message_from_row(row._mapping) for row in reversed(rows.all())]
 
     def close_ticket(self, ticket_id: str, closed_by: dict[str, str]) -> Ticket:
@@ -295,6 +302,27 @@ class SqlTicketStore:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
 
+    def guest_position(self, ticket_id: str, seq: int) -> int:
+        stmt = (
+            select(messages.c.guest_seq)
+            .where(
+                messages.c.ticket_id == ticket_id,
+                messages.c.seq <= seq,
+                messages.c.guest_seq.is_not(None),
+            )
+            .order_by(messages.c.seq.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(stmt).scalar() or 0
+
+    def agent_position(self, ticket_id: str, guest_seq: int) -> int:
+        stmt = select(messages.c.seq).where(
+            messages.c.ticket_id == ticket_id, messages.c.guest_seq == guest_seq
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(stmt).scalar() or 0
+
     def _update(self, ticket_id: str, condition, **values) -> Ticket:
         where = tickets.c.id == ticket_id
         with self.engine.begin() as conn:
@@ -317,7 +345,12 @@ class SqlTicketStore:
 
     def _messages(self, ticket_id: str, include_notes: bool):
         stmt = select(messages).where(messages.c.ticket_id == ticket_id)
-        return stmt if include_notes else stmt.where(messages.c.kind != "note")
+        return stmt if include_notes else stmt.where(messages.c.guest_seq.is_not(None))
+
+    @staticmethod
+    def _number(include_notes: bool):
+        """The sequence a read is in: everything (agents), or what guests see."""
+        return messages.c.seq if include_notes else messages.c.guest_seq
 
     def _by_client_msg_id(self, ticket_id: str, new: NewMessage) -> Message | None:
         with self.engine.connect() as conn:
@@ -354,6 +387,7 @@ def ticket_from_row(row) -> Ticket:
         agent_read_seq=row["agent_read_seq"],
         guest_read_seq=row["guest_read_seq"],
         rating=row["rating"],
+        last_guest_seq=row["last_guest_seq"],
     )
 
 
@@ -368,4 +402,5 @@ def message_from_row(row) -> Message:
         attachments=row["attachments"] or [],
         kind=row["kind"],
         created_at=row["created_at"],
+        guest_seq=row["guest_seq"],
     )

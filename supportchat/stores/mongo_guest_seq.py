@@ -1,0 +1,63 @@
+"""The MongoDB store's guest sequence for data stored before it existed (the SQL store's
+migration 0004 does the same): every message but notes numbered per ticket in ``seq`` order
+(``guestSeq``), and the ticket's counter (``lastGuestSeq``). Runs when a process first uses
+the store; a ticket that has its counter is done, so later runs find nothing to do and two
+processes doing it at once write the same numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, UpdateOne
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+BATCH = 500
+
+
+def settle(db: Database, ticket_id: str, doc: dict[str, Any]) -> None:
+    """Put a ticket's pending message into the log and clear the slot (see mongo.py)."""
+    try:
+        db.messages.insert_one(dict(doc))
+    except DuplicateKeyError:
+        if db.messages.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
+            raise  # another message holds this seq or clientMsgId: refuse to hide it
+    db.tickets.update_one(
+        {"_id": ticket_id, "pending._id": doc["_id"]}, {"$unset": {"pending": ""}}
+    )
+
+
+def number_guest_seq(db: Database) -> int:
+    """Number the messages of every ticket without ``lastGuestSeq``; returns how many tickets."""
+    todo = [doc["_id"] for doc in db.tickets.find({"lastGuestSeq": {"$exists": False}}, {"_id": 1})]
+    for ticket_id in todo:
+        while not _numbered(db, ticket_id):
+            pass  # a message arrived meanwhile: count again
+    return len(todo)
+
+
+def _numbered(db: Database, ticket_id: str) -> bool:
+    """Number one ticket's messages as of its ``lastSeq``; False if that moved meanwhile."""
+    ticket = db.tickets.find_one({"_id": ticket_id})
+    if ticket is None or "lastGuestSeq" in ticket:
+        return True
+    if ticket.get("pending"):
+        settle(db, ticket_id, ticket["pending"])
+    found = db.messages.find(
+        {"ticketId": ticket_id, "seq": {"$lte": ticket["lastSeq"]}}, {"kind": 1}
+    ).sort("seq", ASCENDING)
+    count, updates = 0, []
+    for message in found:
+        if message["kind"] != "note":
+            count += 1
+            updates.append(UpdateOne({"_id": message["_id"]}, {"$set": {"guestSeq": count}}))
+    for start in range(0, len(updates), BATCH):
+        db.messages.bulk_write(updates[start : start + BATCH], ordered=False)
+    done = db.tickets.update_one(
+        {"_id": ticket_id, "lastSeq": ticket["lastSeq"], "lastGuestSeq": {"$exists": False}},
+        {"$set": {"lastGuestSeq": count}},
+    )
+    if done.matched_count:
+        return True
+    again = db.tickets.find_one({"_id": ticket_id}, {"lastGuestSeq": 1})
+    return again is None or "lastGuestSeq" in again
