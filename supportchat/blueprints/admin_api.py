@@ -146,7 +146,12 @@ def history():
     params = api.query(schemas.HistoryQuery)
     ctx = current()
     found, more = tickets.history(ctx, g.actor, params.conversationId, params.before, params.limit)
-    return jsonify({"messages": [message_view(ctx, message) for message in found], "hasMore": more})
+    return jsonify(
+        {
+            "messages": [message_view(ctx, message, for_agent=True) for message in found],
+            "hasMore": more,
+        }
+    )
 
 
 @bp.get("/admin/sessions")

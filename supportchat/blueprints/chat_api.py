@@ -48,8 +48,8 @@ def post_message():
         "reply": written.replies[0].text if written.replies else "",
         "ticketId": written.ticket.id,
         "status": written.ticket.status,
-        "message": message_view(ctx, written.message),
-        "replies": [message_view(ctx, reply) for reply in written.replies],
+        "message": message_view(ctx, written.message, for_agent=False),
+        "replies": [message_view(ctx, reply, for_agent=False) for reply in written.replies],
     }
     return api.remember_client(jsonify(body), minted)
 
@@ -70,12 +70,13 @@ def read_messages():
     actor, _minted = api.guest(sent)
     ctx = current()
     ticket, found = tickets.poll(ctx, actor, params.sessionId, params.since, params.wait)
-    last = found[-1].seq if found else min(params.since, ticket.last_public_seq)
+    views = [message_view(ctx, message, for_agent=False) for message in found]
+    last = views[-1]["seq"] if views else min(params.since, ticket.last_guest_seq)
     return jsonify(
         {
             "ticketId": ticket.id,
             "status": ticket.status,
-            "messages": [message_view(ctx, message) for message in found],
+            "messages": views,
             "lastSeq": last,
         }
     )

@@ -147,19 +147,24 @@ def _store_and_publish(ctx: Context, ticket_id: str, new: NewMessage) -> tuple[M
         message, created = ctx.store.append_message(ticket_id, new)
         if created:
             ctx.publish.to_ticket(
-                "chat:message", ticket_id, message_view(ctx, message), guests=new.kind != "note"
+                "chat:message", ticket_id, message_view(ctx, message, for_agent=True), guests=False
             )
+            if message.guest_seq is not None:  # not a note
+                ctx.publish.to_guests(
+                    "chat:message", ticket_id, message_view(ctx, message, for_agent=False)
+                )
             ctx.publish.message_stored(ticket_id)
             ctx.update_inbox(ticket_id)  # the inbox row: latest message, unread flag
     return message, created
 
 
-def message_view(ctx: Context, message: Message) -> dict[str, Any]:
-    """PROTOCOL.md §2 Message."""
+def message_view(ctx: Context, message: Message, *, for_agent: bool) -> dict[str, Any]:
+    """PROTOCOL.md §2 Message, numbered in its audience's sequence: agents number every
+    message, guests only those they see (v1.1)."""
     return {
         "id": message.id,
         "ticketId": message.ticket_id,
-        "seq": message.seq,
+        "seq": message.seq if for_agent else message.guest_seq,
         "clientMsgId": message.client_msg_id,
         "sender": message.sender,
         "text": message.text,

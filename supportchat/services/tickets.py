@@ -200,23 +200,37 @@ def assign(ctx: Context, actor: Actor, ticket_id: str, agent_id: str | None) -> 
 
 
 def mark_read(ctx: Context, actor: Actor, ticket_id: str, seq: int) -> Ticket:
-    """Remember how far the actor's side has read; when that moved, tell the room (and, for
-    agents, the inbox: the ticket's unread flag changed)."""
+    """Remember how far the actor's side has read (``seq`` in the actor's own sequence; both
+    sides' positions are stored in the agents' one); when that moved, tell the room, each
+    namespace in its own sequence (and, for agents, the inbox: the unread flag changed)."""
     ticket = accessible(ctx, actor, ticket_id)
-    seq = min(seq, ticket.last_seq if actor.is_agent else ticket.last_public_seq)
+    if actor.is_agent:
+        seq = min(seq, ticket.last_seq)
+    else:
+        seq = ctx.store.agent_position(ticket_id, min(seq, ticket.last_guest_seq))
     updated = ctx.store.mark_read(ticket_id, actor.side, seq)
-    before, after = (_read_seq(item, actor.side) for item in (ticket, updated))
-    if after > before:
-        ctx.publish.to_ticket(
-            "read", ticket_id, {"ticketId": ticket_id, "role": actor.side, "seq": after}
-        )
-        if actor.is_agent:
-            ctx.publish.to_agents("ticket:updated", ticket_view(updated, for_agent=True))
+    before, after = (
+        read_position(ctx, item, actor.side, for_agent=True) for item in (ticket, updated)
+    )
+    if after <= before:
+        return updated
+    event = {"ticketId": ticket_id, "role": actor.side}
+    ctx.publish.to_ticket("read", ticket_id, {**event, "seq": after}, guests=False)
+    seen_before, seen = (
+        read_position(ctx, item, actor.side, for_agent=False) for item in (ticket, updated)
+    )
+    if seen > seen_before:  # guests hear only of a move in their own sequence
+        ctx.publish.to_guests("read", ticket_id, {**event, "seq": seen})
+    if actor.is_agent:
+        ctx.publish.to_agents("ticket:updated", ticket_view(updated, for_agent=True))
     return updated
 
 
-def _read_seq(ticket: Ticket, side: str) -> int:
-    return ticket.agent_read_seq if side == "agent" else ticket.guest_read_seq
+def read_position(ctx: Context, ticket: Ticket, side: str, *, for_agent: bool) -> int:
+    """How far ``side`` (guest | agent) has read ``ticket``, in the audience's sequence: the
+    one place a stored read position becomes a guest seq (``read``, ``agentReadSeq``)."""
+    seq = ticket.agent_read_seq if side == "agent" else ticket.guest_read_seq
+    return seq if for_agent else ctx.store.guest_position(ticket.id, seq)
 
 
 def typing(ctx: Context, actor: Actor, ticket_id: str, is_typing: bool) -> None:
@@ -252,8 +266,10 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
     customer = dict(ticket.customer)
     if not for_agent:
         customer = {"label": customer["label"], "verified": customer["verified"]}
-    last_seq = ticket.last_seq if for_agent else ticket.last_public_seq
+    last_seq = ticket.last_seq if for_agent else ticket.last_guest_seq
+    # Read positions are stored in the agents' sequence: compare them there.
     read_seq = ticket.agent_read_seq if for_agent else ticket.guest_read_seq
+    public_seq = ticket.last_seq if for_agent else ticket.last_public_seq
     return {
         "id": ticket.id,
         "status": ticket.status,
@@ -267,7 +283,7 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
         "lastSeq": last_seq,
         "lastMessageAt": iso(ticket.last_message_at),
         "lastMessagePreview": ticket.last_message_preview,
-        "unread": last_seq > read_seq,
+        "unread": public_seq > read_seq,
         "rating": ticket.rating,
     }
 

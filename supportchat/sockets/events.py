@@ -39,7 +39,7 @@ def ticket_create(actor: Actor, data: Any) -> dict[str, Any]:
     ticket = tickets.accessible(ctx, actor, written.ticket.id)  # as it is now, with the reply
     return {
         "ticket": ticket_view(ticket, for_agent=False),
-        "message": message_view(ctx, written.message),
+        "message": message_view(ctx, written.message, for_agent=False),
     }
 
 
@@ -61,7 +61,7 @@ def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
     join_room(ticket_room(ticket.id))
     return {
         "ticket": ticket_view(ticket, for_agent=actor.is_agent),
-        "messages": [message_view(ctx, message) for message in found],
+        "messages": [message_view(ctx, message, for_agent=actor.is_agent) for message in found],
         "hasMore": has_more,
     }
 
@@ -79,7 +79,7 @@ def chat_message(actor: Actor, data: Any) -> dict[str, Any]:
         attachments=payload.attachments,
         kind=payload.kind,
     )
-    return {"message": message_view(ctx, written.message)}
+    return {"message": message_view(ctx, written.message, for_agent=actor.is_agent)}
 
 
 def ticket_close(actor: Actor, data: Any) -> dict[str, Any]:
