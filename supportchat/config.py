@@ -159,6 +159,38 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AI_API_KEY", secret=True, aliases=("GROK_API_KEY",)),
     Setting("AI_BASE_URL"),
     Setting("AI_MODEL"),
+    Setting(
+        "AI_TIMEOUT_SECONDS",
+        _int_in(1, 300),
+        20,
+        help="longest wait for an AI answer, retries included; then the ticket is handed over",
+    ),
+    Setting(
+        "AI_REPLY_WAIT_SECONDS",
+        _int_in(0, 60),
+        0,
+        help="POST /api/chat waits this long for the AI's answer to return it as reply",
+    ),
+    Setting("AI_RETRIES", _int_in(0, 5), 2, help="retries of a 429/5xx AI answer, with backoff"),
+    Setting("AI_TICKET_RATE_LIMIT", _rate, "30 per day", help="AI model calls per ticket"),
+    Setting("AI_RATE_LIMIT", _rate, "600 per hour", help="AI model calls of the whole site"),
+    Setting(
+        "AI_CONTEXT_CHARS",
+        _int_in(500, 200_000),
+        12000,
+        help="characters of recent messages sent to the model with each question",
+    ),
+    Setting(
+        "AI_HANDOFF_PHRASE",
+        default="[HANDOFF]",
+        help="an answer containing this hands the ticket over (models without tool calls)",
+    ),
+    Setting(
+        "AI_TOOLS",
+        _bool,
+        True,
+        help="offer the model a handoff_to_human tool; false for servers without tool calls",
+    ),
     Setting("HOST", default="127.0.0.1"),
     Setting("PORT", _int_in(1, 65535), 5000),
     Setting(

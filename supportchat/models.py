@@ -124,6 +124,8 @@ class TicketRow(db.Model):
     guest_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     rating: Mapped[int | None] = mapped_column(Integer)
     last_guest_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    bot_active: Mapped[bool] = mapped_column(Boolean, default=False)  # AI replies answer it
+    ai_seq: Mapped[int] = mapped_column(Integer, default=0)  # customer seq the bot claimed
 
     __table_args__ = (
         Index("ix_tickets_inbox", "status", "last_message_at", "id"),

@@ -33,7 +33,7 @@ class ErrorBody(View):
 
 class Person(View):
     id: str
-    role: Literal["guest", "agent", "bot"]
+    role: Literal["guest", "agent", "bot", "system"]
     name: str
 
 
@@ -64,7 +64,7 @@ class MessageView(View):
     sender: Person
     text: str
     attachments: list[FileView]
-    kind: Literal["message", "note"]
+    kind: Literal["message", "note", "event"]
     createdAt: Timestamp
 
 
@@ -90,6 +90,7 @@ class TicketView(View):
     lastMessagePreview: str
     unread: bool
     rating: int | None
+    botActive: bool
 
 
 class ChatPosted(View):

@@ -99,6 +99,10 @@ class Read(TicketRef):
     seq: Seq
 
 
+class TicketBot(TicketRef):
+    active: bool
+
+
 # HTTP API (PROTOCOL.md §3.4–3.7)
 
 

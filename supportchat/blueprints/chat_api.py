@@ -12,7 +12,7 @@ from .. import schemas
 from ..context import current
 from ..errors import AppError
 from ..extensions import limiter
-from ..services import messages, tickets
+from ..services import ai_replies, messages, tickets
 from ..services.messages import message_view
 from . import api
 
@@ -44,12 +44,13 @@ def post_message():
         client_msg_id=payload.clientMsgId,
         attachments=payload.attachments,
     )
+    replies = written.replies + ai_replies.wait_for_answer(ctx, written)
     body = {
-        "reply": written.replies[0].text if written.replies else "",
+        "reply": replies[-1].text if replies else "",
         "ticketId": written.ticket.id,
         "status": written.ticket.status,
         "message": message_view(ctx, written.message, for_agent=False),
-        "replies": [message_view(ctx, reply, for_agent=False) for reply in written.replies],
+        "replies": [message_view(ctx, reply, for_agent=False) for reply in replies],
     }
     return api.remember_client(jsonify(body), minted)
 

@@ -65,6 +65,17 @@ QUEUE_RECONNECTS = Counter(
     "supportchat_queue_reconnects",
     "Times this process got the Redis message queue back after losing it.",
 )
+AI_REQUESTS = Counter(
+    "supportchat_ai_requests",
+    "AI provider calls by outcome: answered, handoff, failed, timeout, breaker_open, capped.",
+    ["outcome"],
+)
+AI_SECONDS = Histogram(
+    "supportchat_ai_request_duration_seconds",
+    "Time an AI provider took to answer (retries included).",
+    buckets=(0.25, 0.5, 1, 2, 4, 8, 15, 30, 60),
+)
+AI_TOKENS = Counter("supportchat_ai_tokens", "Tokens the AI provider reported as used.")
 
 # Which error codes (PROTOCOL.md §1) count as which refusal, and the HTTP statuses they map to.
 _BY_CODE = {

@@ -18,6 +18,7 @@ from gevent.pywsgi import WSGIHandler, WSGIServer
 
 from ..realtime import fanout
 from ..realtime.waker import waiters
+from ..services import ai_replies
 
 log = logging.getLogger(__name__)
 GC_THRESHOLD = 20_000  # allocations between collections of the youngest generation
@@ -126,6 +127,7 @@ def start(app: Flask) -> None:
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     fanout.listen(app.extensions["socketio"].server)
     app.extensions["supportchat.waker"].start()
+    ai_replies.recover_soon(app)  # customer messages a previous process left unanswered
 
 
 def drain(app: Flask) -> int:

@@ -127,6 +127,10 @@ def write(
     replies = []
     if created and not actor.is_agent and ticket.last_public_seq == 0:
         replies = _auto_reply(ctx, ticket.id)
+    if created and kind == "message" and ticket.bot_active:
+        from . import ai_replies  # it writes through this module
+
+        ai_replies.after_message(ctx, actor, ticket.id, message.seq)
     return Written(ticket, message, replies)
 
 
@@ -156,6 +160,12 @@ def _store_and_publish(ctx: Context, ticket_id: str, new: NewMessage) -> tuple[M
             ctx.publish.message_stored(ticket_id)
             ctx.update_inbox(ticket_id)  # the inbox row: latest message, unread flag
     return message, created
+
+
+def append(ctx: Context, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
+    """Store and publish a message the server writes itself (a bot's answer, an event): the
+    same path, order and idempotency as every other message."""
+    return _store_and_publish(ctx, ticket_id, new)
 
 
 def message_view(ctx: Context, message: Message, *, for_agent: bool) -> dict[str, Any]:

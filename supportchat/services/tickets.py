@@ -69,7 +69,8 @@ def _opened(
         "userIdentifier": session.user_identifier or {},
         "metadata": session.metadata or {},
     }
-    ticket, created = ctx.store.create_ticket(actor.client_key, session.id, customer)
+    bot_active = bool(ctx.section("ai")["enabled"])  # PROTOCOL.md §3.9
+    ticket, created = ctx.store.create_ticket(actor.client_key, session.id, customer, bot_active)
     if ticket.client_key != actor.client_key:
         raise not_found("session")
     if created:
@@ -285,6 +286,7 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
         "lastMessagePreview": ticket.last_message_preview,
         "unread": public_seq > read_seq,
         "rating": ticket.rating,
+        "botActive": ticket.bot_active,
     }
 
 

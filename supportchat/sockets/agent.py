@@ -30,6 +30,7 @@ class AgentNamespace(ChatNamespace):
         "room:leave": handlers.room_leave,
         "typing": handlers.typing,
         "read": handlers.read,
+        "ticket:bot": handlers.ticket_bot,
     }
     refusal = "Only customers may do this."
 

@@ -10,7 +10,7 @@ from flask_socketio import join_room, leave_room
 from .. import schemas
 from ..context import current
 from ..realtime.publish import ticket_room
-from ..services import messages, ratelimit, tickets
+from ..services import ai_replies, messages, ratelimit, tickets
 from ..services.actors import Actor
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
@@ -110,3 +110,15 @@ def read(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.Read, data)
     tickets.mark_read(current(), actor, payload.ticketId, payload.seq)
     return {}
+
+
+def ticket_handoff(actor: Actor, data: Any) -> dict[str, Any]:
+    payload = schemas.parse(schemas.TicketRef, data)
+    ticket = ai_replies.customer_handoff(current(), actor, payload.ticketId)
+    return {"ticket": ticket_view(ticket, for_agent=False)}
+
+
+def ticket_bot(actor: Actor, data: Any) -> dict[str, Any]:
+    payload = schemas.parse(schemas.TicketBot, data)
+    ticket = ai_replies.set_active(current(), actor, payload.ticketId, payload.active)
+    return {"ticket": ticket_view(ticket, for_agent=True)}

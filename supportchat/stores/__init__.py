@@ -31,6 +31,8 @@ class Ticket:
     guest_read_seq: int
     rating: int | None = None
     last_guest_seq: int = 0  # the guest sequence: messages guests see (PROTOCOL.md §2, v1.1)
+    bot_active: bool = False  # AI replies answer this ticket (PROTOCOL.md §3.9)
+    ai_seq: int = 0  # the latest customer message's seq an AI answer was claimed for
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,10 @@ PREVIEW_CHARS = 140
 
 def from_bot(new: NewMessage) -> bool:
     """Whether the inbox's preview and unread flag pass over this message: bot messages
-    (automatic acknowledgements, AI replies) must not hide or mark read what the customer
-    asked. They still count as activity (``last_message_at``) and take their seq."""
-    return new.sender["role"] == "bot"
+    (automatic acknowledgements, AI replies) and system events (a hand-off) must not hide or
+    mark read what the customer asked. They still count as activity (``last_message_at``)
+    and take their seq."""
+    return new.sender["role"] in ("bot", "system")
 
 
 def preview(new: NewMessage) -> str:
@@ -114,7 +117,11 @@ class TicketStore(Protocol):
     """What the services need from a ticket database. Adapters: SQL, MongoDB."""
 
     def create_ticket(
-        self, client_key: str, session_id: str | None, customer: dict[str, Any]
+        self,
+        client_key: str,
+        session_id: str | None,
+        customer: dict[str, Any],
+        bot_active: bool = False,
     ) -> tuple[Ticket, bool]:
         """Open a ticket, or return the open one for ``session_id``; the flag says it is new."""
 
@@ -187,3 +194,13 @@ class TicketStore(Protocol):
 
     def agent_position(self, ticket_id: str, guest_seq: int) -> int:
         """The ``seq`` of the message whose guest seq is ``guest_seq`` (0 when there is none)."""
+    def set_bot(self, ticket_id: str, active: bool) -> tuple[Ticket, bool]:
+        """Turn AI replies on or off; the flag says whether this call changed it (so of two
+        racing hand-offs exactly one announces it)."""
+
+    def claim_ai(self, ticket_id: str, seq: int) -> bool:
+        """Claim the AI answer to the customer message ``seq``: True for exactly one caller,
+        while the ticket is open, the bot active and no later message was claimed."""
+
+    def bot_tickets(self, limit: int) -> list[Ticket]:
+        """Open tickets whose bot is active (start-up looks for unanswered messages)."""

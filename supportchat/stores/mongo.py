@@ -126,7 +126,11 @@ class MongoTicketStore:
             self._client = None
 
     def create_ticket(
-        self, client_key: str, session_id: str | None, customer: dict[str, Any]
+        self,
+        client_key: str,
+        session_id: str | None,
+        customer: dict[str, Any],
+        bot_active: bool = False,
     ) -> tuple[Ticket, bool]:
         if session_id and (existing := self._open_for_session(session_id)):
             return existing, False
@@ -150,6 +154,7 @@ class MongoTicketStore:
             guest_read_seq=0,
             rating=None,
             last_guest_seq=0,
+            bot_active=bot_active,
         )
         try:
             self.tickets.insert_one(ticket_document(ticket))
@@ -358,6 +363,33 @@ class MongoTicketStore:
         self._settled_last_seq(ticket_id)
         doc = self.messages.find_one({"ticketId": ticket_id, "guestSeq": guest_seq}, {"seq": 1})
         return doc["seq"] if doc else 0
+    def set_bot(self, ticket_id: str, active: bool) -> tuple[Ticket, bool]:
+        doc = self.tickets.find_one_and_update(
+            {"_id": ticket_id, "botActive": {"$ne": active}},
+            {"$set": {"botActive": active, "updatedAt": ms(utcnow())}},
+            projection={"pending": 0},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is not None:
+            return ticket_from_document(doc), True
+        return self._found(self.tickets.find_one({"_id": ticket_id}, {"pending": 0})), False
+
+    def claim_ai(self, ticket_id: str, seq: int) -> bool:
+        claimed = self.tickets.find_one_and_update(
+            {
+                "_id": ticket_id,
+                "status": "open",
+                "botActive": True,
+                "$or": [{"aiSeq": {"$lt": seq}}, {"aiSeq": {"$exists": False}}],
+            },
+            {"$set": {"aiSeq": seq}},
+            projection={"_id": 1},
+        )
+        return claimed is not None
+
+    def bot_tickets(self, limit: int) -> list[Ticket]:
+        docs = self.tickets.find({"status": "open", "botActive": True}, {"pending": 0})
+        return [ticket_from_document(doc) for doc in docs.limit(limit)]
 
     def settle_all(self) -> int:
         """Move every pending message into the log (before a copy); returns how many."""

@@ -42,6 +42,8 @@ def ticket_document(ticket: Ticket) -> dict[str, Any]:
         "guestReadSeq": ticket.guest_read_seq,
         "rating": ticket.rating,
         "lastGuestSeq": ticket.last_guest_seq,
+        "botActive": ticket.bot_active,
+        "aiSeq": ticket.ai_seq,
     }
     if ticket.status == "open" and ticket.session_id:
         doc["openSessionId"] = ticket.session_id
@@ -69,6 +71,8 @@ def ticket_from_document(doc: dict[str, Any]) -> Ticket:
         guest_read_seq=doc["guestReadSeq"],
         rating=doc["rating"],
         last_guest_seq=doc["lastGuestSeq"],
+        bot_active=doc.get("botActive", False),  # tickets stored before AI replies: off
+        ai_seq=doc.get("aiSeq", 0),
     )
 
 

@@ -80,7 +80,11 @@ class SqlTicketStore:
         self._commits = GroupCommit(self._store)
 
     def create_ticket(
-        self, client_key: str, session_id: str | None, customer: dict[str, Any]
+        self,
+        client_key: str,
+        session_id: str | None,
+        customer: dict[str, Any],
+        bot_active: bool = False,
     ) -> tuple[Ticket, bool]:
         if session_id and (existing := self._open_for_session(session_id)):
             return existing, False
@@ -105,6 +109,8 @@ class SqlTicketStore:
             "guest_read_seq": 0,
             "rating": None,
             "last_guest_seq": 0,
+            "bot_active": bot_active,
+            "ai_seq": 0,
         }
         try:
             with self.engine.begin() as conn:
@@ -322,6 +328,39 @@ class SqlTicketStore:
         )
         with self.engine.connect() as conn:
             return conn.execute(stmt).scalar() or 0
+    def set_bot(self, ticket_id: str, active: bool) -> tuple[Ticket, bool]:
+        where = tickets.c.id == ticket_id
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(tickets)
+                .where(where, tickets.c.bot_active != active)
+                .values(bot_active=active, updated_at=utcnow())
+            ).rowcount
+            row = conn.execute(select(tickets).where(where)).first()
+        if row is None:
+            raise not_found()
+        return ticket_from_row(row._mapping), changed == 1
+
+    def claim_ai(self, ticket_id: str, seq: int) -> bool:
+        with self.engine.begin() as conn:
+            return (
+                conn.execute(
+                    update(tickets)
+                    .where(
+                        tickets.c.id == ticket_id,
+                        tickets.c.status == "open",
+                        tickets.c.bot_active.is_(True),
+                        tickets.c.ai_seq < seq,
+                    )
+                    .values(ai_seq=seq)
+                ).rowcount
+                == 1
+            )
+
+    def bot_tickets(self, limit: int) -> list[Ticket]:
+        stmt = select(tickets).where(tickets.c.status == "open", tickets.c.bot_active.is_(True))
+        with self.engine.connect() as conn:
+            return [ticket_from_row(row._mapping) for row in conn.execute(stmt.limit(limit))]
 
     def _update(self, ticket_id: str, condition, **values) -> Ticket:
         where = tickets.c.id == ticket_id
@@ -388,6 +427,8 @@ def ticket_from_row(row) -> Ticket:
         guest_read_seq=row["guest_read_seq"],
         rating=row["rating"],
         last_guest_seq=row["last_guest_seq"],
+        bot_active=bool(row["bot_active"]),
+        ai_seq=row["ai_seq"],
     )
 
 
