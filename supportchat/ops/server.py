@@ -126,6 +126,7 @@ def start(app: Flask) -> None:
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     fanout.listen(app.extensions["socketio"].server)
     app.extensions["supportchat.waker"].start()
+    app.extensions["supportchat.outbox_worker"].start()
 
 
 def drain(app: Flask) -> int:

@@ -80,6 +80,7 @@ class MongoTicketStore:
         self._pid = 0
         self._indexed = False
         self._lock = threading.Lock()
+        self.outbox = None  # services.outbox: events recorded right after the changes
 
     @property
     def db(self) -> Database:
@@ -154,6 +155,8 @@ class MongoTicketStore:
             if session_id and (existing := self._open_for_session(session_id)):
                 return existing, False
             raise
+        if self.outbox is not None:
+            self.outbox.ticket(None, "ticket.created", ticket)
         return ticket, True
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
@@ -279,10 +282,13 @@ class MongoTicketStore:
         )
         if doc is None and (ticket := self.get_ticket(ticket_id)):
             return ticket  # already closed: nothing changes
-        return self._found(doc)
+        ticket = self._found(doc)
+        if self.outbox is not None:
+            self.outbox.ticket(None, "ticket.closed", ticket)
+        return ticket
 
     def assign_ticket(self, ticket_id: str, assignee: dict[str, str] | None) -> Ticket:
-        return self._found(
+        ticket = self._found(
             self.tickets.find_one_and_update(
                 {"_id": ticket_id},
                 {"$set": {"assignee": assignee, "updatedAt": ms(utcnow())}},
@@ -290,6 +296,9 @@ class MongoTicketStore:
                 return_document=ReturnDocument.AFTER,
             )
         )
+        if self.outbox is not None:
+            self.outbox.ticket(None, "ticket.assigned", ticket)
+        return ticket
 
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
         return self._found(
@@ -353,6 +362,8 @@ class MongoTicketStore:
         except DuplicateKeyError:
             if self.messages.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
                 raise  # another message holds this seq or clientMsgId: refuse to hide it
+        if self.outbox is not None:  # before the slot is cleared: a crash here is repaired too
+            self.outbox.messages(None, [message_from_document(doc)])
         self.tickets.update_one(
             {"_id": ticket_id, "pending._id": doc["_id"]}, {"$unset": {"pending": ""}}
         )

@@ -76,6 +76,7 @@ class SqlTicketStore:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._commits = GroupCommit(self._store)
+        self.outbox = None  # services.outbox: events recorded in the changes' transactions
 
     def create_ticket(
         self, client_key: str, session_id: str | None, customer: dict[str, Any]
@@ -106,6 +107,8 @@ class SqlTicketStore:
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(tickets).values(row))
+                if self.outbox is not None:
+                    self.outbox.ticket(conn, "ticket.created", ticket_from_row(row))
         except IntegrityError:
             # Another request opened this session's ticket first: answer with that one.
             if session_id and (existing := self._open_for_session(session_id)):
@@ -169,6 +172,8 @@ class SqlTicketStore:
                         item.error = error
                 if rows:
                     conn.execute(_INSERT_MESSAGES, rows)
+                    if self.outbox is not None:
+                        self.outbox.messages(conn, [message_from_row(row) for row in rows])
         except IntegrityError as error:
             if len(batch) > 1:  # find the one that collided: each on its own
                 for item in batch:
@@ -231,6 +236,7 @@ class SqlTicketStore:
         return self._update(
             ticket_id,
             tickets.c.status == "open",
+            "ticket.closed",
             status="closed",
             closed_at=now,
             closed_by=closed_by,
@@ -241,6 +247,7 @@ class SqlTicketStore:
         return self._update(
             ticket_id,
             None,
+            "ticket.assigned",
             assignee_id=assignee and assignee["id"],
             assignee_name=assignee and assignee["name"],
             updated_at=utcnow(),
@@ -249,7 +256,7 @@ class SqlTicketStore:
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
         column = tickets.c[f"{side}_read_seq"]
         return self._update(
-            ticket_id, None, **{column.name: case((column < seq, seq), else_=column)}
+            ticket_id, None, None, **{column.name: case((column < seq, seq), else_=column)}
         )
 
     def add_file(
@@ -295,12 +302,14 @@ class SqlTicketStore:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
 
-    def _update(self, ticket_id: str, condition, **values) -> Ticket:
+    def _update(self, ticket_id: str, condition, event: str | None, **values) -> Ticket:
         where = tickets.c.id == ticket_id
         with self.engine.begin() as conn:
             stmt = update(tickets).where(where if condition is None else and_(where, condition))
-            conn.execute(stmt.values(values))
+            changed = conn.execute(stmt.values(values)).rowcount
             row = conn.execute(select(tickets).where(where)).first()
+            if event and changed and row is not None and self.outbox is not None:
+                self.outbox.ticket(conn, event, ticket_from_row(row._mapping))
         if row is None:
             raise not_found()
         return ticket_from_row(row._mapping)
