@@ -284,3 +284,24 @@ def deliveries(webhook_id: str, limit: int) -> list[dict[str, Any]]:
         .limit(limit)
     )
     return [delivery_view(delivery, type) for delivery, type in rows]
+
+
+def send_test(webhook_id: str) -> dict[str, Any]:
+    """Send a ``webhook.test`` event to one webhook now; its delivery as it stands after
+    this first attempt (a failed one is retried like any other)."""
+    from . import outbox
+
+    hook = get(webhook_id)
+    event = outbox.Event(
+        outbox.event_id("webhook.test"),
+        "webhook.test",
+        utcnow(),
+        {"webhookId": hook.id},
+        (hook.id,),
+    )
+    current_app.extensions["supportchat.outbox"].record(None, [event])
+    worker = current_app.extensions["supportchat.outbox_worker"]
+    for key in worker.claim(only=(event.id, hook.id)):
+        worker.deliver(*key)
+    db.session.expire_all()
+    return delivery_view(db.session.get(Delivery, (event.id, hook.id)), event.type)
