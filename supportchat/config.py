@@ -69,6 +69,16 @@ def _choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def _float_in(low: float, high: float) -> Callable[[str], float]:
+    def parse(value: str) -> float:
+        number = float(value)
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low:g} and {high:g}")
+        return number
+
+    return parse
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its parser, its default and whether it is a secret."""
@@ -232,6 +242,53 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "METRICS_TOKEN", secret=True, help="set: GET /metrics needs Authorization: Bearer <token>"
+    ),
+    Setting(
+        "WEBHOOK_RETRY_HOURS",
+        _float_in(0.0001, 24 * 30),
+        24.0,
+        help="hours a failing webhook delivery is retried before it is given up",
+    ),
+    Setting(
+        "WEBHOOK_ALLOW_PRIVATE",
+        _bool,
+        False,
+        help="true: webhooks may reach loopback, private and link-local addresses",
+    ),
+    Setting(
+        "WEBHOOK_TIMEOUT_SECONDS",
+        _float_in(0.1, 60),
+        10.0,
+        help="seconds a webhook receiver has to answer",
+    ),
+    Setting(
+        "WEBHOOK_RETRY_BASE_SECONDS",
+        _float_in(0.01, 3600),
+        10.0,
+        help="the first retry's delay; each further retry waits about twice as long",
+    ),
+    Setting(
+        "OUTBOX_POLL_SECONDS",
+        _float_in(0.05, 60),
+        1.0,
+        help="how often each process looks for due webhook and email deliveries",
+    ),
+    Setting(
+        "SMTP_URL",
+        secret=True,
+        help="smtp://user:password@host:port (smtps:// for TLS); unset: no email",
+    ),
+    Setting("MAIL_FROM", help="sender address of emails, e.g. support@example.com"),
+    Setting(
+        "TEAM_EMAIL",
+        help="gets new conversations that start outside business hours",
+    ),
+    Setting(
+        "MAIL_TRANSCRIPTS",
+        _bool,
+        False,
+        help="true: a closed conversation's transcript is emailed to the customer "
+        "when their email is known",
     ),
 )
 

@@ -186,3 +186,56 @@ class FileRow(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_files_created", "created_at", "id"),)
+
+
+class Webhook(db.Model):
+    """A subscription: events of these types are POSTed to ``url``, signed with ``secret``
+    (sealed by services.secrets_box); ``disabled_reason`` says why delivery stopped."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[str] = mapped_column(Text)  # a JSON list; the outbox matches '"type"' in it
+    secret: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OutboxEvent(db.Model):
+    """An event to deliver (services.outbox), stored with the change that caused it."""
+
+    __tablename__ = "outbox_events"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Delivery(db.Model):
+    """One event on its way to one target: a webhook's id, or ``mail:team`` /
+    ``mail:transcript``; claimed by a worker with a lease (services.outbox_worker)."""
+
+    __tablename__ = "outbox_deliveries"
+
+    event_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("outbox_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    target: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    response_code: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_outbox_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_outbox_deliveries_target", "target", "created_at"),
+    )

@@ -21,6 +21,8 @@ def register_blueprints(app: Flask) -> None:
     from .openapi import bp as openapi
     from .two_factor import bp as two_factor
     from .uploads import bp as uploads
+    from .webhooks_api import bp as webhooks_api
+    from .webhooks_api import page as webhooks_page
 
     for blueprint in (
         health,
@@ -32,11 +34,13 @@ def register_blueprints(app: Flask) -> None:
         uploads,
         admin_api,
         openapi,
+        webhooks_api,
+        webhooks_page,
     ):
         app.register_blueprint(blueprint)
     # JSON APIs carry no Flask-WTF form token: the widget's routes hold no cookie authority,
     # and cookie-authenticated admin changes need flask-jwt-extended's X-CSRF-TOKEN instead.
-    for blueprint in (chat_api, uploads, admin_api):
+    for blueprint in (chat_api, uploads, admin_api, webhooks_api):
         csrf.exempt(blueprint)
     # First of all: a blocked address gets nothing else, not even a rate-limit count.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_blocked)

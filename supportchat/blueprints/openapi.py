@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from .. import responses, schemas
 from ..errors import STATUS_BY_CODE
+from . import webhooks_api as hooks
 from .uploads import UploadForm
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -223,6 +224,33 @@ DOCS: dict[str, Doc] = {
     "health.metrics": Doc(
         {200: "text/plain"}, (401,), security=({}, {"metricsToken": []}), tag=OPS
     ),
+    "webhooks_api.list_webhooks": Doc({200: hooks.WebhookList}, (401,), security=AGENT, tag=ADMIN),
+    "webhooks_api.create_webhook": Doc(
+        {201: hooks.WebhookBody},
+        (400, 401, 413),
+        body=hooks.WebhookCreate,
+        security=AGENT,
+        tag=ADMIN,
+    ),
+    "webhooks_api.update_webhook": Doc(
+        {200: hooks.WebhookBody},
+        (400, 401, 404, 413),
+        body=hooks.WebhookUpdate,
+        security=AGENT,
+        tag=ADMIN,
+    ),
+    "webhooks_api.delete_webhook": Doc({204: ""}, (401, 404), security=AGENT, tag=ADMIN),
+    "webhooks_api.list_deliveries": Doc(
+        {200: hooks.DeliveryList},
+        (400, 401, 404),
+        query=hooks.DeliveryQuery,
+        security=AGENT,
+        tag=ADMIN,
+    ),
+    "webhooks_api.test_webhook": Doc(
+        {200: hooks.DeliveryBody}, (401, 404), security=AGENT, tag=ADMIN
+    ),
+    "webhooks_page.webhooks_page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
 }
 # Served, but not API operations: static files, and this description itself.
 UNDOCUMENTED = ("static", "openapi.document", "openapi.page")

@@ -128,6 +128,7 @@ def start(app: Flask) -> None:
     fanout.listen(app.extensions["socketio"].server)
     app.extensions["supportchat.waker"].start()
     ai_replies.recover_soon(app)  # customer messages a previous process left unanswered
+    app.extensions["supportchat.outbox_worker"].start()
 
 
 def drain(app: Flask) -> int:

@@ -194,6 +194,7 @@ class TicketStore(Protocol):
 
     def agent_position(self, ticket_id: str, guest_seq: int) -> int:
         """The ``seq`` of the message whose guest seq is ``guest_seq`` (0 when there is none)."""
+
     def set_bot(self, ticket_id: str, active: bool) -> tuple[Ticket, bool]:
         """Turn AI replies on or off; the flag says whether this call changed it (so of two
         racing hand-offs exactly one announces it)."""

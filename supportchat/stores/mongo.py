@@ -82,6 +82,7 @@ class MongoTicketStore:
         self._pid = 0
         self._indexed = False
         self._lock = threading.Lock()
+        self.outbox = None  # services.outbox: events recorded right after the changes
 
     @property
     def db(self) -> Database:
@@ -163,6 +164,8 @@ class MongoTicketStore:
             if session_id and (existing := self._open_for_session(session_id)):
                 return existing, False
             raise
+        if self.outbox is not None:
+            self.outbox.ticket(None, "ticket.created", ticket)
         return ticket, True
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
@@ -290,10 +293,13 @@ class MongoTicketStore:
         )
         if doc is None and (ticket := self.get_ticket(ticket_id)):
             return ticket  # already closed: nothing changes
-        return self._found(doc)
+        ticket = self._found(doc)
+        if self.outbox is not None:
+            self.outbox.ticket(None, "ticket.closed", ticket)
+        return ticket
 
     def assign_ticket(self, ticket_id: str, assignee: dict[str, str] | None) -> Ticket:
-        return self._found(
+        ticket = self._found(
             self.tickets.find_one_and_update(
                 {"_id": ticket_id},
                 {"$set": {"assignee": assignee, "updatedAt": ms(utcnow())}},
@@ -301,6 +307,9 @@ class MongoTicketStore:
                 return_document=ReturnDocument.AFTER,
             )
         )
+        if self.outbox is not None:
+            self.outbox.ticket(None, "ticket.assigned", ticket)
+        return ticket
 
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
         return self._found(
@@ -363,6 +372,7 @@ class MongoTicketStore:
         self._settled_last_seq(ticket_id)
         doc = self.messages.find_one({"ticketId": ticket_id, "guestSeq": guest_seq}, {"seq": 1})
         return doc["seq"] if doc else 0
+
     def set_bot(self, ticket_id: str, active: bool) -> tuple[Ticket, bool]:
         doc = self.tickets.find_one_and_update(
             {"_id": ticket_id, "botActive": {"$ne": active}},
@@ -400,7 +410,7 @@ class MongoTicketStore:
 
     def _settle(self, ticket_id: str, doc: dict[str, Any]) -> None:
         """Put a pending message into the log and clear the ticket's slot (see module doc)."""
-        settle(self.db, ticket_id, doc)
+        settle(self.db, ticket_id, doc, self.outbox)
 
     def _settled_last_seq(self, ticket_id: str) -> int | None:
         """The ticket's lastSeq once its pending message (if any) is in the log."""

@@ -12,16 +12,21 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from .mongo_documents import message_from_document
+
 BATCH = 500
 
 
-def settle(db: Database, ticket_id: str, doc: dict[str, Any]) -> None:
-    """Put a ticket's pending message into the log and clear the slot (see mongo.py)."""
+def settle(db: Database, ticket_id: str, doc: dict[str, Any], outbox: Any = None) -> None:
+    """Put a ticket's pending message into the log and clear the slot (see mongo.py); with an
+    outbox, record its events before the slot is cleared (a crash here is repaired too)."""
     try:
         db.messages.insert_one(dict(doc))
     except DuplicateKeyError:
         if db.messages.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
             raise  # another message holds this seq or clientMsgId: refuse to hide it
+    if outbox is not None:
+        outbox.messages(None, [message_from_document(doc)])
     db.tickets.update_one(
         {"_id": ticket_id, "pending._id": doc["_id"]}, {"$unset": {"pending": ""}}
     )

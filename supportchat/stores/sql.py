@@ -78,6 +78,7 @@ class SqlTicketStore:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._commits = GroupCommit(self._store)
+        self.outbox = None  # services.outbox: events recorded in the changes' transactions
 
     def create_ticket(
         self,
@@ -115,6 +116,8 @@ class SqlTicketStore:
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(tickets).values(row))
+                if self.outbox is not None:
+                    self.outbox.ticket(conn, "ticket.created", ticket_from_row(row))
         except IntegrityError:
             # Another request opened this session's ticket first: answer with that one.
             if session_id and (existing := self._open_for_session(session_id)):
@@ -178,6 +181,8 @@ class SqlTicketStore:
                         item.error = error
                 if rows:
                     conn.execute(_INSERT_MESSAGES, rows)
+                    if self.outbox is not None:
+                        self.outbox.messages(conn, [message_from_row(row) for row in rows])
         except IntegrityError as error:
             if len(batch) > 1:  # find the one that collided: each on its own
                 for item in batch:
@@ -244,6 +249,7 @@ class SqlTicketStore:
         return self._update(
             ticket_id,
             tickets.c.status == "open",
+            "ticket.closed",
             status="closed",
             closed_at=now,
             closed_by=closed_by,
@@ -254,6 +260,7 @@ class SqlTicketStore:
         return self._update(
             ticket_id,
             None,
+            "ticket.assigned",
             assignee_id=assignee and assignee["id"],
             assignee_name=assignee and assignee["name"],
             updated_at=utcnow(),
@@ -262,7 +269,7 @@ class SqlTicketStore:
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
         column = tickets.c[f"{side}_read_seq"]
         return self._update(
-            ticket_id, None, **{column.name: case((column < seq, seq), else_=column)}
+            ticket_id, None, None, **{column.name: case((column < seq, seq), else_=column)}
         )
 
     def add_file(
@@ -328,6 +335,7 @@ class SqlTicketStore:
         )
         with self.engine.connect() as conn:
             return conn.execute(stmt).scalar() or 0
+
     def set_bot(self, ticket_id: str, active: bool) -> tuple[Ticket, bool]:
         where = tickets.c.id == ticket_id
         with self.engine.begin() as conn:
@@ -362,12 +370,14 @@ class SqlTicketStore:
         with self.engine.connect() as conn:
             return [ticket_from_row(row._mapping) for row in conn.execute(stmt.limit(limit))]
 
-    def _update(self, ticket_id: str, condition, **values) -> Ticket:
+    def _update(self, ticket_id: str, condition, event: str | None, **values) -> Ticket:
         where = tickets.c.id == ticket_id
         with self.engine.begin() as conn:
             stmt = update(tickets).where(where if condition is None else and_(where, condition))
-            conn.execute(stmt.values(values))
+            changed = conn.execute(stmt.values(values)).rowcount
             row = conn.execute(select(tickets).where(where)).first()
+            if event and changed and row is not None and self.outbox is not None:
+                self.outbox.ticket(conn, event, ticket_from_row(row._mapping))
         if row is None:
             raise not_found()
         return ticket_from_row(row._mapping)

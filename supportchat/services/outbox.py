@@ -1,0 +1,212 @@
+"""The outbox: events stored with the change that caused them, then delivered by
+services.outbox_worker to webhooks and by email (PROTOCOL.md §3.9).
+
+The SQL ticket store records a message's or ticket's event in the transaction that stores
+the change: the event exists exactly when the change does. Stores without such transactions
+(MongoDB) record it right after, under an id derived from what changed, so recording it
+again is a no-op. Agents, settings and the outbox always live in SQL.
+
+Recording costs two statements per transaction: the event rows, and one ``INSERT … SELECT``
+that makes a delivery for every active webhook subscribed to the event's type.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Engine, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+
+from ..clock import utcnow
+from ..models import Delivery, OutboxEvent, Webhook, new_id
+from ..stores import Message, Ticket
+from . import audit, business_hours, settings
+from .tickets import ticket_view
+
+log = logging.getLogger(__name__)
+
+events_table = OutboxEvent.__table__
+deliveries_table = Delivery.__table__
+webhooks_table = Webhook.__table__
+
+EVENT_TYPES = (
+    "ticket.created",
+    "message.created",
+    "note.created",
+    "ticket.assigned",
+    "ticket.closed",
+    "ticket.rated",
+    "auth.refresh",
+    "auth.revoke",
+    "agent.created",
+    "agent.updated",
+)
+# Audit actions (services.audit) and the webhook events they become.
+AUDIT_EVENTS = {
+    "auth.refresh": "auth.refresh",
+    "auth.revoke": "auth.revoke",
+    "agent.create": "agent.created",
+    "agent.update": "agent.updated",
+}
+MAIL_TEAM, MAIL_TRANSCRIPT = "mail:team", "mail:transcript"
+_IDS = uuid.UUID("5b0a3c52-4a39-4f43-9a52-2f6a4ad7c0de")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to store: ``targets`` are deliveries besides the subscribed webhooks."""
+
+    id: str
+    type: str
+    created_at: datetime
+    data: dict[str, Any]
+    targets: tuple[str, ...] = field(default=())
+
+
+def event_id(type: str, subject: str | None = None) -> str:
+    """The id of the event ``type`` about ``subject`` (the same every time), or a new one."""
+    return uuid.uuid5(_IDS, f"{type}:{subject}").hex if subject else new_id()
+
+
+class Outbox:
+    """Records events for one application; the stores call it (``store.outbox``)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        config: dict[str, Any],
+        message_view: Callable[[Message], dict[str, Any]],
+    ):
+        self.engine, self.config, self.message_view = engine, config, message_view
+
+    def messages(self, conn, stored: list[Message]) -> None:
+        """``message.created`` (``note.created`` for notes) for newly stored messages."""
+        events = []
+        for message in stored:
+            type = "note.created" if message.kind == "note" else "message.created"
+            targets = (MAIL_TEAM,) if self._new_after_hours(message) else ()
+            data = self.message_view(message)
+            events.append(
+                Event(event_id(type, message.id), type, message.created_at, data, targets)
+            )
+        self.record(conn, events)
+
+    def ticket(self, conn, type: str, ticket: Ticket) -> None:
+        """A ticket event: created, assigned, closed (with a transcript email) or rated."""
+        subject = None if type == "ticket.assigned" else ticket.id
+        targets = (MAIL_TRANSCRIPT,) if type == "ticket.closed" and self._transcript(ticket) else ()
+        data = ticket_view(ticket, for_agent=True)
+        self.record(conn, [Event(event_id(type, subject), type, utcnow(), data, targets)])
+
+    def record(self, conn, events: list[Event]) -> None:
+        """Store events and their deliveries in ``conn``'s transaction; with ``conn`` None, each
+        in a transaction of its own, where an event stored before is left as it was."""
+        if not events:
+            return
+        if conn is not None:
+            self._insert(conn, events)
+            return
+        for event in events:
+            try:
+                with self.engine.begin() as own:
+                    self._insert(own, [event])
+            except IntegrityError:
+                continue  # recorded before: its deliveries exist too
+
+    def _insert(self, conn, events: list[Event]) -> None:
+        now = utcnow()
+        conn.execute(
+            insert(events_table),
+            [
+                {"id": e.id, "type": e.type, "created_at": e.created_at, "data": e.data}
+                for e in events
+            ],
+        )
+        pattern = literal('%"') + events_table.c.type + literal('"%')
+        subscribed = (
+            select(
+                events_table.c.id,
+                webhooks_table.c.id,
+                literal("pending"),
+                literal(0),
+                literal(now),
+                literal(now),
+                literal(now),
+            )
+            .select_from(events_table)
+            .join(webhooks_table, webhooks_table.c.events.like(pattern))
+            .where(webhooks_table.c.active, events_table.c.id.in_([e.id for e in events]))
+        )
+        columns = [
+            "event_id",
+            "target",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+            "updated_at",
+        ]
+        conn.execute(insert(deliveries_table).from_select(columns, subscribed))
+        extra = [
+            dict(zip(columns, (e.id, target, "pending", 0, now, now, now), strict=True))
+            for e in events
+            for target in e.targets
+        ]
+        if extra:
+            conn.execute(insert(deliveries_table), extra)
+
+    def _mail_on(self) -> bool:
+        return bool(self.config.get("SMTP_URL") and self.config.get("MAIL_FROM"))
+
+    def _new_after_hours(self, message: Message) -> bool:
+        """A customer's first message, outside business hours, with a team address to tell."""
+        if message.seq != 1 or message.sender["role"] != "guest" or not self._mail_on():
+            return False
+        if not self.config.get("TEAM_EMAIL"):
+            return False
+        hours = settings.section("behavior").get("businessHours")
+        return business_hours.within(hours, datetime.now(UTC)) is False
+
+    def _transcript(self, ticket: Ticket) -> bool:
+        email = (ticket.customer.get("userIdentifier") or {}).get("email")
+        return bool(self.config.get("MAIL_TRANSCRIPTS") and self._mail_on() and email)
+
+
+def install(app, context, stores: list[Any]) -> Outbox:
+    """The application's outbox, handed to its stores, and its delivery worker (started by
+    ops.server.start in serving processes)."""
+    from . import messages
+    from .outbox_worker import Worker
+
+    with app.app_context():
+        from ..extensions import db
+
+        engine = db.engine
+    outbox = Outbox(engine, app.config, lambda message: messages.message_view(context, message))
+    for store in stores:
+        store.outbox = outbox
+    app.extensions["supportchat.outbox"] = outbox
+    app.extensions["supportchat.outbox_worker"] = Worker(app, outbox)
+    return outbox
+
+
+def emit(type: str, data: dict[str, Any], subject: str | None = None) -> None:
+    """Record an event of the running application outside a store's transaction, e.g.
+    ``emit("ticket.rated", ticket_view(ticket, True), f"{ticket.id}")`` where a rating lands."""
+    outbox = current_app.extensions.get("supportchat.outbox")
+    if outbox is not None:
+        outbox.record(None, [Event(event_id(type, subject), type, utcnow(), data)])
+
+
+def _from_audit(event: dict[str, Any]) -> None:
+    emit(AUDIT_EVENTS[event["action"]], event, f"audit-{event['id']}")
+
+
+for _action in AUDIT_EVENTS:
+    audit.on(_action, _from_audit)
