@@ -123,6 +123,7 @@ class TicketRow(db.Model):
     agent_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     guest_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     rating: Mapped[int | None] = mapped_column(Integer)
+    labels: Mapped[list[str] | None] = mapped_column(JSON)  # the tags; ticket_labels finds them
 
     __table_args__ = (
         Index("ix_tickets_inbox", "status", "last_message_at", "id"),
@@ -180,3 +181,28 @@ class FileRow(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_files_created", "created_at", "id"),)
+
+
+class TicketLabel(db.Model):
+    """One tag of a ticket, for the inbox's ``label`` filter (the ticket row keeps the list)."""
+
+    __tablename__ = "ticket_labels"
+
+    ticket_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    __table_args__ = (Index("ix_ticket_labels_label", "label", "ticket_id"),)
+
+
+class CannedRow(db.Model):
+    """A canned response agents insert by its shortcut."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    shortcut: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

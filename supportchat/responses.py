@@ -33,7 +33,7 @@ class ErrorBody(View):
 
 class Person(View):
     id: str
-    role: Literal["guest", "agent", "bot"]
+    role: Literal["guest", "agent", "bot", "system"]
     name: str
 
 
@@ -64,7 +64,7 @@ class MessageView(View):
     sender: Person
     text: str
     attachments: list[FileView]
-    kind: Literal["message", "note"]
+    kind: Literal["message", "note", "event"]
     createdAt: Timestamp
 
 
@@ -90,6 +90,7 @@ class TicketView(View):
     lastMessagePreview: str
     unread: bool
     rating: int | None
+    labels: list[str]
 
 
 class ChatPosted(View):
@@ -111,6 +112,11 @@ class Uploaded(View):
     file: FileView
 
 
+class SearchMatch(View):
+    seq: int | None = Field(description="The newest matching message; null: the customer matched")
+    snippet: str
+
+
 class Conversation(View):
     id: str
     title: str
@@ -120,6 +126,8 @@ class Conversation(View):
     unread: bool
     status: Literal["open", "closed"]
     assignee: Assignee | None
+    labels: list[str]
+    match: SearchMatch | None = Field(None, description="With q: why the row matched.")
 
 
 class InboxPage(View):
@@ -243,3 +251,18 @@ class Health(View):
 class Readiness(View):
     status: Literal["ready", "unavailable"]
     checks: dict[str, str]
+
+
+class CannedView(View):
+    id: str
+    shortcut: str
+    title: str
+    text: str
+
+
+class CannedBody(View):
+    canned: CannedView
+
+
+class CannedList(View):
+    canned: list[CannedView]

@@ -30,6 +30,7 @@ class AgentNamespace(ChatNamespace):
         "room:leave": handlers.room_leave,
         "typing": handlers.typing,
         "read": handlers.read,
+        "ticket:label": handlers.ticket_label,
     }
     refusal = "Only customers may do this."
 

@@ -41,6 +41,7 @@ def ticket_document(ticket: Ticket) -> dict[str, Any]:
         "agentReadSeq": ticket.agent_read_seq,
         "guestReadSeq": ticket.guest_read_seq,
         "rating": ticket.rating,
+        "labels": list(ticket.labels),
     }
     if ticket.status == "open" and ticket.session_id:
         doc["openSessionId"] = ticket.session_id
@@ -67,6 +68,7 @@ def ticket_from_document(doc: dict[str, Any]) -> Ticket:
         agent_read_seq=doc["agentReadSeq"],
         guest_read_seq=doc["guestReadSeq"],
         rating=doc["rating"],
+        labels=tuple(doc.get("labels") or ()),
     )
 
 

@@ -22,6 +22,7 @@ from ..errors import AppError, not_found
 from ..models import FileRow, MessageRow, TicketRow, new_id
 from . import Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error, from_bot, preview
 from .group_commit import Append, GroupCommit
+from .sql_search import SqlSearch, labelled_ticket_ids, matching_ticket_ids
 
 tickets = TicketRow.__table__
 messages = MessageRow.__table__
@@ -70,7 +71,7 @@ _NUMBERING = {
 }
 
 
-class SqlTicketStore:
+class SqlTicketStore(SqlSearch):
     """TicketStore on a SQLAlchemy engine."""
 
     def __init__(self, engine: Engine):
@@ -102,6 +103,7 @@ class SqlTicketStore:
             "agent_read_seq": 0,
             "guest_read_seq": 0,
             "rating": None,
+            "labels": None,
         }
         try:
             with self.engine.begin() as conn:
@@ -139,6 +141,12 @@ class SqlTicketStore:
             stmt = stmt.where(tickets.c.assignee_id.is_(None))
         elif query.assignee:
             stmt = stmt.where(tickets.c.assignee_id == query.assignee)
+        if query.text:
+            stmt = stmt.where(
+                tickets.c.id.in_(matching_ticket_ids(self.engine.dialect.name, query.text))
+            )
+        if query.label:
+            stmt = stmt.where(tickets.c.id.in_(labelled_ticket_ids(query.label)))
         if query.cursor:
             stmt = stmt.where(
                 tuple_(tickets.c.last_message_at, tickets.c.id) < tuple_(*query.cursor)
@@ -354,6 +362,7 @@ def ticket_from_row(row) -> Ticket:
         agent_read_seq=row["agent_read_seq"],
         guest_read_seq=row["guest_read_seq"],
         rating=row["rating"],
+        labels=tuple(row["labels"] or ()),
     )
 
 
