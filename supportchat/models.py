@@ -126,6 +126,7 @@ class TicketRow(db.Model):
     last_guest_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     bot_active: Mapped[bool] = mapped_column(Boolean, default=False)  # AI replies answer it
     ai_seq: Mapped[int] = mapped_column(Integer, default=0)  # customer seq the bot claimed
+    labels: Mapped[list[str] | None] = mapped_column(JSON)  # the tags; ticket_labels finds them
 
     __table_args__ = (
         Index("ix_tickets_inbox", "status", "last_message_at", "id"),
@@ -239,3 +240,28 @@ class Delivery(db.Model):
         Index("ix_outbox_deliveries_due", "status", "next_attempt_at"),
         Index("ix_outbox_deliveries_target", "target", "created_at"),
     )
+
+
+class TicketLabel(db.Model):
+    """One tag of a ticket, for the inbox's ``label`` filter (the ticket row keeps the list)."""
+
+    __tablename__ = "ticket_labels"
+
+    ticket_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    __table_args__ = (Index("ix_ticket_labels_label", "label", "ticket_id"),)
+
+
+class CannedRow(db.Model):
+    """A canned response agents insert by its shortcut."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    shortcut: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -91,6 +91,7 @@ class TicketView(View):
     unread: bool
     rating: int | None
     botActive: bool
+    labels: list[str]
 
 
 class ChatPosted(View):
@@ -112,6 +113,11 @@ class Uploaded(View):
     file: FileView
 
 
+class SearchMatch(View):
+    seq: int | None = Field(description="The newest matching message; null: the customer matched")
+    snippet: str
+
+
 class Conversation(View):
     id: str
     title: str
@@ -121,6 +127,8 @@ class Conversation(View):
     unread: bool
     status: Literal["open", "closed"]
     assignee: Assignee | None
+    labels: list[str]
+    match: SearchMatch | None = Field(None, description="With q: why the row matched.")
 
 
 class InboxPage(View):
@@ -244,3 +252,18 @@ class Health(View):
 class Readiness(View):
     status: Literal["ready", "unavailable"]
     checks: dict[str, str]
+
+
+class CannedView(View):
+    id: str
+    shortcut: str
+    title: str
+    text: str
+
+
+class CannedBody(View):
+    canned: CannedView
+
+
+class CannedList(View):
+    canned: list[CannedView]

@@ -30,7 +30,12 @@ PATTERN_HINTS = {
     "branding.primaryColor": "must be a hex colour such as #0f766e",
     "ai.baseUrl": "must be an http:// or https:// address",
     "behavior.preChatForm.fields.name": "must start with a letter, then letters, digits or _",
+    "labels": "must be 1 to 32 letters, digits, '_' or '-'",
+    "label": "must be 1 to 32 letters, digits, '_' or '-'",
+    "shortcut": "must be 1 to 32 lower-case letters, digits or '-'",
 }
+Label = Annotated[str, StringConstraints(pattern=r"^[\w-]{1,32}$")]
+SearchText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 def _small_json(value: dict[str, Any]) -> dict[str, Any]:
@@ -70,6 +75,8 @@ class TicketList(Payload):
     assigned: Literal["me", "none", "any"] = "any"
     cursor: Annotated[str, StringConstraints(max_length=512)] | None = None
     limit: int = Field(25, ge=1, le=100)
+    q: SearchText | None = None
+    label: Label | None = None
 
 
 class TicketRef(Payload):
@@ -101,6 +108,10 @@ class Read(TicketRef):
 
 class TicketBot(TicketRef):
     active: bool
+
+
+class TicketLabel(TicketRef):
+    labels: list[Label] = Field(max_length=20)
 
 
 # HTTP API (PROTOCOL.md §3.4–3.7)
@@ -139,6 +150,8 @@ class InboxQuery(Query):
     limit: int = Field(25, ge=1, le=100)
     status: Literal["open", "closed", "all"] = "open"
     assigned: Literal["me", "none", "any"] = "any"
+    q: SearchText | None = None
+    label: Label | None = None
 
 
 class HistoryQuery(Query):
@@ -270,6 +283,21 @@ class SettingsUpdate(Payload):
     branding: BrandingUpdate | None = None
     behavior: BehaviorUpdate | None = None
     ai: AiUpdate | None = None
+
+
+Shortcut = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,32}$")]
+
+
+class CannedCreate(Payload):
+    shortcut: Shortcut
+    title: Text(100, 1)
+    text: Text(4000, 1)
+
+
+class CannedUpdate(Payload):
+    shortcut: Shortcut | None = None
+    title: Text(100, 1) | None = None
+    text: Text(4000, 1) | None = None
 
 
 P = TypeVar("P", bound=Payload)

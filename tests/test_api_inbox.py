@@ -23,6 +23,7 @@ CONVERSATION_FIELDS = {
     "unread",
     "status",
     "assignee",
+    "labels",
 }
 
 

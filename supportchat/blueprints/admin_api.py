@@ -26,7 +26,17 @@ from ..clock import iso
 from ..context import current
 from ..errors import AppError
 from ..extensions import db, limiter
-from ..services import agents, audit, auth, network, settings, tickets, twofactor, uploads
+from ..services import (
+    agents,
+    audit,
+    auth,
+    network,
+    search,
+    settings,
+    tickets,
+    twofactor,
+    uploads,
+)
 from ..services.inbox import row as inbox_row
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
@@ -131,12 +141,15 @@ def revoke_token():
 def inbox():
     """A page of conversations, newest activity first, with a keyset cursor for the next."""
     params = api.query(schemas.InboxQuery)
+    ctx, q = current(), search.words(params.q)
     found, next_cursor = tickets.page(
-        current(), g.actor, params.status, params.assigned, params.cursor, params.limit
+        ctx, g.actor, params.status, params.assigned, params.cursor, params.limit, q, params.label
     )
-    return jsonify(
-        {"conversations": [inbox_row(ticket) for ticket in found], "nextCursor": next_cursor}
-    )
+    rows = [inbox_row(ticket) for ticket in found]
+    if q:
+        why = search.matches(ctx, found, q)
+        rows = [{**row, "match": why.get(row["id"])} for row in rows]
+    return jsonify({"conversations": rows, "nextCursor": next_cursor})
 
 
 @bp.get("/admin/messages")

@@ -251,6 +251,23 @@ DOCS: dict[str, Doc] = {
         {200: hooks.DeliveryBody}, (401, 404), security=AGENT, tag=ADMIN
     ),
     "webhooks_page.webhooks_page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
+    "canned_api.list_canned": Doc({200: responses.CannedList}, (401,), security=AGENT, tag=ADMIN),
+    "canned_api.create_canned": Doc(
+        {201: responses.CannedBody},
+        (400, 401, 403, 409, 413),
+        body=schemas.CannedCreate,
+        security=AGENT,
+        tag=ADMIN,
+    ),
+    "canned_api.update_canned": Doc(
+        {200: responses.CannedBody},
+        (400, 401, 403, 404, 409, 413),
+        body=schemas.CannedUpdate,
+        security=AGENT,
+        tag=ADMIN,
+    ),
+    "canned_api.delete_canned": Doc({204: ""}, (401, 403, 404), security=AGENT, tag=ADMIN),
+    "canned_api.page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
 }
 # Served, but not API operations: static files, and this description itself.
 UNDOCUMENTED = ("static", "openapi.document", "openapi.page")

@@ -45,6 +45,7 @@ def row(ticket: Ticket) -> dict[str, Any]:
         "unread": view["unread"],
         "status": view["status"],
         "assignee": view["assignee"],
+        "labels": view["labels"],
     }
 
 

@@ -182,3 +182,14 @@ def message_view(ctx: Context, message: Message, *, for_agent: bool) -> dict[str
         "kind": message.kind,
         "createdAt": iso(message.created_at),
     }
+
+
+SYSTEM = {"id": "system", "role": "system", "name": "System"}
+
+
+def write_event(ctx: Context, ticket_id: str, text: str) -> Message:
+    """A ``kind: event`` line in an open ticket ("Assigned to Ana by Bo"), stored and
+    published like any message; it leaves the inbox preview and unread flag alone."""
+    new = NewMessage(sender=SYSTEM, text=text, kind="event")
+    message, _created = _store_and_publish(ctx, ticket_id, new)
+    return message

@@ -105,12 +105,22 @@ def page(
     assigned: str = "any",
     cursor: str | None = None,
     limit: int = 25,
+    text: str | None = None,
+    label: str | None = None,
 ) -> tuple[list[Ticket], str | None]:
-    """A page of the inbox, newest activity first, and the cursor of the next page."""
+    """A page of the inbox, newest activity first, and the cursor of the next page; ``text``
+    (checked by services.search) and ``label`` narrow it."""
     require_agent(actor)
     assignee = {"me": actor.id, "none": "none", "any": None}[assigned]
     found = ctx.store.list_tickets(
-        TicketQuery(status=status, assignee=assignee, cursor=decode_cursor(cursor), limit=limit + 1)
+        TicketQuery(
+            status=status,
+            assignee=assignee,
+            cursor=decode_cursor(cursor),
+            limit=limit + 1,
+            text=text,
+            label=label and label.lower(),
+        )
     )
     next_cursor = encode_cursor(found[limit - 1]) if len(found) > limit else None
     return found[:limit], next_cursor
@@ -287,6 +297,7 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
         "unread": public_seq > read_seq,
         "rating": ticket.rating,
         "botActive": ticket.bot_active,
+        "labels": list(ticket.labels) if for_agent else [],
     }
 
 

@@ -31,6 +31,7 @@ class AgentNamespace(ChatNamespace):
         "typing": handlers.typing,
         "read": handlers.read,
         "ticket:bot": handlers.ticket_bot,
+        "ticket:label": handlers.ticket_label,
     }
     refusal = "Only customers may do this."
 

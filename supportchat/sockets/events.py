@@ -10,7 +10,7 @@ from flask_socketio import join_room, leave_room
 from .. import schemas
 from ..context import current
 from ..realtime.publish import ticket_room
-from ..services import ai_replies, messages, ratelimit, tickets
+from ..services import ai_replies, assignment, labels, messages, ratelimit, search, tickets
 from ..services.actors import Actor
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
@@ -45,13 +45,22 @@ def ticket_create(actor: Actor, data: Any) -> dict[str, Any]:
 
 def ticket_list(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.TicketList, data)
+    ctx, q = current(), search.words(payload.q)
     found, next_cursor = tickets.page(
-        current(), actor, payload.status, payload.assigned, payload.cursor, payload.limit
+        ctx,
+        actor,
+        payload.status,
+        payload.assigned,
+        payload.cursor,
+        payload.limit,
+        q,
+        payload.label,
     )
-    return {
-        "tickets": [ticket_view(ticket, for_agent=True) for ticket in found],
-        "nextCursor": next_cursor,
-    }
+    views = [ticket_view(ticket, for_agent=True) for ticket in found]
+    if q:
+        why = search.matches(ctx, found, q)
+        views = [{**view, "match": why.get(view["id"])} for view in views]
+    return {"tickets": views, "nextCursor": next_cursor}
 
 
 def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
@@ -90,7 +99,7 @@ def ticket_close(actor: Actor, data: Any) -> dict[str, Any]:
 
 def ticket_assign(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.TicketAssign, data)
-    ticket = tickets.assign(current(), actor, payload.ticketId, payload.agentId)
+    ticket = assignment.assign(current(), actor, payload.ticketId, payload.agentId)
     return {"ticket": ticket_view(ticket, for_agent=True)}
 
 
@@ -121,4 +130,10 @@ def ticket_handoff(actor: Actor, data: Any) -> dict[str, Any]:
 def ticket_bot(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.TicketBot, data)
     ticket = ai_replies.set_active(current(), actor, payload.ticketId, payload.active)
+    return {"ticket": ticket_view(ticket, for_agent=True)}
+
+
+def ticket_label(actor: Actor, data: Any) -> dict[str, Any]:
+    payload = schemas.parse(schemas.TicketLabel, data)
+    ticket = labels.set_labels(current(), actor, payload.ticketId, payload.labels)
     return {"ticket": ticket_view(ticket, for_agent=True)}

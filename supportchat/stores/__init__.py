@@ -33,6 +33,7 @@ class Ticket:
     last_guest_seq: int = 0  # the guest sequence: messages guests see (PROTOCOL.md §2, v1.1)
     bot_active: bool = False  # AI replies answer this ticket (PROTOCOL.md §3.9)
     ai_seq: int = 0  # the latest customer message's seq an AI answer was claimed for
+    labels: tuple[str, ...] = ()  # agent-set tags, sorted
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,27 @@ class TicketQuery:
         None  # (last_message_at, id) of the previous page's last row
     )
     limit: int = 25
+    text: str | None = None  # words every matching ticket has in one message or its customer
+    label: str | None = None  # only tickets with this tag
+
+
+@dataclass(frozen=True)
+class SearchMatch:
+    """Why a ticket matched a search: its newest matching message (``seq``, ``text``), or,
+    when only its customer's label or identifiers matched, ``seq`` None and their text."""
+
+    seq: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Canned:
+    """A canned response (PROTOCOL.md §3.7)."""
+
+    id: str
+    shortcut: str
+    title: str
+    text: str
 
 
 PREVIEW_CHARS = 140
@@ -93,9 +115,9 @@ PREVIEW_CHARS = 140
 
 def from_bot(new: NewMessage) -> bool:
     """Whether the inbox's preview and unread flag pass over this message: bot messages
-    (automatic acknowledgements, AI replies) and system events (a hand-off) must not hide or
-    mark read what the customer asked. They still count as activity (``last_message_at``)
-    and take their seq."""
+    (automatic acknowledgements, AI replies) and system event lines (a hand-off, "Assigned
+    to Ana") must not hide or mark read what the customer asked. They still count as activity
+    (``last_message_at``) and take their seq."""
     return new.sender["role"] in ("bot", "system")
 
 
@@ -205,3 +227,21 @@ class TicketStore(Protocol):
 
     def bot_tickets(self, limit: int) -> list[Ticket]:
         """Open tickets whose bot is active (start-up looks for unanswered messages)."""
+
+    def search_matches(self, ticket_ids: list[str], text: str) -> dict[str, SearchMatch]:
+        """For each of these tickets that ``text`` matches (as in ``list_tickets``), why."""
+
+    def set_labels(self, ticket_id: str, labels: list[str]) -> Ticket:
+        """Replace the ticket's tags."""
+
+    def list_canned(self) -> list[Canned]:
+        """Every canned response, by shortcut."""
+
+    def add_canned(self, shortcut: str, title: str, text: str) -> Canned:
+        """Store a canned response; a taken shortcut raises AppError ``conflict``."""
+
+    def update_canned(self, canned_id: str, changes: dict[str, str]) -> Canned:
+        """Change some of ``shortcut``, ``title``, ``text``; ``not_found`` / ``conflict``."""
+
+    def delete_canned(self, canned_id: str) -> None:
+        """Remove a canned response; ``not_found`` when there is none."""

@@ -59,6 +59,7 @@ from .mongo_documents import (
 )
 from .mongo_guest_seq import number_guest_seq, settle
 from .mongo_indexes import NEWEST, NEWEST_FILES, create_indexes
+from .mongo_search import MongoSearch
 
 # Down or unreachable answers `unavailable` within a few seconds instead of hanging;
 # options written in MONGO_URI win over these.
@@ -72,7 +73,7 @@ CLIENT_DEFAULTS = {
 APPEND_ATTEMPTS = 50
 
 
-class MongoTicketStore:
+class MongoTicketStore(MongoSearch):
     """TicketStore on one MongoDB database; the client is made on first use, per process."""
 
     def __init__(self, uri: str, database: str):
@@ -194,6 +195,10 @@ class MongoTicketStore:
             where["assignee"] = None
         elif query.assignee:
             where["assignee.id"] = query.assignee
+        if query.label:
+            where["labels"] = query.label
+        if query.text:
+            where["_id"] = {"$in": self.matching_ticket_ids(query.text)}
         if query.cursor:
             at, last_id = ms(query.cursor[0]), query.cursor[1]
             where["$or"] = [

@@ -44,6 +44,7 @@ def ticket_document(ticket: Ticket) -> dict[str, Any]:
         "lastGuestSeq": ticket.last_guest_seq,
         "botActive": ticket.bot_active,
         "aiSeq": ticket.ai_seq,
+        "labels": list(ticket.labels),
     }
     if ticket.status == "open" and ticket.session_id:
         doc["openSessionId"] = ticket.session_id
@@ -73,6 +74,7 @@ def ticket_from_document(doc: dict[str, Any]) -> Ticket:
         last_guest_seq=doc["lastGuestSeq"],
         bot_active=doc.get("botActive", False),  # tickets stored before AI replies: off
         ai_seq=doc.get("aiSeq", 0),
+        labels=tuple(doc.get("labels") or ()),
     )
 
 

@@ -3,7 +3,7 @@ the unique keys that make numbering and idempotent sends safe."""
 
 from __future__ import annotations
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel
 from pymongo.database import Database
 
 NEWEST = [("lastMessageAt", DESCENDING), ("_id", DESCENDING)]
@@ -22,6 +22,19 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             partialFilterExpression={"openSessionId": {"$exists": True}},
         ),
+        IndexModel([("labels", ASCENDING), *NEWEST], name="labels"),
+        # Search (mongo_search.py): the customer's label and identifiers, words as written.
+        IndexModel(
+            [
+                ("customer.label", TEXT),
+                *[
+                    (f"customer.userIdentifier.{key}", TEXT)
+                    for key in ("email", "phone", "name", "id")
+                ],
+            ],
+            name="customer_text",
+            default_language="none",
+        ),
     ],
     "messages": [
         IndexModel([("ticketId", ASCENDING), ("seq", ASCENDING)], name="seq", unique=True),
@@ -39,11 +52,13 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             partialFilterExpression={"guestSeq": {"$exists": True}},
         ),
+        IndexModel([("text", TEXT)], name="text", default_language="none"),
     ],
     "files": [
         IndexModel(NEWEST_FILES, name="newest"),
         IndexModel([("ticketId", ASCENDING), *NEWEST_FILES], name="ticket"),
     ],
+    "canned": [IndexModel([("shortcut", ASCENDING)], name="shortcut", unique=True)],
 }
 
 

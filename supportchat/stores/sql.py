@@ -23,6 +23,7 @@ from ..errors import AppError, not_found
 from ..models import FileRow, MessageRow, TicketRow, new_id
 from . import Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error, from_bot, preview
 from .group_commit import Append, GroupCommit
+from .sql_search import SqlSearch, labelled_ticket_ids, matching_ticket_ids
 
 tickets = TicketRow.__table__
 messages = MessageRow.__table__
@@ -72,7 +73,7 @@ _NUMBERING = {
 }
 
 
-class SqlTicketStore:
+class SqlTicketStore(SqlSearch):
     """TicketStore on a SQLAlchemy engine."""
 
     def __init__(self, engine: Engine):
@@ -112,6 +113,7 @@ class SqlTicketStore:
             "last_guest_seq": 0,
             "bot_active": bot_active,
             "ai_seq": 0,
+            "labels": None,
         }
         try:
             with self.engine.begin() as conn:
@@ -151,6 +153,12 @@ class SqlTicketStore:
             stmt = stmt.where(tickets.c.assignee_id.is_(None))
         elif query.assignee:
             stmt = stmt.where(tickets.c.assignee_id == query.assignee)
+        if query.text:
+            stmt = stmt.where(
+                tickets.c.id.in_(matching_ticket_ids(self.engine.dialect.name, query.text))
+            )
+        if query.label:
+            stmt = stmt.where(tickets.c.id.in_(labelled_ticket_ids(query.label)))
         if query.cursor:
             stmt = stmt.where(
                 tuple_(tickets.c.last_message_at, tickets.c.id) < tuple_(*query.cursor)
@@ -439,6 +447,7 @@ def ticket_from_row(row) -> Ticket:
         last_guest_seq=row["last_guest_seq"],
         bot_active=bool(row["bot_active"]),
         ai_seq=row["ai_seq"],
+        labels=tuple(row["labels"] or ()),
     )
 
 

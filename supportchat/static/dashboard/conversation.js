@@ -2,6 +2,7 @@
 import {JOIN_LIMIT, emit, me, showError, socket, state, ui} from "./context.js";
 import {renderList, upsertTicket} from "./inbox.js";
 import {clearRows, renderMessages, stopTyping} from "./replies.js";
+import {renderLabels} from "./labels.js";
 
 const TYPING_SHOWN_MS = 6000;
 let typingShownTimer = null;
@@ -135,6 +136,7 @@ export function renderHeader(ticket) {
   ui.close.hidden = closed;
   ui.closedNote.hidden = !closed;
   ui.composer.hidden = closed;
+  renderLabels(ticket);
 }
 
 ui.assign.addEventListener("click", async () => {

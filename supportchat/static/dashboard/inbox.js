@@ -2,11 +2,13 @@
 import {h} from "../shared/helpers.js";
 import {PAGE_SIZE, emit, formatWhen, me, showError, socket, state, ui} from "./context.js";
 import {openTicket, renderHeader} from "./conversation.js";
+import {extraQuery, keeps, rowExtras} from "./search.js";
 
 export function matchesFilters(ticket) {
   const status = ui.status.value;
   const assigned = ui.assigned.value;
   if (status !== "all" && ticket.status !== status) return false;
+  if (!keeps(ticket, state.tickets.has(ticket.id))) return false;
   if (assigned === "me") return Boolean(ticket.assignee) && ticket.assignee.id === me.id;
   if (assigned === "none") return !ticket.assignee;
   return true;
@@ -19,7 +21,7 @@ export function byActivity(a, b) {
 
 export async function loadTickets(reset) {
   const generation = reset ? ++state.listGeneration : state.listGeneration;
-  const query = {status: ui.status.value, assigned: ui.assigned.value, limit: PAGE_SIZE};
+  const query = {status: ui.status.value, assigned: ui.assigned.value, limit: PAGE_SIZE, ...extraQuery()};
   if (!reset && state.nextCursor) query.cursor = state.nextCursor;
   ui.loadMore.disabled = true;
   try {
@@ -93,7 +95,7 @@ export function renderList() {
       h("span", {class: "label"}, ticket.customer.label),
       ticket.unread ? h("span", {class: "badge", "aria-label": "unread"}, "New") : null,
       h("time", {datetime: ticket.lastMessageAt}, formatWhen(ticket.lastMessageAt))),
-    h("div", {class: "preview"}, ticket.lastMessagePreview || "(no messages yet)"),
+    h("div", {class: "preview"}, ticket.lastMessagePreview || "(no messages yet)"), ...rowExtras(ticket),
     h("div", {class: "meta"}, `${ticket.status === "closed" ? "Closed · " : ""}${assignee}`));
   }));
   if (focusedId) {

@@ -6,6 +6,10 @@ import {cookie, setConnection, showError, socket, state, ui} from "./context.js"
 import {loadTickets} from "./inbox.js";
 import {resync} from "./conversation.js";
 import {retryFailed} from "./replies.js";
+import "./search.js";
+import "./labels.js";
+import "./canned.js";
+import "./assignee.js";
 
 let renewals = 0; // session renewals since the socket last connected
 

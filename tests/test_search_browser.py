@@ -1,0 +1,73 @@
+"""The agent workspace's search, labels, canned picker and assign-to picker in a real
+Chromium against a live server; customers are python-socketio guests."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from support.browser import Dashboard, browsers, chromium  # noqa: F401 (fixtures)
+from support.socket_clients import (  # noqa: F401 (peers, server_app: fixtures)
+    WAIT,
+    api_token,
+    new_ticket,
+    peers,
+    server_app,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_search_opens_a_ticket_labels_filter_and_the_canned_picker_inserts(
+    live_server_factory, peers, browsers, server_app
+):
+    server = live_server_factory()
+    token = api_token(server)
+    response = requests.post(
+        server.url + "/api/admin/canned",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"shortcut": "thanks", "title": "Thank you", "text": "Thanks <b>for</b> waiting!"},
+        timeout=WAIT,
+    )
+    assert response.status_code == 201, response.text
+    server_app(server).add_agent("ana@example.com", "Ana")
+    new_ticket(peers.guest(server), "My invoice total is wrong")
+    new_ticket(peers.guest(server), "Cannot log in to my account")
+
+    agent = Dashboard(browsers.tab(), server).sign_in()
+    page = agent.page
+    expect(page.locator("#ticket-list li")).to_have_count(2)
+
+    page.get_by_label("Search conversations").fill("INVOICE")
+    expect(page.locator("#ticket-list li")).to_have_count(1)
+    row = agent.ticket("My invoice total is wrong")
+    expect(row.locator(".match mark")).to_have_text("invoice")
+    row.click()
+    expect(agent.message("My invoice total is wrong")).to_be_visible()
+
+    page.get_by_label("Add a label").fill("Billing")
+    page.get_by_label("Add a label").press("Enter")
+    expect(page.locator(".labels-editor .chip")).to_have_count(1)
+    expect(page.locator(".labels-editor .chip-filter")).to_have_text("billing")
+    page.get_by_label("Search conversations").fill("")
+    expect(page.locator("#ticket-list li")).to_have_count(2)
+    page.get_by_label("Filter by label").fill("billing")
+    expect(page.locator("#ticket-list li")).to_have_count(1)
+    expect(row.locator(".labels .chip")).to_have_text("billing")
+
+    box = page.get_by_role("textbox", name="Reply to the customer")
+    box.fill("")
+    box.press_sequentially("Hello! /than")
+    picker = page.locator("#canned-picker")
+    expect(picker).to_be_visible()
+    expect(picker.locator("li")).to_have_text("/thanks Thank you")
+    box.press("Tab")
+    expect(picker).to_be_hidden()
+    expect(box).to_have_value("Hello! Thanks <b>for</b> waiting!")
+    box.press("Enter")
+    expect(agent.message("Hello! Thanks <b>for</b> waiting!")).to_be_visible()
+
+    page.get_by_label("Assign to an agent").select_option(label="Ana")
+    expect(page.locator("#messages")).to_contain_text("Assigned to Ana by Admin")
+    expect(page.locator("#ticket-meta")).to_contain_text("assigned to Ana")
