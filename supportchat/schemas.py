@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +31,7 @@ PATTERN_HINTS = {
     "branding.primaryColor": "must be a hex colour such as #0f766e",
     "ai.baseUrl": "must be an http:// or https:// address",
     "behavior.preChatForm.fields.name": "must start with a letter, then letters, digits or _",
+    "action": "must be an action name such as agent.update, or its start such as agent",
 }
 
 
@@ -266,6 +268,31 @@ class SettingsUpdate(Payload):
     branding: BrandingUpdate | None = None
     behavior: BehaviorUpdate | None = None
     ai: AiUpdate | None = None
+
+
+class AdminMessage(Payload):
+    conversationId: Id
+    text: str
+    kind: Literal["message", "note"] = "message"
+
+
+class ApiTokenCreate(Payload):
+    name: Text(100, 1)
+    role: Literal["agent", "admin"] = "agent"
+    expiresInDays: int = Field(90, ge=1, le=3650)
+
+
+class AuditQuery(Query):
+    cursor: int | None = Field(None, ge=1, le=MAX_SEQ)
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,64}$")] | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+class ReportQuery(Query):
+    start: date | None = Field(None, alias="from")
+    end: date | None = Field(None, alias="to")
+    bucket: Literal["day", "week"] = "day"
+    format: Literal["json", "csv"] = "json"
 
 
 P = TypeVar("P", bound=Payload)
