@@ -141,6 +141,7 @@ class TicketRow(db.Model):
             postgresql_where=db.text("status = 'open'"),
         ),
         Index("ix_tickets_session", "session_id", "created_at"),
+        Index("ix_tickets_created", "created_at"),  # reports
     )
 
 
@@ -168,6 +169,7 @@ class MessageRow(db.Model):
         # NULL client_msg_id values never collide, so only keyed sends are deduplicated.
         Index("uq_messages_client_msg", "ticket_id", "sender_id", "client_msg_id", unique=True),
         Index("uq_messages_guest_seq", "ticket_id", "guest_seq", unique=True),
+        Index("ix_messages_created", "created_at"),  # reports
     )
 
 
@@ -265,3 +267,22 @@ class CannedRow(db.Model):
     title: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A personal API token for scripts: only its sha256 is kept; it acts as its owner, with
+    its own role (never more than the owner's)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(10))
+    agent_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("agents.id", ondelete="CASCADE"), index=True
+    )
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)

@@ -267,3 +267,80 @@ class CannedBody(View):
 
 class CannedList(View):
     canned: list[CannedView]
+
+
+class MessageBody(View):
+    message: MessageView
+
+
+class ApiToken(View):
+    id: str
+    name: str
+    role: Literal["agent", "admin"]
+    prefix: str
+    createdAt: Timestamp
+    lastUsedAt: Timestamp | None
+    expiresAt: Timestamp
+
+
+class ApiTokenCreated(ApiToken):
+    token: str  # shown this once; only its hash is stored
+
+
+class ApiTokenBody(View):
+    token: ApiTokenCreated
+
+
+class ApiTokenList(View):
+    tokens: list[ApiToken]
+
+
+class AuditEvent(View):
+    id: int
+    at: Timestamp
+    actor: str
+    action: str
+    target: str | None
+    address: str | None
+    details: dict[str, Any] | None
+
+
+class AuditPage(View):
+    events: list[AuditEvent]
+    nextCursor: str | None
+
+
+class Percentiles(View):
+    p50: float | None
+    p90: float | None
+
+
+class CsatFigures(View):
+    count: int
+    average: float | None
+    distribution: dict[Literal["1", "2", "3", "4", "5"], int]
+
+
+class ReportTotals(View):
+    conversations: int
+    messages: int
+    firstResponseSeconds: Percentiles
+    resolutionSeconds: Percentiles
+    csat: CsatFigures
+    botResolved: int
+
+
+class ReportBucket(View):
+    start: str
+    conversations: int
+    messages: int
+    firstResponseP50: float | None
+    csatAverage: float | None
+
+
+class Report(View):
+    start: str
+    end: str
+    bucket: Literal["day", "week"]
+    totals: ReportTotals
+    series: list[ReportBucket]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +34,7 @@ PATTERN_HINTS = {
     "labels": "must be 1 to 32 letters, digits, '_' or '-'",
     "label": "must be 1 to 32 letters, digits, '_' or '-'",
     "shortcut": "must be 1 to 32 lower-case letters, digits or '-'",
+    "action": "must be an action name such as agent.update, or its start such as agent",
 }
 Label = Annotated[str, StringConstraints(pattern=r"^[\w-]{1,32}$")]
 SearchText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -298,6 +300,31 @@ class CannedUpdate(Payload):
     shortcut: Shortcut | None = None
     title: Text(100, 1) | None = None
     text: Text(4000, 1) | None = None
+
+
+class AdminMessage(Payload):
+    conversationId: Id
+    text: str
+    kind: Literal["message", "note"] = "message"
+
+
+class ApiTokenCreate(Payload):
+    name: Text(100, 1)
+    role: Literal["agent", "admin"] = "agent"
+    expiresInDays: int = Field(90, ge=1, le=3650)
+
+
+class AuditQuery(Query):
+    cursor: int | None = Field(None, ge=1, le=MAX_SEQ)
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,64}$")] | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+class ReportQuery(Query):
+    start: date | None = Field(None, alias="from")
+    end: date | None = Field(None, alias="to")
+    bucket: Literal["day", "week"] = "day"
+    format: Literal["json", "csv"] = "json"
 
 
 P = TypeVar("P", bound=Payload)

@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
     from ..extensions import csrf
     from .admin import bp as admin
     from .admin_api import bp as admin_api
+    from .admin_tools import bp as admin_tools
     from .agent import bp as agent
     from .canned_api import bp as canned_api
     from .chat_api import bp as chat_api
@@ -38,11 +39,12 @@ def register_blueprints(app: Flask) -> None:
         webhooks_api,
         webhooks_page,
         canned_api,
+        admin_tools,
     ):
         app.register_blueprint(blueprint)
     # JSON APIs carry no Flask-WTF form token: the widget's routes hold no cookie authority,
     # and cookie-authenticated admin changes need flask-jwt-extended's X-CSRF-TOKEN instead.
-    for blueprint in (chat_api, uploads, admin_api, webhooks_api, canned_api):
+    for blueprint in (chat_api, uploads, admin_api, webhooks_api, canned_api, admin_tools):
         csrf.exempt(blueprint)
     # First of all: a blocked address gets nothing else, not even a rate-limit count.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_blocked)

@@ -1,12 +1,12 @@
 """Admin pages: agent accounts (PROTOCOL.md §3.2)."""
 
-from flask import Blueprint, flash, g, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..errors import AppError
-from ..services import agents
+from ..services import agents, audit
 from .pages import agent_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,6 +41,13 @@ def create_agent():
         )
     except AppError as error:
         return _page(form, error=error.message, status=error.status)
+    audit.record(
+        g.actor.id,
+        "agent.create",
+        agent.id,
+        request.remote_addr,
+        {"email": agent.email, "role": agent.role},
+    )
     flash(f"Created {agent.role} {agent.email}.")
     return redirect(url_for("admin.index"), code=303)
 

@@ -72,7 +72,7 @@ def logout():
         token = request.cookies.get(current_app.config[name])
         try:
             # Expired tokens are revoked too: their family may still hold a live refresh token.
-            auth.revoke(decode_token(token, allow_expired=True))
+            auth.revoke(decode_token(token, allow_expired=True), request.remote_addr)
             break
         except (JWTExtendedException, PyJWTError):
             continue  # a missing or forged cookie has nothing to revoke

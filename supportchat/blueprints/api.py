@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import schemas
 from ..errors import AppError
-from ..services import actors, auth, ratelimit
+from ..services import actors, auth, ratelimit, tokens
 from ..services.actors import Actor
 
 CLIENT_COOKIE = "cs_client_id"
@@ -107,8 +107,8 @@ def remember_client(response: Response, minted: str | None) -> Response:
 
 def agent(admin: bool = False) -> Actor:
     """The agent (or, with ``admin``, the admin) calling: AUTH_BEARER_TOKEN on /api/admin/*,
-    else a verified access token from the cookie (changes need the X-CSRF-TOKEN double
-    submit) or the Authorization header. JWT failures become 401/403 in blueprints/errors.py."""
+    else a personal API token (services/tokens.py), else a verified access token from the
+    cookie (changes need the X-CSRF-TOKEN double submit) or the Authorization header. JWT failures become 401/403 in blueprints/errors.py."""
     static = current_app.config["AUTH_BEARER_TOKEN"]
     header = request.headers.get("Authorization", "")
     if (
@@ -118,8 +118,11 @@ def agent(admin: bool = False) -> Actor:
         and hmac.compare_digest(header[7:].strip().encode(), static.encode())
     ):
         return STATIC_ADMIN
-    verify_jwt_in_request()
-    actor = auth.actor_from_claims(get_jwt())
+    if header[:7].lower() == "bearer " and tokens.is_api_token(header[7:].strip()):
+        actor = tokens.actor_for(header[7:].strip())  # a personal API token
+    else:
+        verify_jwt_in_request()
+        actor = auth.actor_from_claims(get_jwt())
     if admin and actor.role != "admin":
         raise AppError("forbidden", "Only admins may do this.")
     return actor

@@ -196,6 +196,27 @@ DOCS: dict[str, Doc] = {
     "admin_api.init_database": Doc(
         {200: responses.SchemaRevision}, (401,), security=AGENT, tag=ADMIN
     ),
+    "admin_tools.send_message": Doc(
+        {201: responses.MessageBody},
+        (400, 401, 404, 409, 413, 429),
+        body=schemas.AdminMessage,
+        security=AGENT,
+        tag=ADMIN,
+    ),
+    "admin_tools.list_tokens": Doc(
+        {200: responses.ApiTokenList}, (401,), security=AGENT, tag=ADMIN
+    ),
+    "admin_tools.create_token": Doc(
+        {201: responses.ApiTokenBody},
+        (400, 401, 413),
+        body=schemas.ApiTokenCreate,
+        security=AGENT,
+        tag=ADMIN,
+    ),
+    "admin_tools.revoke_token": Doc({204: ""}, (401, 404), security=AGENT, tag=ADMIN),
+    "admin_tools.audit_log": Doc(
+        {200: responses.AuditPage}, (400, 401), schemas.AuditQuery, security=AGENT, tag=ADMIN
+    ),
     "customer.chat_page": Doc({200: HTML}),
     "customer.favicon": Doc({301: REDIRECT}),
     "customer.widget_js": Doc({200: "text/javascript", 304: ""}),

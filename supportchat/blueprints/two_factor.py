@@ -34,7 +34,7 @@ from wtforms.validators import DataRequired, Length
 from ..errors import AppError
 from ..extensions import db
 from ..models import Agent
-from ..services import auth, twofactor
+from ..services import audit, auth, twofactor
 from .pages import safe_next
 
 bp = Blueprint("two_factor", __name__, url_prefix="/agent")
@@ -74,6 +74,7 @@ def after_password(agent: Agent, next_url: str | None):
 def signed_in(agent: Agent, target: str, response=None):
     """``response`` (a redirect to ``target`` by default) with the agent's token cookies."""
     access, refresh = auth.issue_tokens(agent)
+    audit.record(agent.id, "auth.signin", agent.id, request.remote_addr)
     response = response or redirect(target, code=303)
     set_access_cookies(response, access)
     set_refresh_cookies(response, refresh)

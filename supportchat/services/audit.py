@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import or_, select
+
 from ..clock import iso
 from ..extensions import db
 from ..models import AuditEvent
@@ -80,3 +82,24 @@ def event_view(event: AuditEvent) -> dict[str, Any]:
         "address": event.address,
         "details": event.details,
     }
+
+
+def page(
+    cursor: int | None, action: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Events newest first, those before event id ``cursor``; ``action`` is a name
+    (``agent.update``) or its first part (``agent``). Returns the next page's cursor."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit + 1)
+    if cursor is not None:
+        query = query.where(AuditEvent.id < cursor)
+    if action:
+        query = query.where(
+            or_(
+                AuditEvent.action == action,
+                AuditEvent.action.startswith(action + ".", autoescape=True),
+            )
+        )
+    events = list(db.session.scalars(query))
+    more = len(events) > limit
+    events = events[:limit]
+    return [event_view(event) for event in events], str(events[-1].id) if more else None

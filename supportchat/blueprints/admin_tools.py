@@ -1,0 +1,64 @@
+"""The admin console's JSON API beyond accounts and settings (PROTOCOL.md §3.7): sending into
+a ticket over HTTP, personal API tokens, the audit log and the reports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+
+from .. import schemas
+from ..context import current
+from ..services import audit, messages, ratelimit, tokens
+from ..services.messages import message_view
+from . import api
+from .admin_api import admins_only, agents_only
+
+bp = Blueprint("admin_tools", __name__, url_prefix="/api/admin")
+
+
+@bp.post("/messages")
+@agents_only
+def send_message():
+    """An agent's or admin's message (or note) into a ticket, as ``chat:message`` sends it:
+    stored, then broadcast to the ticket's room and the inbox."""
+    payload = api.json_payload(schemas.AdminMessage)
+    ratelimit.check("message", f"http-agent:{g.actor.id}")
+    ctx = current()
+    written = messages.write(
+        ctx, g.actor, payload.text, ticket_id=payload.conversationId, kind=payload.kind
+    )
+    return jsonify({"message": message_view(ctx, written.message)}), 201
+
+
+@bp.get("/tokens")
+@admins_only
+def list_tokens():
+    """Every personal API token, newest first (never the token itself)."""
+    return jsonify({"tokens": [tokens.token_view(stored) for stored in tokens.list_tokens()]})
+
+
+@bp.post("/tokens")
+@admins_only
+def create_token():
+    """A new personal API token; the answer holds the token this once."""
+    payload = api.json_payload(schemas.ApiTokenCreate)
+    stored, token = tokens.create(
+        g.actor, payload.name, payload.role, payload.expiresInDays, request.remote_addr
+    )
+    return jsonify({"token": {**tokens.token_view(stored), "token": token}}), 201
+
+
+@bp.delete("/tokens/<token_id>")
+@admins_only
+def revoke_token(token_id: str):
+    """Revoke a personal API token: refused from the next request on."""
+    tokens.revoke(g.actor, token_id, request.remote_addr)
+    return "", 204
+
+
+@bp.get("/audit")
+@admins_only
+def audit_log():
+    """Audit events newest first, optionally of one action or family of actions."""
+    params = api.query(schemas.AuditQuery)
+    events, next_cursor = audit.page(params.cursor, params.action, params.limit)
+    return jsonify({"events": events, "nextCursor": next_cursor})
