@@ -123,6 +123,8 @@ class TicketRow(db.Model):
     agent_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     guest_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (
         Index("ix_tickets_inbox", "status", "last_message_at", "id"),

@@ -99,6 +99,11 @@ class Read(TicketRef):
     seq: Seq
 
 
+class TicketRate(TicketRef):
+    score: int = Field(ge=1, le=5)
+    comment: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
 # HTTP API (PROTOCOL.md §3.4–3.7)
 
 

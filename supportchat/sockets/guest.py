@@ -22,6 +22,7 @@ class GuestNamespace(ChatNamespace):
         "room:leave": handlers.room_leave,
         "typing": handlers.typing,
         "read": handlers.read,
+        "ticket:rate": handlers.ticket_rate,
     }
     refusal = "Only agents may do this."
 

@@ -29,7 +29,9 @@ class Ticket:
     last_message_preview: str
     agent_read_seq: int
     guest_read_seq: int
-    rating: int | None = None
+    rating: int | None = None  # the customer's score, 1..5 (PROTOCOL.md §2, v1.1)
+    rating_comment: str | None = None
+    rated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,11 @@ def closed_error() -> AppError:
     )
 
 
+def rated_already() -> AppError:
+    """What every adapter raises when a ticket that has a rating is rated again."""
+    return AppError("conflict", "This conversation has been rated already; thank you!")
+
+
 class TicketStore(Protocol):
     """What the services need from a ticket database. Adapters: SQL, MongoDB."""
 
@@ -149,6 +156,9 @@ class TicketStore(Protocol):
 
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
         """Raise the last read seq of ``side`` (guest | agent) to ``seq``, never lower it."""
+
+    def rate_ticket(self, ticket_id: str, score: int, comment: str | None) -> Ticket:
+        """Store the customer's rating; a ticket rated already raises AppError ``conflict``."""
 
     def add_file(
         self,

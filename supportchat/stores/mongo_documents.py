@@ -41,6 +41,8 @@ def ticket_document(ticket: Ticket) -> dict[str, Any]:
         "agentReadSeq": ticket.agent_read_seq,
         "guestReadSeq": ticket.guest_read_seq,
         "rating": ticket.rating,
+        "ratingComment": ticket.rating_comment,
+        "ratedAt": ms(ticket.rated_at),
     }
     if ticket.status == "open" and ticket.session_id:
         doc["openSessionId"] = ticket.session_id
@@ -67,6 +69,8 @@ def ticket_from_document(doc: dict[str, Any]) -> Ticket:
         agent_read_seq=doc["agentReadSeq"],
         guest_read_seq=doc["guestReadSeq"],
         rating=doc["rating"],
+        rating_comment=doc.get("ratingComment"),  # tickets stored before ratings had comments
+        rated_at=at(doc.get("ratedAt")),
     )
 
 

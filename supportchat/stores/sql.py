@@ -20,7 +20,17 @@ from sqlalchemy.exc import IntegrityError
 from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import FileRow, MessageRow, TicketRow, new_id
-from . import Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error, from_bot, preview
+from . import (
+    Message,
+    NewMessage,
+    StoredFile,
+    Ticket,
+    TicketQuery,
+    closed_error,
+    from_bot,
+    preview,
+    rated_already,
+)
 from .group_commit import Append, GroupCommit
 
 tickets = TicketRow.__table__
@@ -102,6 +112,8 @@ class SqlTicketStore:
             "agent_read_seq": 0,
             "guest_read_seq": 0,
             "rating": None,
+            "rating_comment": None,
+            "rated_at": None,
         }
         try:
             with self.engine.begin() as conn:
@@ -252,6 +264,18 @@ class SqlTicketStore:
             ticket_id, None, **{column.name: case((column < seq, seq), else_=column)}
         )
 
+    def rate_ticket(self, ticket_id: str, score: int, comment: str | None) -> Ticket:
+        where = tickets.c.id == ticket_id
+        with self.engine.begin() as conn:
+            rated = conn.execute(
+                update(tickets)
+                .where(where, tickets.c.rating.is_(None))
+                .values(rating=score, rating_comment=comment, rated_at=utcnow())
+            ).rowcount
+        if not rated:
+            raise rated_already() if self.get_ticket(ticket_id) else not_found()
+        return self.get_ticket(ticket_id)
+
     def add_file(
         self,
         ticket_id: str,
@@ -354,6 +378,8 @@ def ticket_from_row(row) -> Ticket:
         agent_read_seq=row["agent_read_seq"],
         guest_read_seq=row["guest_read_seq"],
         rating=row["rating"],
+        rating_comment=row["rating_comment"],
+        rated_at=row["rated_at"],
     )
 
 
