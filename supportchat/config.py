@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +35,14 @@ def _int_in(low: int, high: int) -> Callable[[str], int]:
 
 def _csv(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _header_names(value: str) -> list[str]:
+    names = _csv(value)
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", name):
+            raise ValueError(f"{name!r} is not an HTTP header name such as X-Org")
+    return names
 
 
 def _networks(value: str) -> list[str]:
@@ -117,6 +126,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Redis need different ones",
     ),
     Setting("ALLOWED_ORIGINS", _csv, [], help="origins or host names allowed to embed the widget"),
+    Setting(
+        "ALLOWED_HEADERS",
+        _header_names,
+        [],
+        help="request headers embedding sites may send besides the widget's own",
+    ),
+    Setting(
+        "DEFAULT_LOCALE",
+        _choice("en", "de", "fr", "es", "pt"),
+        "en",
+        help="the widget's language when neither the page nor the site sets one",
+    ),
     Setting(
         "TRUSTED_PROXIES", _int_in(0, 10), 0, help="proxy hops whose X-Forwarded-For is believed"
     ),

@@ -127,6 +127,8 @@ class TicketRow(db.Model):
     bot_active: Mapped[bool] = mapped_column(Boolean, default=False)  # AI replies answer it
     ai_seq: Mapped[int] = mapped_column(Integer, default=0)  # customer seq the bot claimed
     labels: Mapped[list[str] | None] = mapped_column(JSON)  # the tags; ticket_labels finds them
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (
         Index("ix_tickets_inbox", "status", "last_message_at", "id"),

@@ -75,6 +75,12 @@ class Customer(View):
     metadata: dict[str, Any] = Field(default_factory=dict)  # agents only
 
 
+class Rating(View):
+    score: int
+    comment: str | None
+    createdAt: Timestamp
+
+
 class TicketView(View):
     id: str
     status: Literal["open", "closed"]
@@ -89,9 +95,9 @@ class TicketView(View):
     lastMessageAt: Timestamp
     lastMessagePreview: str
     unread: bool
-    rating: int | None
     botActive: bool
     labels: list[str]
+    rating: Rating | None
 
 
 class ChatPosted(View):
@@ -210,6 +216,27 @@ class Settings(View):
     branding: Branding
     behavior: Behavior
     ai: Ai
+
+
+class WidgetBranding(View):
+    title: str
+    primaryColor: str
+    welcomeMessage: str
+
+
+class UploadLimits(View):
+    maxMb: int
+    types: list[str]
+
+
+class ChatConfig(View):
+    branding: WidgetBranding
+    online: bool
+    offlineMessage: str
+    preChatForm: PreChatForm
+    csat: Csat
+    locale: Literal["en", "de", "fr", "es", "pt"]
+    upload: UploadLimits
 
 
 class Account(View):

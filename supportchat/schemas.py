@@ -116,6 +116,11 @@ class TicketLabel(TicketRef):
     labels: list[Label] = Field(max_length=20)
 
 
+class TicketRate(TicketRef):
+    score: int = Field(ge=1, le=5)
+    comment: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
 # HTTP API (PROTOCOL.md §3.4–3.7)
 
 

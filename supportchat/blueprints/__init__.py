@@ -6,7 +6,8 @@ from flask import Flask, request
 from flask_cors import CORS
 
 # The widget's routes, open to the sites in ALLOWED_ORIGINS; every other route is same-origin.
-WIDGET_ROUTES = (r"^/api/chat(/upload)?$", r"^/api/upload$", r"^/uploads/")
+WIDGET_ROUTES = (r"^/api/chat(/upload|/config|/typing|/read)?$", r"^/api/upload$", r"^/uploads/")
+WIDGET_HEADERS = ["Content-Type", "X-Client-Id", "Authorization"]
 
 
 def register_blueprints(app: Flask) -> None:
@@ -66,7 +67,7 @@ def _allow_widget_origins(app: Flask) -> None:
         origins="*" if everyone else [origin_pattern(entry) for entry in allowed],
         supports_credentials=not everyone,
         send_wildcard=everyone,  # "*" never with credentials
-        allow_headers=["Content-Type", "X-Client-Id", "Authorization"],
+        allow_headers=WIDGET_HEADERS + app.config["ALLOWED_HEADERS"],
         expose_headers=["Retry-After"],
         methods=["GET", "POST", "OPTIONS"],
         max_age=600,

@@ -12,7 +12,7 @@ from .. import schemas
 from ..context import current
 from ..errors import AppError
 from ..extensions import limiter
-from ..services import ai_replies, messages, tickets
+from ..services import ai_replies, chat_config, messages, tickets
 from ..services.messages import message_view
 from . import api
 
@@ -81,3 +81,9 @@ def read_messages():
             "lastSeq": last,
         }
     )
+
+
+@bp.get("/chat/config")
+def widget_config():
+    """Branding, business hours, forms and upload limits the widget needs before it opens."""
+    return jsonify(chat_config.view(current()))

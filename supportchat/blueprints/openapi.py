@@ -132,6 +132,7 @@ DOCS: dict[str, Doc] = {
     "chat_api.read_messages": Doc(
         {200: responses.ChatMessages}, (400, 404), schemas.ChatPoll, security=GUEST, tag=CHAT
     ),
+    "chat_api.widget_config": Doc({200: responses.ChatConfig}, tag=CHAT),
     "uploads.upload": Doc(
         {201: responses.Uploaded},
         (400, 401, 404, 409, 413, 415, 429),

@@ -266,6 +266,14 @@ def typing(ctx: Context, actor: Actor, ticket_id: str, is_typing: bool) -> None:
     )
 
 
+def rate(ctx: Context, actor: Actor, ticket_id: str, score: int, comment: str | None) -> Ticket:
+    """The customer's rating of their conversation, once (PROTOCOL.md §4 ``ticket:rate``)."""
+    accessible(ctx, actor, ticket_id)
+    ticket = ctx.store.rate_ticket(ticket_id, score, (comment or "").strip() or None)
+    announce(ctx, ticket)
+    return ticket
+
+
 def announce(ctx: Context, ticket: Ticket) -> None:
     """Tell agents (agent view) and the ticket's guests (guest view) that a ticket changed."""
     ctx.publish.to_agents("ticket:updated", ticket_view(ticket, for_agent=True))
@@ -295,7 +303,15 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
         "lastMessageAt": iso(ticket.last_message_at),
         "lastMessagePreview": ticket.last_message_preview,
         "unread": public_seq > read_seq,
-        "rating": ticket.rating,
+        "rating": (
+            {
+                "score": ticket.rating,
+                "comment": ticket.rating_comment,
+                "createdAt": iso(ticket.rated_at),
+            }
+            if ticket.rating
+            else None
+        ),
         "botActive": ticket.bot_active,
         "labels": list(ticket.labels) if for_agent else [],
     }

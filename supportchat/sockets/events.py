@@ -115,6 +115,12 @@ def typing(actor: Actor, data: Any) -> dict[str, Any]:
     return {}
 
 
+def ticket_rate(actor: Actor, data: Any) -> dict[str, Any]:
+    payload = schemas.parse(schemas.TicketRate, data)
+    ticket = tickets.rate(current(), actor, payload.ticketId, payload.score, payload.comment)
+    return {"ticket": ticket_view(ticket, for_agent=False)}
+
+
 def read(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.Read, data)
     tickets.mark_read(current(), actor, payload.ticketId, payload.seq)

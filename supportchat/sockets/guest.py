@@ -23,6 +23,7 @@ class GuestNamespace(ChatNamespace):
         "typing": handlers.typing,
         "read": handlers.read,
         "ticket:handoff": handlers.ticket_handoff,
+        "ticket:rate": handlers.ticket_rate,
     }
     refusal = "Only agents may do this."
 

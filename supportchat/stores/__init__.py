@@ -29,11 +29,13 @@ class Ticket:
     last_message_preview: str
     agent_read_seq: int
     guest_read_seq: int
-    rating: int | None = None
     last_guest_seq: int = 0  # the guest sequence: messages guests see (PROTOCOL.md §2, v1.1)
     bot_active: bool = False  # AI replies answer this ticket (PROTOCOL.md §3.9)
     ai_seq: int = 0  # the latest customer message's seq an AI answer was claimed for
     labels: tuple[str, ...] = ()  # agent-set tags, sorted
+    rating: int | None = None  # the customer's score, 1..5 (PROTOCOL.md §2, v1.1)
+    rating_comment: str | None = None
+    rated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,11 @@ def closed_error() -> AppError:
     )
 
 
+def rated_already() -> AppError:
+    """What every adapter raises when a ticket that has a rating is rated again."""
+    return AppError("conflict", "This conversation has been rated already; thank you!")
+
+
 class TicketStore(Protocol):
     """What the services need from a ticket database. Adapters: SQL, MongoDB."""
 
@@ -185,6 +192,9 @@ class TicketStore(Protocol):
 
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
         """Raise the last read seq of ``side`` (guest | agent) to ``seq``, never lower it."""
+
+    def rate_ticket(self, ticket_id: str, score: int, comment: str | None) -> Ticket:
+        """Store the customer's rating; a ticket rated already raises AppError ``conflict``."""
 
     def add_file(
         self,

@@ -47,7 +47,17 @@ from pymongo.errors import DuplicateKeyError
 from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import new_id
-from . import Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error, from_bot, preview
+from . import (
+    Message,
+    NewMessage,
+    StoredFile,
+    Ticket,
+    TicketQuery,
+    closed_error,
+    from_bot,
+    preview,
+    rated_already,
+)
 from .mongo_documents import (
     file_document,
     file_from_document,
@@ -157,6 +167,8 @@ class MongoTicketStore(MongoSearch):
             rating=None,
             last_guest_seq=0,
             bot_active=bot_active,
+            rating_comment=None,
+            rated_at=None,
         )
         try:
             self.tickets.insert_one(ticket_document(ticket))
@@ -325,6 +337,20 @@ class MongoTicketStore(MongoSearch):
                 return_document=ReturnDocument.AFTER,
             )
         )
+
+    def rate_ticket(self, ticket_id: str, score: int, comment: str | None) -> Ticket:
+        doc = self.tickets.find_one_and_update(
+            {"_id": ticket_id, "rating": None},
+            {"$set": {"rating": score, "ratingComment": comment, "ratedAt": ms(utcnow())}},
+            projection={"pending": 0},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            raise rated_already() if self.get_ticket(ticket_id) else not_found()
+        ticket = ticket_from_document(doc)
+        if self.outbox is not None:
+            self.outbox.ticket(None, "ticket.rated", ticket)
+        return ticket
 
     def add_file(
         self,

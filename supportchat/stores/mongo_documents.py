@@ -45,6 +45,8 @@ def ticket_document(ticket: Ticket) -> dict[str, Any]:
         "botActive": ticket.bot_active,
         "aiSeq": ticket.ai_seq,
         "labels": list(ticket.labels),
+        "ratingComment": ticket.rating_comment,
+        "ratedAt": ms(ticket.rated_at),
     }
     if ticket.status == "open" and ticket.session_id:
         doc["openSessionId"] = ticket.session_id
@@ -75,6 +77,8 @@ def ticket_from_document(doc: dict[str, Any]) -> Ticket:
         bot_active=doc.get("botActive", False),  # tickets stored before AI replies: off
         ai_seq=doc.get("aiSeq", 0),
         labels=tuple(doc.get("labels") or ()),
+        rating_comment=doc.get("ratingComment"),  # tickets stored before ratings had comments
+        rated_at=at(doc.get("ratedAt")),
     )
 
 

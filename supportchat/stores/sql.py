@@ -21,7 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import FileRow, MessageRow, TicketRow, new_id
-from . import Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error, from_bot, preview
+from . import (
+    Message,
+    NewMessage,
+    StoredFile,
+    Ticket,
+    TicketQuery,
+    closed_error,
+    from_bot,
+    preview,
+    rated_already,
+)
 from .group_commit import Append, GroupCommit
 from .sql_search import SqlSearch, labelled_ticket_ids, matching_ticket_ids
 
@@ -114,6 +124,8 @@ class SqlTicketStore(SqlSearch):
             "bot_active": bot_active,
             "ai_seq": 0,
             "labels": None,
+            "rating_comment": None,
+            "rated_at": None,
         }
         try:
             with self.engine.begin() as conn:
@@ -279,6 +291,23 @@ class SqlTicketStore(SqlSearch):
         return self._update(
             ticket_id, None, None, **{column.name: case((column < seq, seq), else_=column)}
         )
+
+    def rate_ticket(self, ticket_id: str, score: int, comment: str | None) -> Ticket:
+        where = tickets.c.id == ticket_id
+        with self.engine.begin() as conn:
+            rated = conn.execute(
+                update(tickets)
+                .where(where, tickets.c.rating.is_(None))
+                .values(rating=score, rating_comment=comment, rated_at=utcnow())
+            ).rowcount
+            row = conn.execute(select(tickets).where(where)).first()
+            if rated and self.outbox is not None:
+                self.outbox.ticket(conn, "ticket.rated", ticket_from_row(row._mapping))
+        if row is None:
+            raise not_found()
+        if not rated:
+            raise rated_already()
+        return ticket_from_row(row._mapping)
 
     def add_file(
         self,
@@ -448,6 +477,8 @@ def ticket_from_row(row) -> Ticket:
         bot_active=bool(row["bot_active"]),
         ai_seq=row["ai_seq"],
         labels=tuple(row["labels"] or ()),
+        rating_comment=row["rating_comment"],
+        rated_at=row["rated_at"],
     )
 
 

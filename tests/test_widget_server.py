@@ -1,0 +1,160 @@
+"""What the widget needs from the server before and after a conversation (PROTOCOL.md v1.1
+§3.4 ``/api/chat/config`` and CORS, §4 ``ticket:rate``): the config a site's widget reads,
+the headers an embedding site may send, and the customer's rating, once."""
+
+from __future__ import annotations
+
+import pytest
+
+from support.socket_clients import new_ticket, peers, sign_in  # noqa: F401 (peers: fixture)
+
+ALWAYS = {
+    "timezone": "UTC",
+    "days": {
+        day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    },
+}
+NEVER = {"timezone": "Europe/Berlin", "days": {}}
+
+
+def test_the_config_carries_branding_forms_and_upload_limits(client, admin):
+    form = {
+        "enabled": True,
+        "fields": [{"name": "email", "label": "Email", "type": "email", "required": True}],
+    }
+    client.put(
+        "/api/admin/settings",
+        headers=admin.headers,
+        json={
+            "branding": {"title": "Acme help", "primaryColor": "#112233", "customCss": "b{}"},
+            "behavior": {
+                "offlineMessage": "Back at nine",
+                "preChatForm": form,
+                "csat": {"enabled": True},
+            },
+        },
+    )
+    config = client.get("/api/chat/config").get_json()
+    assert config["branding"] == {
+        "title": "Acme help",
+        "primaryColor": "#112233",
+        "welcomeMessage": "Hi! How can we help?",
+    }  # customCss is the admin's own page's, never the embedding site's
+    assert config["offlineMessage"] == "Back at nine"
+    assert config["preChatForm"] == form and config["csat"] == {"enabled": True}
+    assert config["locale"] == "en"
+    assert config["upload"]["maxMb"] == 10 and "image/png" in config["upload"]["types"]
+
+
+@pytest.mark.parametrize(("hours", "online"), [(ALWAYS, True), (NEVER, False)])
+def test_online_follows_the_business_hours(client, admin, hours, online):
+    client.put(
+        "/api/admin/settings", headers=admin.headers, json={"behavior": {"businessHours": hours}}
+    )
+    assert client.get("/api/chat/config").get_json()["online"] is online
+
+
+def test_without_business_hours_online_means_an_agent_is_connected(live_server, peers):
+    import requests
+
+    url = live_server.url + "/api/chat/config"
+    assert requests.get(url, timeout=10).json()["online"] is False
+    agent = peers.agent(live_server, sign_in(live_server))
+    assert requests.get(url, timeout=10).json()["online"] is True
+    agent.close()
+
+
+def test_the_config_answers_listed_origins_and_takes_the_default_locale(app_builder):
+    app = app_builder(ALLOWED_ORIGINS="shop.example", DEFAULT_LOCALE="de")
+    response = app.test_client().get("/api/chat/config", headers={"Origin": "https://shop.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert response.get_json()["locale"] == "de"
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/chat/config", "/api/chat/upload"])
+def test_a_site_may_send_the_headers_it_configured(app_builder, path):
+    app = app_builder(ALLOWED_ORIGINS="shop.example", ALLOWED_HEADERS="X-Org, X-Trace-Id")
+    preflight = app.test_client().options(
+        path,
+        headers={
+            "Origin": "https://shop.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, x-client-id, x-org",
+        },
+    )
+    allowed = preflight.headers.get("Access-Control-Allow-Headers", "").lower()
+    assert {"content-type", "x-client-id", "x-org"} <= {h.strip() for h in allowed.split(",")}
+
+
+def test_headers_nobody_configured_are_not_allowed(app_builder):
+    app = app_builder(ALLOWED_ORIGINS="shop.example")
+    preflight = app.test_client().options(
+        "/api/chat",
+        headers={
+            "Origin": "https://shop.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "x-org",
+        },
+    )
+    assert "x-org" not in preflight.headers.get("Access-Control-Allow-Headers", "").lower()
+
+
+def test_a_bad_allowed_headers_value_stops_the_start_with_its_name(app_builder):
+    with pytest.raises(Exception, match="ALLOWED_HEADERS"):
+        app_builder(ALLOWED_HEADERS="X-Org, not a header")
+
+
+def test_a_customer_rates_once_and_agents_hear_it(live_server, peers):
+    agent = peers.agent(live_server, sign_in(live_server))
+    guest = peers.guest(live_server)
+    ticket_id = new_ticket(guest)["ticket"]["id"]
+    agent.ok("ticket:close", {"ticketId": ticket_id})
+
+    rated = guest.ok("ticket:rate", {"ticketId": ticket_id, "score": 4, "comment": " Quick <b> "})
+    rating = rated["ticket"]["rating"]
+    assert (rating["score"], rating["comment"]) == (4, "Quick <b>") and rating["createdAt"]
+    heard = agent.wait_for("ticket:updated", lambda t: t["id"] == ticket_id and t["rating"])
+    assert heard["rating"] == rating
+
+    again = guest.error("ticket:rate", {"ticketId": ticket_id, "score": 1})
+    assert again["code"] == "conflict"
+    assert guest.ok("ticket:join", {"ticketId": ticket_id})["ticket"]["rating"] == rating
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"score": 4}, "ticketId"),
+        ({"ticketId": "x"}, "score"),
+        ({"ticketId": "x", "score": 0}, "score"),
+        ({"ticketId": "x", "score": 6}, "score"),
+        ({"ticketId": "x", "score": "5"}, "score"),
+        ({"ticketId": "x", "score": 5, "comment": "x" * 1001}, "comment"),
+    ],
+)
+def test_bad_ratings_are_invalid(live_server, peers, payload, field):
+    guest = peers.guest(live_server)
+    error = guest.error("ticket:rate", payload)
+    assert error["code"] == "invalid" and error["details"]["field"] == field
+
+
+def test_only_the_ticket_s_own_customer_rates_it(live_server, peers):
+    owner, stranger = peers.guest(live_server), peers.guest(live_server)
+    agent = peers.agent(live_server, sign_in(live_server))
+    ticket_id = new_ticket(owner)["ticket"]["id"]
+    assert stranger.error("ticket:rate", {"ticketId": ticket_id, "score": 5})["code"] == "not_found"
+    assert agent.error("ticket:rate", {"ticketId": ticket_id, "score": 5})["code"] == "forbidden"
+
+
+def test_the_rating_is_stored_once_on_every_backend(ticket_store):
+    _app, store = ticket_store
+    ticket, _ = store.create_ticket("client-a", "s-1", {"label": "Visitor", "verified": False})
+    rated = store.rate_ticket(ticket.id, 5, "Great")
+    assert (rated.rating, rated.rating_comment) == (5, "Great") and rated.rated_at
+    with pytest.raises(Exception) as refused:
+        store.rate_ticket(ticket.id, 1, None)
+    assert getattr(refused.value, "code", None) == "conflict"
+    assert store.get_ticket(ticket.id).rating == 5
+    with pytest.raises(Exception) as missing:
+        store.rate_ticket("no-such-ticket", 1, None)
+    assert getattr(missing.value, "code", None) == "not_found"
