@@ -45,9 +45,14 @@ POSTGRES_CUSTOMER = (
 )
 
 
-def fts_query(words: str) -> str:
-    """An FTS5 query for all of these words, each quoted (no operator reaches FTS5)."""
-    return " ".join(f'"{word}"' for word in WORD.findall(words))
+def fts_query(words: str, ticket_ids: list[str] | None = None) -> str:
+    """An FTS5 query for all of these words in ``body``, each quoted (no operator reaches
+    FTS5); with ``ticket_ids``, in those tickets only (``ticket_id`` is indexed too, so the
+    index intersects the two instead of reading every match)."""
+    query = "body : (" + " ".join(f'"{word}"' for word in WORD.findall(words)) + ")"
+    if ticket_ids:
+        query += " AND ticket_id : (" + " OR ".join(f'"{id_}"' for id_ in ticket_ids) + ")"
+    return query
 
 
 def matching_ticket_ids(dialect: str, words: str):
@@ -85,7 +90,7 @@ class SqlSearch:
                         search_index.c.ticket_id, func.max(search_index.c.seq), search_index.c.body
                     )
                     .where(
-                        literal_column("search_index").op("MATCH")(fts_query(words)),
+                        literal_column("search_index").op("MATCH")(fts_query(words, ticket_ids)),
                         search_index.c.ticket_id.in_(ticket_ids),
                     )
                     .group_by(search_index.c.ticket_id)
