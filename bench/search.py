@@ -160,11 +160,10 @@ def _plan(store, backend: str, words: str) -> str:
     from sqlalchemy import select
 
     from supportchat.stores.sql import tickets as table
-    from supportchat.stores.sql_search import matching_ticket_ids
 
     stmt = (
         select(table)
-        .where(table.c.id.in_(matching_ticket_ids(store.engine.dialect.name, words)))
+        .where(store.search_condition(words))
         .order_by(table.c.last_message_at.desc(), table.c.id.desc())
         .limit(26)
     )

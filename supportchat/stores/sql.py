@@ -22,7 +22,7 @@ from ..errors import AppError, not_found
 from ..models import FileRow, MessageRow, TicketRow, new_id
 from . import Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error, from_bot, preview
 from .group_commit import Append, GroupCommit
-from .sql_search import SqlSearch, labelled_ticket_ids, matching_ticket_ids
+from .sql_search import SqlSearch, labelled_ticket_ids
 
 tickets = TicketRow.__table__
 messages = MessageRow.__table__
@@ -142,9 +142,7 @@ class SqlTicketStore(SqlSearch):
         elif query.assignee:
             stmt = stmt.where(tickets.c.assignee_id == query.assignee)
         if query.text:
-            stmt = stmt.where(
-                tickets.c.id.in_(matching_ticket_ids(self.engine.dialect.name, query.text))
-            )
+            stmt = stmt.where(self.search_condition(query.text))
         if query.label:
             stmt = stmt.where(tickets.c.id.in_(labelled_ticket_ids(query.label)))
         if query.cursor:
