@@ -85,3 +85,33 @@ def test_search_opens_a_ticket_labels_filter_and_the_canned_picker_inserts(
     page.get_by_label("Assign to an agent").select_option(label="Ana")
     expect(page.locator("#messages")).to_contain_text("Assigned to Ana by Admin")
     expect(page.locator("#ticket-meta")).to_contain_text("assigned to Ana")
+
+
+def test_admins_keep_canned_responses_on_their_page(live_server_factory, browsers):
+    server = live_server_factory()
+    admin = Dashboard(browsers.tab(), server).sign_in()
+    page = admin.page
+    page.goto(server.url + "/admin/canned")
+    page.get_by_label("Shortcut").fill("refund-policy")
+    page.get_by_label("Title").fill("Refund policy")
+    page.get_by_label("Text").fill("Refunds take <5 days>.")
+    page.get_by_role("button", name="Save").click()
+    row = page.locator("#canned-rows tr")
+    expect(row).to_have_count(1)
+    expect(row.locator(".canned-text")).to_have_text("Refunds take <5 days>.")
+
+    page.get_by_label("Shortcut").fill("refund-policy")
+    page.get_by_label("Title").fill("Again")
+    page.get_by_label("Text").fill("x")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#canned-error")).to_contain_text("taken")
+    page.get_by_role("button", name="Clear").click()
+
+    page.get_by_role("button", name="Change /refund-policy").click()
+    page.get_by_label("Title").fill("Refunds")
+    page.get_by_role("button", name="Save").click()
+    expect(row.locator("td").nth(1)).to_have_text("Refunds")
+    page.get_by_role("button", name="Delete /refund-policy").click()
+    expect(row).to_have_count(1)
+    page.get_by_role("button", name="Confirm delete /refund-policy").click()
+    expect(row).to_have_count(0)
