@@ -10,7 +10,6 @@ the indexed ones). A ticket matches when one of its messages, or its customer, h
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlalchemy import (
     Engine,
@@ -29,9 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
-from ..errors import AppError, not_found
+from ..errors import not_found
 from ..models import CannedRow, MessageRow, TicketLabel, TicketRow, new_id
 from . import Canned, SearchMatch, Ticket
+from .search_common import customer_text, shortcut_taken
 
 tickets = TicketRow.__table__
 messages = MessageRow.__table__
@@ -203,21 +203,6 @@ class SqlSearch:
         with self.engine.begin() as conn:
             if not conn.execute(delete(canned).where(canned.c.id == canned_id)).rowcount:
                 raise not_found("canned response")
-
-
-def customer_text(customer: dict[str, Any]) -> str:
-    """The customer's label and identifier values, as the text index reads them."""
-    values = [str(value) for value in (customer.get("userIdentifier") or {}).values()]
-    return " ".join([customer.get("label") or "", *values]).strip()
-
-
-def shortcut_taken(shortcut: str) -> AppError:
-    """What adding or renaming onto a taken shortcut raises, on every store."""
-    return AppError(
-        "conflict",
-        f"The shortcut '{shortcut}' is taken; choose another one.",
-        {"field": "shortcut"},
-    )
 
 
 def canned_from_row(row) -> Canned:
