@@ -53,6 +53,7 @@ def _tickets(count: int, now: datetime, rng: random.Random) -> Iterator[dict[str
             "agent_read_seq": 3 if index % 2 else 2,
             "guest_read_seq": 3,
             "rating": None,
+            "labels": None,
         }
 
 

@@ -23,6 +23,7 @@ ROW_FIELDS = {
     "unread",
     "status",
     "assignee",
+    "labels",
     "lastSeq",
 }
 

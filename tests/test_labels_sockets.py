@@ -96,3 +96,18 @@ def test_assignment_writes_an_event_line_and_agents_only_take_or_release(
     assert row["lastMessagePreview"] == "help" and row["unread"] is True
     guest.wait_for("chat:message", lambda m: m["text"] == "Ana took this conversation")
     assert len(guest.received("chat:message")) == guest_heard + 3
+
+
+@pytest.mark.mongo
+def test_labels_and_search_on_mongodb(live_server_factory, mongo_uri, peers):
+    server = live_server_factory(MONGO_URI=mongo_uri)
+    agent = peers.agent(server)
+    guest = peers.guest(server)
+    parcel = new_ticket(guest, "Where is my parcel?")["ticket"]["id"]
+    new_ticket(peers.guest(server), "Reset my password")
+    agent.send(parcel, "Checking the parcel now", kind="note")
+    agent.ok("ticket:label", {"ticketId": parcel, "labels": ["shipping"]})
+    found = agent.ok("ticket:list", {"q": "parcel", "label": "shipping"})["tickets"]
+    assert [t["id"] for t in found] == [parcel]
+    assert found[0]["match"] == {"seq": 2, "snippet": "Checking the parcel now"}
+    assert agent.ok("ticket:list", {"q": "parcel password"})["tickets"] == []

@@ -3,6 +3,9 @@ Chromium against a live server; customers are python-socketio guests."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -17,12 +20,14 @@ from support.socket_clients import (  # noqa: F401 (peers, server_app: fixtures)
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+SECRET = "identity-secret"
+JANE_HASH = hmac.new(SECRET.encode(), b"jane@example.com", hashlib.sha256).hexdigest()
 
 
 def test_search_opens_a_ticket_labels_filter_and_the_canned_picker_inserts(
     live_server_factory, peers, browsers, server_app
 ):
-    server = live_server_factory()
+    server = live_server_factory(IDENTITY_HMAC_SECRET=SECRET)
     token = api_token(server)
     response = requests.post(
         server.url + "/api/admin/canned",
@@ -32,12 +37,16 @@ def test_search_opens_a_ticket_labels_filter_and_the_canned_picker_inserts(
     )
     assert response.status_code == 201, response.text
     server_app(server).add_agent("ana@example.com", "Ana")
-    new_ticket(peers.guest(server), "My invoice total is wrong")
+    jane = {"userIdentifier": {"email": "jane@example.com"}, "identifierHash": JANE_HASH}
+    new_ticket(peers.guest(server), "Earlier question about shipping", **jane)
     new_ticket(peers.guest(server), "Cannot log in to my account")
+    new_ticket(
+        peers.guest(server), "My invoice total is wrong", metadata={"page": "/pricing"}, **jane
+    )
 
     agent = Dashboard(browsers.tab(), server).sign_in()
     page = agent.page
-    expect(page.locator("#ticket-list li")).to_have_count(2)
+    expect(page.locator("#ticket-list li")).to_have_count(3)
 
     page.get_by_label("Search conversations").fill("INVOICE")
     expect(page.locator("#ticket-list li")).to_have_count(1)
@@ -45,13 +54,18 @@ def test_search_opens_a_ticket_labels_filter_and_the_canned_picker_inserts(
     expect(row.locator(".match mark")).to_have_text("invoice")
     row.click()
     expect(agent.message("My invoice total is wrong")).to_be_visible()
+    page.get_by_text("Customer details").click()
+    panel = page.locator("#contact-panel")
+    expect(panel.locator(".contact-fields")).to_contain_text("/pricing")
+    expect(panel.locator(".contact-previous")).to_contain_text("Earlier question about shipping")
+    expect(panel.locator(".contact-files")).to_have_text("None.")
 
     page.get_by_label("Add a label").fill("Billing")
     page.get_by_label("Add a label").press("Enter")
     expect(page.locator(".labels-editor .chip")).to_have_count(1)
     expect(page.locator(".labels-editor .chip-filter")).to_have_text("billing")
     page.get_by_label("Search conversations").fill("")
-    expect(page.locator("#ticket-list li")).to_have_count(2)
+    expect(page.locator("#ticket-list li")).to_have_count(3)
     page.get_by_label("Filter by label").fill("billing")
     expect(page.locator("#ticket-list li")).to_have_count(1)
     expect(row.locator(".labels .chip")).to_have_text("billing")
@@ -71,3 +85,33 @@ def test_search_opens_a_ticket_labels_filter_and_the_canned_picker_inserts(
     page.get_by_label("Assign to an agent").select_option(label="Ana")
     expect(page.locator("#messages")).to_contain_text("Assigned to Ana by Admin")
     expect(page.locator("#ticket-meta")).to_contain_text("assigned to Ana")
+
+
+def test_admins_keep_canned_responses_on_their_page(live_server_factory, browsers):
+    server = live_server_factory()
+    admin = Dashboard(browsers.tab(), server).sign_in()
+    page = admin.page
+    page.goto(server.url + "/admin/canned")
+    page.get_by_label("Shortcut").fill("refund-policy")
+    page.get_by_label("Title").fill("Refund policy")
+    page.get_by_label("Text").fill("Refunds take <5 days>.")
+    page.get_by_role("button", name="Save").click()
+    row = page.locator("#canned-rows tr")
+    expect(row).to_have_count(1)
+    expect(row.locator(".canned-text")).to_have_text("Refunds take <5 days>.")
+
+    page.get_by_label("Shortcut").fill("refund-policy")
+    page.get_by_label("Title").fill("Again")
+    page.get_by_label("Text").fill("x")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#canned-error")).to_contain_text("taken")
+    page.get_by_role("button", name="Clear").click()
+
+    page.get_by_role("button", name="Change /refund-policy").click()
+    page.get_by_label("Title").fill("Refunds")
+    page.get_by_role("button", name="Save").click()
+    expect(row.locator("td").nth(1)).to_have_text("Refunds")
+    page.get_by_role("button", name="Delete /refund-policy").click()
+    expect(row).to_have_count(1)
+    page.get_by_role("button", name="Confirm delete /refund-policy").click()
+    expect(row).to_have_count(0)

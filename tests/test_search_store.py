@@ -45,6 +45,22 @@ def test_search_reaches_notes_and_the_customer_label_and_identifiers(ticket_stor
     assert found(store, "9Z9Z") == [stranger.id]
 
 
+def test_common_words_find_the_same_tickets_as_rare_ones(ticket_store):
+    """SQLite walks the inbox and asks the index per ticket once words match many rows."""
+    _app, store = ticket_store
+    ids = []
+    for n in range(6):
+        ids.append(open_ticket(store, text=f"common word {n}").id)
+        next_millisecond()
+    store.close_ticket(ids[1], {"id": AGENT["id"], "role": "agent", "name": "Ana"})
+    sparse = found(store, "common word", status="all"), found(store, "common", status="open")
+    store.dense_matches = 3
+    assert (found(store, "common word", status="all"), found(store, "common", status="open")) == (
+        sparse
+    )
+    assert sparse[0] == ids[::-1] and ids[1] not in sparse[1]
+
+
 def test_search_combines_with_the_other_filters_and_keyset_pages(ticket_store):
     _app, store = ticket_store
     ids = []

@@ -24,7 +24,7 @@ SQLITE_CUSTOMER = (
 )
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE search_index USING fts5("
-    "body, ticket_id UNINDEXED, seq UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')",
+    "body, ticket_id, seq UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')",
     # A message's row has the message's rowid; a customer's row the ticket's, negated.
     "CREATE TRIGGER search_message_added AFTER INSERT ON messages BEGIN "
     "INSERT INTO search_index(rowid, body, ticket_id, seq) "

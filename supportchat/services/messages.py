@@ -146,7 +146,9 @@ def _auto_reply(ctx: Context, ticket_id: str) -> list[Message]:
     return [message]
 
 
-def _store_and_publish(ctx: Context, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
+def _store_and_publish(
+    ctx: Context, ticket_id: str, new: NewMessage, inbox: bool = True
+) -> tuple[Message, bool]:
     with _IN_ORDER[zlib.crc32(ticket_id.encode()) % len(_IN_ORDER)]:
         message, created = ctx.store.append_message(ticket_id, new)
         if created:
@@ -158,7 +160,8 @@ def _store_and_publish(ctx: Context, ticket_id: str, new: NewMessage) -> tuple[M
                     "chat:message", ticket_id, message_view(ctx, message, for_agent=False)
                 )
             ctx.publish.message_stored(ticket_id)
-            ctx.update_inbox(ticket_id)  # the inbox row: latest message, unread flag
+            if inbox:
+                ctx.update_inbox(ticket_id)  # the inbox row: latest message, unread flag
     return message, created
 
 
@@ -189,7 +192,8 @@ SYSTEM = {"id": "system", "role": "system", "name": "System"}
 
 def write_event(ctx: Context, ticket_id: str, text: str) -> Message:
     """A ``kind: event`` line in an open ticket ("Assigned to Ana by Bo"), stored and
-    published like any message; it leaves the inbox preview and unread flag alone."""
+    published like any message; it leaves the inbox preview and unread flag alone, so it
+    costs the inbox no digest row (the change itself was announced as ``ticket:updated``)."""
     new = NewMessage(sender=SYSTEM, text=text, kind="event")
-    message, _created = _store_and_publish(ctx, ticket_id, new)
+    message, _created = _store_and_publish(ctx, ticket_id, new, inbox=False)
     return message

@@ -14,6 +14,7 @@ from typing import Any
 from pymongo import ReplaceOne
 from sqlalchemy import Engine, func, insert, select
 
+from ..models import TicketLabel
 from . import Message, StoredFile, Ticket, sql
 from . import mongo as m
 
@@ -61,6 +62,14 @@ class SqlSide:
         """Store records that are not there yet."""
         with self.engine.begin() as conn:
             conn.execute(insert(self.TABLES[kind]), [_TO_ROW[kind](record) for record in records])
+            tags = [
+                {"ticket_id": record.id, "label": label}
+                for record in records
+                if kind == "tickets"
+                for label in record.labels
+            ]
+            if tags:  # the label filter's index (stores/sql_search.py)
+                conn.execute(insert(TicketLabel.__table__), tags)
 
 
 class MongoSide:

@@ -20,7 +20,7 @@ from ..errors import not_found
 from ..models import new_id
 from . import Canned, SearchMatch, Ticket
 from .mongo_documents import ms, ticket_from_document
-from .sql_search import customer_text, shortcut_taken
+from .search_common import customer_text, shortcut_taken
 
 WORD = re.compile(r"\w+")
 

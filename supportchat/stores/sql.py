@@ -33,7 +33,7 @@ from . import (
     rated_already,
 )
 from .group_commit import Append, GroupCommit
-from .sql_search import SqlSearch, labelled_ticket_ids, matching_ticket_ids
+from .sql_search import SqlSearch, labelled_ticket_ids
 
 tickets = TicketRow.__table__
 messages = MessageRow.__table__
@@ -166,9 +166,7 @@ class SqlTicketStore(SqlSearch):
         elif query.assignee:
             stmt = stmt.where(tickets.c.assignee_id == query.assignee)
         if query.text:
-            stmt = stmt.where(
-                tickets.c.id.in_(matching_ticket_ids(self.engine.dialect.name, query.text))
-            )
+            stmt = stmt.where(self.search_condition(query.text))
         if query.label:
             stmt = stmt.where(tickets.c.id.in_(labelled_ticket_ids(query.label)))
         if query.cursor:

@@ -38,8 +38,19 @@ function edit(item) {
   form.elements.namedItem("shortcut").focus();
 }
 
-async function remove(item) {
-  if (!confirm(`Delete /${item.shortcut}?`)) return;
+/** Deleting cannot be undone: the first press asks, the second (within seconds) deletes. */
+async function remove(item, button) {
+  if (!button.dataset.armed) {
+    button.dataset.armed = "yes";
+    button.textContent = "Confirm delete";
+    button.setAttribute("aria-label", `Confirm delete /${item.shortcut}`);
+    setTimeout(() => {
+      delete button.dataset.armed;
+      button.textContent = "Delete";
+      button.setAttribute("aria-label", `Delete /${item.shortcut}`);
+    }, 4000);
+    return;
+  }
   try {
     await call("DELETE", `/api/admin/canned/${encodeURIComponent(item.id)}`);
     showError(null);
@@ -63,7 +74,7 @@ async function load() {
           "td",
           null,
           h("button", {type: "button", class: "secondary", onclick: () => edit(item), "aria-label": `Change /${item.shortcut}`}, "Change"),
-          h("button", {type: "button", class: "secondary", onclick: () => remove(item), "aria-label": `Delete /${item.shortcut}`}, "Delete"),
+          h("button", {type: "button", class: "secondary", onclick: (event) => remove(item, event.currentTarget), "aria-label": `Delete /${item.shortcut}`}, "Delete"),
         ),
       ),
     ),

@@ -3,6 +3,7 @@ import {JOIN_LIMIT, emit, me, showError, socket, state, ui} from "./context.js";
 import {renderList, upsertTicket} from "./inbox.js";
 import {clearRows, renderMessages, stopTyping} from "./replies.js";
 import {renderLabels} from "./labels.js";
+import {renderContact} from "./contact.js";
 
 const TYPING_SHOWN_MS = 6000;
 let typingShownTimer = null;
@@ -137,6 +138,7 @@ export function renderHeader(ticket) {
   ui.closedNote.hidden = !closed;
   ui.composer.hidden = closed;
   renderLabels(ticket);
+  renderContact(ticket);
 }
 
 ui.assign.addEventListener("click", async () => {

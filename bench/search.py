@@ -1,0 +1,214 @@
+"""Search latency (issue #13): p50/p99 of an inbox search, on a database filled with many
+tickets and messages, and the query plan that shows the text index at work. Not in the suite.
+
+    .venv/bin/python -m bench.search --backend sqlite --tickets 1000 --messages 10
+    .venv/bin/python -m bench.search --backend postgres --url postgresql+psycopg://…/db
+    .venv/bin/python -m bench.search --backend mongo --url mongodb://127.0.0.1:27017/bench
+
+``--messages`` is per ticket (the issue's goal: 100,000 tickets, 1,000,000 messages, p99 ≤
+50 ms). Each ticket's messages draw words from a small vocabulary plus one rare word, so
+searches for common words match many tickets and rare ones a few.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+COMMON = "order refund invoice shipping account password login delivery parcel payment".split()
+
+
+def _rows(tickets: int, messages: int, rng: random.Random):
+    now = datetime(2026, 11, 1)
+    for index in range(tickets):
+        ticket_id = uuid.UUID(int=rng.getrandbits(128)).hex
+        at = now - timedelta(seconds=index)
+        ticket = {
+            "id": ticket_id,
+            "client_key": ticket_id * 2,
+            "session_id": None,
+            "status": "open" if index % 4 else "closed",
+            "created_at": at,
+            "updated_at": at,
+            "closed_at": None,
+            "closed_by": None,
+            "customer": {
+                "label": f"customer{index}@example.com",
+                "verified": False,
+                "userIdentifier": {"email": f"customer{index}@example.com"},
+                "metadata": {},
+            },
+            "assignee_id": None,
+            "assignee_name": None,
+            "last_seq": messages,
+            "last_public_seq": messages,
+            "last_message_at": at,
+            "last_message_preview": "…",
+            "agent_read_seq": 0,
+            "guest_read_seq": messages,
+            "rating": None,
+            "labels": None,
+        }
+        rows = [
+            {
+                "id": uuid.UUID(int=rng.getrandbits(128)).hex,
+                "ticket_id": ticket_id,
+                "seq": seq,
+                "client_msg_id": None,
+                "sender_id": "guest",
+                "sender_role": "guest",
+                "sender_name": "Visitor",
+                "text": " ".join(rng.choices(COMMON, k=8) + [f"rare{rng.randrange(10_000)}"]),
+                "attachments": [],
+                "kind": "message",
+                "created_at": at,
+            }
+            for seq in range(1, messages + 1)
+        ]
+        yield ticket, rows
+
+
+def _app(backend: str, url: str | None):
+    from flask_migrate import upgrade
+
+    from supportchat import create_app
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    config = {
+        "INSTANCE_PATH": str(folder),
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "JWT_SECRET": "bench-" + "y" * 40,
+        "AUTH_REFRESH_SECRET": "bench-" + "z" * 40,
+        "DATABASE_URL": url if backend == "postgres" else f"sqlite:///{folder / 'bench.db'}",
+        "LOG_LEVEL": "warning",
+    }
+    if backend == "mongo":
+        config["MONGO_URI"] = url
+    app = create_app(config)
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+    return app
+
+
+def _fill(store, backend: str, tickets: int, messages: int) -> None:
+    rng = random.Random(7)
+    if backend == "mongo":
+        from supportchat.stores import Message
+        from supportchat.stores.mongo_documents import message_document, ticket_document
+        from supportchat.stores.sql import ticket_from_row
+
+        for ticket, rows in _rows(tickets, messages, rng):
+            store.tickets.insert_one(ticket_document(ticket_from_row(ticket)))
+            docs = [
+                message_document(
+                    Message(
+                        id=row["id"],
+                        ticket_id=row["ticket_id"],
+                        seq=row["seq"],
+                        client_msg_id=None,
+                        sender={"id": "guest", "role": "guest", "name": "Visitor"},
+                        text=row["text"],
+                        attachments=[],
+                        kind="message",
+                        created_at=row["created_at"],
+                    )
+                )
+                for row in rows
+            ]
+            if docs:
+                store.messages.insert_many(docs)
+        return
+    from sqlalchemy import insert
+
+    from supportchat.stores.sql import messages as message_table
+    from supportchat.stores.sql import tickets as ticket_table
+
+    batch_tickets: list[dict[str, Any]] = []
+    batch_messages: list[dict[str, Any]] = []
+    for ticket, rows in _rows(tickets, messages, rng):
+        batch_tickets.append(ticket)
+        batch_messages.extend(rows)
+        if len(batch_messages) >= 20_000 or len(batch_tickets) >= 5_000:
+            _flush(store.engine, insert, ticket_table, message_table, batch_tickets, batch_messages)
+    _flush(store.engine, insert, ticket_table, message_table, batch_tickets, batch_messages)
+    if backend == "postgres":
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE tickets")
+            conn.exec_driver_sql("ANALYZE messages")
+
+
+def _flush(engine, insert, ticket_table, message_table, tickets, messages) -> None:
+    with engine.begin() as conn:
+        if tickets:
+            conn.execute(insert(ticket_table), tickets)
+        if messages:
+            conn.execute(insert(message_table), messages)
+    tickets.clear()
+    messages.clear()
+
+
+def _plan(store, backend: str, words: str) -> str:
+    if backend == "mongo":
+        return str(store.messages.find({"$text": {"$search": f'"{words}"'}}).explain())[:600]
+    from sqlalchemy import select
+
+    from supportchat.stores.sql import tickets as table
+
+    stmt = (
+        select(table)
+        .where(store.search_condition(words))
+        .order_by(table.c.last_message_at.desc(), table.c.id.desc())
+        .limit(26)
+    )
+    sql = stmt.compile(store.engine, compile_kwargs={"literal_binds": True})
+    prefix = "EXPLAIN QUERY PLAN" if backend == "sqlite" else "EXPLAIN"
+    with store.engine.connect() as conn:
+        return "\n".join(str(row[-1]) for row in conn.exec_driver_sql(f"{prefix} {sql}"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "mongo"], default="sqlite")
+    parser.add_argument("--url", help="PostgreSQL URL or MongoDB URI (an empty database)")
+    parser.add_argument("--tickets", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=10, help="per ticket")
+    parser.add_argument("--searches", type=int, default=200)
+    args = parser.parse_args()
+
+    from supportchat.stores import TicketQuery
+
+    app = _app(args.backend, args.url)
+    with app.app_context():
+        store = app.extensions["supportchat.store"]
+        started = time.perf_counter()
+        _fill(store, args.backend, args.tickets, args.messages)
+        print(
+            f"filled {args.tickets} tickets × {args.messages} messages in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        rng = random.Random(11)
+        timings = []
+        for n in range(args.searches):
+            words = rng.choice(COMMON) if n % 2 else f"rare{rng.randrange(10_000)}"
+            began = time.perf_counter()
+            found = store.list_tickets(TicketQuery(text=words, status="all", limit=26))
+            store.search_matches([ticket.id for ticket in found[:25]], words)
+            timings.append((time.perf_counter() - began) * 1000)
+        timings.sort()
+        p99 = timings[max(0, int(len(timings) * 0.99) - 1)]
+        print(
+            f"search: p50 {statistics.median(timings):.1f} ms, p99 {p99:.1f} ms "
+            f"({args.searches} searches, page of 25 with matches)"
+        )
+        print("plan:\n" + _plan(store, args.backend, "refund"))
+
+
+if __name__ == "__main__":
+    main()
