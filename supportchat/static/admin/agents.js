@@ -5,6 +5,7 @@
  */
 import {h} from "../shared/helpers.js";
 import {api, showError, when} from "./api.js";
+import {generatePassword} from "./rules.js";
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
 const table = $("agents");
@@ -14,13 +15,6 @@ const dialog = $("edit-dialog");
 /** @type {Map<string, any>} */
 const accounts = new Map();
 let editing = null;
-
-/** A password of 20 characters from an alphabet without look-alikes (~115 bits). */
-export function generatePassword(length = 20) {
-  const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  const bytes = crypto.getRandomValues(new Uint32Array(length));
-  return Array.from(bytes, (value) => alphabet[value % alphabet.length]).join("");
-}
 
 function say(message) {
   status.textContent = message;

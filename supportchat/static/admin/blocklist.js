@@ -4,26 +4,13 @@
  */
 import {h} from "../shared/helpers.js";
 import {api, showError} from "./api.js";
+import {parseLines} from "./rules.js";
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
 const form = $("blocklist-form");
 const text = $("blocklist-entries");
 const problem = $("blocklist-error");
 const status = $("blocklist-status");
-
-/**
- * The textarea's non-empty lines as API entries {network, note}, and each one's line number.
- * @returns {{entries: {network: string, note: (string|null)}[], lines: number[]}}
- */
-export function parseLines(value) {
-  const numbered = value.split("\n").map((line, index) => [line.trim(), index + 1])
-    .filter(([line]) => line);
-  const entries = numbered.map(([line]) => {
-    const [network, ...note] = String(line).split("#");
-    return {network: network.trim(), note: note.join("#").trim() || null};
-  });
-  return {entries, lines: numbered.map(([, number]) => Number(number))};
-}
 
 function show(data) {
   text.value = data.entries

@@ -4,6 +4,7 @@
  */
 import {h} from "../shared/helpers.js";
 import {api, showError} from "./api.js";
+import {AA, contrastWithWhite, intervals, sixDigits} from "./rules.js";
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
 const form = $("settings-form");
@@ -16,24 +17,6 @@ const PRESETS = {
   openai: "https://api.openai.com/v1",
   "openai-compatible": "http://localhost:11434/v1",
 };
-const AA = 4.5; // WCAG 2 AA contrast for normal text
-
-/** Relative luminance of "#rrggbb" (WCAG 2). */
-export function luminance(hex) {
-  const channels = [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16) / 255);
-  const [r, g, b] = channels.map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-
-/** The contrast ratio of white text on "#rrggbb". */
-export function contrastWithWhite(hex) {
-  return 1.05 / (luminance(hex) + 0.05);
-}
-
-function sixDigits(color) {
-  return /^#[0-9a-f]{3}$/i.test(color) ? `#${[...color.slice(1)].map((c) => c + c).join("")}` : color;
-}
-
 function updatePreview() {
   const color = field("branding.primaryColor").value;
   $("preview-head").style.background = color;
@@ -110,12 +93,6 @@ function fill(values) {
     ? "A key is set; it is never shown. Type a new one to replace it."
     : "No key is set.";
   updatePreview();
-}
-
-/** "09:00-12:30, 13:30-17:30" → [["09:00", "12:30"], ["13:30", "17:30"]] (the server checks). */
-export function intervals(text) {
-  return text.split(",").map((part) => part.trim()).filter(Boolean)
-    .map((part) => part.split(/\s*[-–]\s*/));
 }
 
 function collect() {
