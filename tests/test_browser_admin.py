@@ -191,7 +191,8 @@ def test_the_blocklist_explains_bad_entries_and_saves_good_ones(server, browsers
 
 
 def test_the_monitor_lists_tickets_and_shows_a_tickets_messages(server, browsers, peers):
-    new_ticket(peers.guest(server), "My parcel never arrived")
+    customer = peers.guest(server)
+    new_ticket(customer, "My parcel never arrived")
     new_ticket(peers.guest(server), "<img src=x onerror=alert(1)>")
     tab = admin_page(browsers, server, "/admin/monitor")
     page = tab.page
@@ -204,6 +205,15 @@ def test_the_monitor_lists_tickets_and_shows_a_tickets_messages(server, browsers
     expect(page.locator("#files-empty")).to_be_visible()
     assert serious_violations(page) == []
 
+    page.get_by_label("Send as admin").fill("We are on it: a new parcel leaves today.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    if sending_exists(server):
+        heard = customer.wait_for("chat:message", lambda message: message["seq"] == 2)
+        assert heard["text"] == "We are on it: a new parcel leaves today."
+        expect(page.locator("#monitor-messages li .text")).to_have_count(2)
+    else:  # POST /api/admin/messages is not on this server yet: the page says so
+        expect(page.locator("#send-error")).to_have_text(re.compile("cannot send from the Monitor"))
+
     page.get_by_label("Customer or text contains").fill("")
     page.get_by_label("Status").select_option("closed")
     expect(tickets).to_have_count(0)
@@ -214,6 +224,12 @@ def test_the_monitor_lists_tickets_and_shows_a_tickets_messages(server, browsers
         ["<img src=x onerror=alert(1)>"]
     )
     assert tab.dialogs == [] and tab.errors == []
+
+
+def sending_exists(server) -> bool:
+    """Whether this server documents POST /api/admin/messages (the Monitor's send)."""
+    spec = requests.get(server.url + "/api/openapi.json", timeout=10).json()
+    return "post" in spec["paths"].get("/api/admin/messages", {})
 
 
 def test_the_database_page_upgrades_idempotently(server, browsers):

@@ -12,7 +12,8 @@ export function cookie(name) {
 
 /**
  * @typedef {{code: string, message: string, details?: Object<string, any>}} ApiError
- * @typedef {{ok: boolean, status: number, data: any, error: (ApiError|null)}} Answer
+ * @typedef {{ok: boolean, status: number, data: any, error: (ApiError|null), missing: boolean}} Answer
+ * `missing`: the route exists, but not with this method (Allow says which it takes).
  */
 
 /**
@@ -38,18 +39,20 @@ async function send(method, path, body) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (_error) {
-    return {ok: false, status: 0, data: null,
+    return {ok: false, status: 0, data: null, missing: false,
       error: {code: "offline", message: "The server cannot be reached; check the connection and try again."}};
   }
   const data = await response.json().catch(() => null);
-  if (response.ok) return {ok: true, status: response.status, data, error: null};
+  if (response.ok) return {ok: true, status: response.status, data, error: null, missing: false};
+  const allow = response.headers.get("Allow");
+  const missing = Boolean(allow && !allow.split(/,\s*/).includes(method));
   const error = data && data.error ? data.error : {
     code: response.status === 404 ? "not_found" : "internal",
     message: response.status === 404
       ? "This server does not offer that yet."
       : `The server answered ${response.status}.`,
   };
-  return {ok: false, status: response.status, data, error};
+  return {ok: false, status: response.status, data, error, missing};
 }
 
 async function renew() {

@@ -79,8 +79,7 @@ $("admin-send").addEventListener("submit", async (event) => {
   const text = $("admin-text").value.trim();
   if (!text || !selected) return;
   const answer = await api("POST", "/api/admin/messages", {conversationId: selected, text});
-  // 405: this server has GET /api/admin/messages but not yet its POST
-  const error = answer.status === 405
+  const error = answer.missing
     ? {code: "not_found", message: "This server cannot send from the Monitor yet; answer from the inbox."}
     : answer.error;
   showError($("admin-send"), $("send-error"), error);

@@ -148,7 +148,7 @@ async function testConnection() {
       : `The provider answered with an error: ${(answer.data.error && answer.data.error.message) || "unknown"}`;
     result.classList.toggle("error", !answer.data.ok);
   } else {
-    result.textContent = answer.status === 404 || answer.status === 405
+    result.textContent = answer.missing || answer.status === 404
       ? "This server cannot test the connection yet; save the settings and watch the first AI reply."
       : answer.error.message;
     result.classList.add("error");
