@@ -104,6 +104,12 @@ def test_settings_errors_appear_next_to_the_field_and_nothing_is_saved(server, b
         {"name": "order", "label": "Order number", "type": "text", "required": False}
     ]
 
+    page.reload()  # the editor shows what is stored
+    expect(page.get_by_label("Monday")).to_have_value("09:00-17:30")
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+    expect(page.get_by_label("Field 1 label")).to_have_value("Order number")
+    expect(page.get_by_label("Tuesday")).to_have_value("")
+
 
 def test_the_ai_key_is_write_only_and_the_connection_test_says_what_it_can(server, browsers):
     tab = admin_page(browsers, server, "/admin/settings")
@@ -242,4 +248,21 @@ def test_the_database_page_upgrades_idempotently(server, browsers):
     expect(page.get_by_role("status")).to_have_text(f"Done: the schema is at revision {revision}.")
     page.get_by_role("button", name="Create or upgrade the schema").click()
     expect(page.locator("#current-revision")).to_have_text(revision)
+    assert tab.errors == []
+
+
+def test_every_page_passes_axe_in_the_dark_colour_scheme_too(server, browsers):
+    tab = browsers.tab(color_scheme="dark")
+    Dashboard(tab, server).sign_in()
+    ready = {
+        "/admin/": "#agents[data-ready]",
+        "/admin/settings": "#settings-form[data-ready]",
+        "/admin/blocklist": "#blocklist-form[data-ready]",
+        "/admin/monitor": "#sessions[data-ready]",
+        "/admin/database": "#db-init[data-ready]",
+    }
+    for path, marker in ready.items():
+        tab.page.goto(server.url + path)
+        expect(tab.page.locator(marker)).to_have_count(1)
+        assert serious_violations(tab.page) == [], path
     assert tab.errors == []
