@@ -149,6 +149,7 @@ def test_a_deactivated_agent_is_signed_out_and_a_reset_password_is_shown_once(
     row = page.locator("#agents tr", has_text="ana@example.com")
     expect(row.locator("td").nth(4)).to_have_text("yes")  # signed in
     assert serious_violations(page) == []
+    screenshot(page, "admin-agents")
 
     row.get_by_role("button", name="Edit Ana").click()
     page.get_by_label("Name", exact=True).first.fill("Ana Lima")
