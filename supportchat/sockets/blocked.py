@@ -1,6 +1,6 @@
 """Sockets already connected from an address an admin then blocks are disconnected: each
 process looks over its sockets every SWEEP_SECONDS (the blocklist is re-read at most every
-``network.CACHE_SECONDS``, so a change reaches every process within about ten seconds)."""
+``network.CACHE_SECONDS``: such a socket ends within about seven seconds of the change)."""
 
 from __future__ import annotations
 
