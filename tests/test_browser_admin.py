@@ -199,7 +199,16 @@ def test_the_blocklist_explains_bad_entries_and_saves_good_ones(server, browsers
 
 def test_the_monitor_lists_tickets_and_shows_a_tickets_messages(server, browsers, peers):
     customer = peers.guest(server)
-    new_ticket(customer, "My parcel never arrived")
+    ticket = new_ticket(customer, "My parcel never arrived")["ticket"]
+    notes = "Order A-17 arrived damaged.\n".encode()
+    uploaded = requests.post(
+        server.url + "/api/upload",
+        data={"ticketId": ticket["id"]},
+        files={"file": ("notes.txt", notes)},
+        headers=bearer(server),
+        timeout=10,
+    )
+    assert uploaded.status_code == 201, uploaded.text
     new_ticket(peers.guest(server), "<img src=x onerror=alert(1)>")
     tab = admin_page(browsers, server, "/admin/monitor")
     page = tab.page
@@ -209,7 +218,10 @@ def test_the_monitor_lists_tickets_and_shows_a_tickets_messages(server, browsers
     expect(tickets).to_have_count(1)
     tickets.first.get_by_role("button").click()
     expect(page.locator("#monitor-messages li .text")).to_have_text(["My parcel never arrived"])
-    expect(page.locator("#files-empty")).to_be_visible()
+    link = page.get_by_role("link", name="notes.txt")
+    expect(link).to_be_visible()
+    signed = requests.get(server.url + link.get_attribute("href"), timeout=10)  # no cookie
+    assert (signed.status_code, signed.content) == (200, notes)
     assert serious_violations(page) == []
 
     page.get_by_label("Send as admin").fill("We are on it: a new parcel leaves today.")
