@@ -200,7 +200,7 @@ def test_the_blocklist_explains_bad_entries_and_saves_good_ones(server, browsers
 def test_the_monitor_lists_tickets_and_shows_a_tickets_messages(server, browsers, peers):
     customer = peers.guest(server)
     ticket = new_ticket(customer, "My parcel never arrived")["ticket"]
-    notes = "Order A-17 arrived damaged.\n".encode()
+    notes = b"Order A-17 arrived damaged.\n"
     uploaded = requests.post(
         server.url + "/api/upload",
         data={"ticketId": ticket["id"]},
