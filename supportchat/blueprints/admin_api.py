@@ -26,17 +26,8 @@ from ..clock import iso
 from ..context import current
 from ..errors import AppError
 from ..extensions import db, limiter
-from ..services import (
-    agent_activity,
-    agents,
-    audit,
-    auth,
-    network,
-    settings,
-    tickets,
-    twofactor,
-    uploads,
-)
+from ..services import agents, audit, auth, network, settings, tickets, twofactor, uploads
+from ..services.agent_activity import listed_accounts
 from ..services.inbox import row as inbox_row
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
@@ -215,15 +206,7 @@ def write_settings():
 @admins_only
 def list_agents():
     """Every agent and admin account, with when each was last seen and whether signed in."""
-    seen = agent_activity.activity()
-    return jsonify(
-        {
-            "agents": [
-                agent_activity.listed(agents.account_view(agent), seen)
-                for agent in agents.list_agents()
-            ]
-        }
-    )
+    return jsonify({"agents": listed_accounts()})
 
 
 @bp.post("/admin/agents")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from ..clock import iso, utcnow
 from ..extensions import db
 from ..models import AuthToken
+from . import agents
 
 
 def activity() -> dict[str, dict[str, Any]]:
@@ -42,6 +43,12 @@ def activity() -> dict[str, dict[str, Any]]:
     }
 
 
-def listed(account: dict[str, Any], seen: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """An account view with its activity (never seen: no time, not signed in)."""
-    return {**account, **seen.get(account["id"], {"lastSeenAt": None, "signedIn": False})}
+def listed_accounts() -> list[dict[str, Any]]:
+    """Every account as the admin API lists it: its view and its activity (never seen: no
+    time, not signed in)."""
+    seen = activity()
+    never = {"lastSeenAt": None, "signedIn": False}
+    return [
+        {**agents.account_view(agent), **seen.get(agent.id, never)}
+        for agent in agents.list_agents()
+    ]
