@@ -252,8 +252,13 @@ class AccountBody(View):
     agent: Account
 
 
+class ListedAccount(Account):
+    lastSeenAt: Timestamp | None  # the latest sign-in or session renewal
+    signedIn: bool
+
+
 class AccountList(View):
-    agents: list[Account]
+    agents: list[ListedAccount]
 
 
 class BlockEntry(View):

@@ -37,6 +37,7 @@ from ..services import (
     twofactor,
     uploads,
 )
+from ..services.agent_activity import listed_accounts
 from ..services.inbox import row as inbox_row
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
@@ -222,8 +223,8 @@ def write_settings():
 @bp.get("/admin/agents")
 @admins_only
 def list_agents():
-    """Every agent and admin account."""
-    return jsonify({"agents": [agents.account_view(agent) for agent in agents.list_agents()]})
+    """Every agent and admin account, with when each was last seen and whether signed in."""
+    return jsonify({"agents": listed_accounts()})
 
 
 @bp.post("/admin/agents")

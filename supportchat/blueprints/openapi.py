@@ -241,6 +241,10 @@ DOCS: dict[str, Doc] = {
         form=AGENT_FORM,
         security=({"cookie": []},),
     ),
+    "admin.settings_page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
+    "admin.blocklist_page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
+    "admin.monitor_page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
+    "admin.database_page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
     "health.healthz": Doc({200: responses.Health}, tag=OPS),
     "health.readyz": Doc({200: responses.Readiness, 503: responses.Readiness}, tag=OPS),
     "health.metrics": Doc(

@@ -15,7 +15,7 @@ from ..errors import AppError
 from ..ops import logs, observe
 from ..services.actors import Actor
 from ..stores.failures import unavailable_error
-from . import internals, wire
+from . import blocked, internals, wire
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ class ChatNamespace(Namespace):
             result = super().trigger_event(event, *args)
             if event == "connect" and result is not False:
                 self._live.add(args[0])
+                blocked.watch(self, args[1].get("flask.app"))
             return result
         sid, *payload = args
         return internals.handle_event(
