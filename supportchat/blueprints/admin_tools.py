@@ -26,7 +26,7 @@ def send_message():
     written = messages.write(
         ctx, g.actor, payload.text, ticket_id=payload.conversationId, kind=payload.kind
     )
-    return jsonify({"message": message_view(ctx, written.message)}), 201
+    return jsonify({"message": message_view(ctx, written.message, for_agent=True)}), 201
 
 
 @bp.get("/tokens")

@@ -188,7 +188,9 @@ def install(app, context, stores: list[Any]) -> Outbox:
         from ..extensions import db
 
         engine = db.engine
-    outbox = Outbox(engine, app.config, lambda message: messages.message_view(context, message))
+    outbox = Outbox(
+        engine, app.config, lambda message: messages.message_view(context, message, for_agent=True)
+    )
     for store in stores:
         store.outbox = outbox
     app.extensions["supportchat.outbox"] = outbox
