@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ..errors import AppError
+from .reports import ReportData
 
 
 @dataclass(frozen=True)
@@ -173,3 +174,7 @@ class TicketStore(Protocol):
 
     def ping(self) -> None:
         """Raise if the database does not answer."""
+
+    def report(self, start: datetime, end: datetime, bucket: str) -> ReportData:
+        """The figures of stores/reports.py for the tickets created in [start, end), per
+        ``day`` or ``week``, computed by the database."""

@@ -57,6 +57,8 @@ from .mongo_documents import (
     ticket_from_document,
 )
 from .mongo_indexes import NEWEST, NEWEST_FILES, create_indexes
+from .mongo_reports import report as database_report
+from .reports import ReportData
 
 # Down or unreachable answers `unavailable` within a few seconds instead of hanging;
 # options written in MONGO_URI win over these.
@@ -338,6 +340,10 @@ class MongoTicketStore:
 
     def ping(self) -> None:
         self.db.client.admin.command("ping")
+
+    def report(self, start: datetime, end: datetime, bucket: str) -> ReportData:
+        """The reports' figures, computed by the database (stores/reports.py)."""
+        return database_report(self.db, start, end, bucket)
 
     def settle_all(self) -> int:
         """Move every pending message into the log (before a copy); returns how many."""

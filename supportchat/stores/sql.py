@@ -22,6 +22,8 @@ from ..errors import AppError, not_found
 from ..models import FileRow, MessageRow, TicketRow, new_id
 from . import Message, NewMessage, StoredFile, Ticket, TicketQuery, closed_error, from_bot, preview
 from .group_commit import Append, GroupCommit
+from .reports import ReportData
+from .sql_reports import report as database_report
 
 tickets = TicketRow.__table__
 messages = MessageRow.__table__
@@ -294,6 +296,10 @@ class SqlTicketStore:
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
+
+    def report(self, start: datetime, end: datetime, bucket: str) -> ReportData:
+        """The reports' figures, computed by the database (stores/reports.py)."""
+        return database_report(self.engine, start, end, bucket)
 
     def _update(self, ticket_id: str, condition, **values) -> Ticket:
         where = tickets.c.id == ticket_id
