@@ -3,11 +3,11 @@ a ticket over HTTP, personal API tokens, the audit log and the reports."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from .. import schemas
 from ..context import current
-from ..services import audit, messages, ratelimit, tokens
+from ..services import audit, messages, ratelimit, reports, tokens
 from ..services.messages import message_view
 from . import api
 from .admin_api import admins_only, agents_only
@@ -62,3 +62,20 @@ def audit_log():
     params = api.query(schemas.AuditQuery)
     events, next_cursor = audit.page(params.cursor, params.action, params.limit)
     return jsonify({"events": events, "nextCursor": next_cursor})
+
+
+@bp.get("/reports")
+@agents_only
+def read_report():
+    """Conversations, messages, response and resolution times, CSAT and bot resolutions of
+    the tickets created from ``from`` to ``to`` (days, UTC), per day or week; CSV on asking."""
+    params = api.query(schemas.ReportQuery)
+    figures = reports.report(current(), params.start, params.end, params.bucket)
+    if params.format == "csv":
+        name = f"report-{figures['start']}-{figures['end']}-{params.bucket}.csv"
+        return Response(
+            reports.as_csv(figures),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return jsonify(figures)

@@ -73,7 +73,8 @@ UNAVAILABLE = 503  # a database or Redis that does not answer
 class Doc:
     """What the handler of one endpoint reads and answers, besides its docstring."""
 
-    ok: dict[int, type[BaseModel] | str]  # status: a response model, a media type or REDIRECT
+    ok: dict[int, type[BaseModel] | str | tuple]  # status: a response model, a media type,
+    # REDIRECT, or a tuple of those
     errors: tuple[int, ...] = ()
     query: type[schemas.Query] | None = None
     body: type[schemas.Payload] | None = None
@@ -216,6 +217,13 @@ DOCS: dict[str, Doc] = {
     "admin_tools.audit_log": Doc(
         {200: responses.AuditPage}, (400, 401), schemas.AuditQuery, security=AGENT, tag=ADMIN
     ),
+    "admin_tools.read_report": Doc(
+        {200: (responses.Report, "text/csv")},
+        (400, 401),
+        schemas.ReportQuery,
+        security=AGENT,
+        tag=ADMIN,
+    ),
     "customer.chat_page": Doc({200: HTML}),
     "customer.favicon": Doc({301: REDIRECT}),
     "customer.widget_js": Doc({200: "text/javascript", 304: ""}),
@@ -352,7 +360,13 @@ def _operation(
     )
 
 
-def _response(kind: type[BaseModel] | str) -> Response:
+def _response(kind: type[BaseModel] | str | tuple) -> Response:
+    if isinstance(kind, tuple):  # one status, several media types (e.g. JSON, or CSV on asking)
+        parts = [_response(each) for each in kind]
+        return Response(
+            description=" Or: ".join(part.description for part in parts),
+            content={name: media for part in parts for name, media in (part.content or {}).items()},
+        )
     if kind == REDIRECT:
         return Response(
             description="Redirect.",
