@@ -247,6 +247,13 @@ DOCS: dict[str, Doc] = {
         form=AGENT_FORM,
         security=({"cookie": []},),
     ),
+    "admin_console.tokens_page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
+    "admin_console.audit_page": Doc(
+        {200: HTML, 302: REDIRECT, 400: HTML}, security=({"cookie": []},)
+    ),
+    "admin_console.reports_page": Doc(
+        {200: HTML, 302: REDIRECT, 400: HTML}, security=({"cookie": []},)
+    ),
     "health.healthz": Doc({200: responses.Health}, tag=OPS),
     "health.readyz": Doc({200: responses.Readiness, 503: responses.Readiness}, tag=OPS),
     "health.metrics": Doc(
