@@ -52,22 +52,30 @@ resolution AS (
 """
 
 _FIGURES = """
-SELECT {key} AS k, COUNT(*) AS conversations, COUNT(rating) AS rated, AVG(rating) AS average,
+SELECT bucket AS k, COUNT(*) AS conversations, COUNT(rating) AS rated, SUM(rating) AS rating_sum,
   {distribution},
   SUM(CASE WHEN status = 'closed' AND by_agents = 0 AND by_bot > 0 AND events = 0
       THEN 1 ELSE 0 END) AS bot_resolved
-FROM per {group}
+FROM per GROUP BY bucket
 """
 _DISTRIBUTION = ", ".join(
     f"SUM(CASE WHEN rating = {score} THEN 1 ELSE 0 END) AS r{score}" for score in range(1, 6)
 )
 
-# The values at the nearest ranks of the percentiles (stores/reports.py), per key.
+# The values at the nearest ranks of the percentiles (stores/reports.py): first responses per
+# bucket and over the window ('' is the key of the totals), resolutions over the window.
 _RANKED = """
-SELECT k, rn, n, secs FROM (
-  SELECT {key} AS k, secs, ROW_NUMBER() OVER ({partition} ORDER BY secs) AS rn,
-    COUNT(*) OVER ({partition}) AS n
-  FROM {values}
+SELECT metric, k, rn, n, secs FROM (
+  SELECT 'first_response' AS metric, bucket AS k, secs,
+    ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY secs) AS rn,
+    COUNT(*) OVER (PARTITION BY bucket) AS n
+  FROM first_response
+  UNION ALL
+  SELECT 'first_response', '', secs, ROW_NUMBER() OVER (ORDER BY secs), COUNT(*) OVER ()
+  FROM first_response
+  UNION ALL
+  SELECT 'resolution', '', secs, ROW_NUMBER() OVER (ORDER BY secs), COUNT(*) OVER ()
+  FROM resolution
 ) ranked WHERE {ranks}
 """
 _RANKS = " OR ".join(f"rn = ({p} * n + 99) / 100" for p in PERCENTILES)
@@ -77,13 +85,11 @@ SELECT {bucket} AS k, COUNT(*) AS n FROM messages
 WHERE created_at >= :start AND created_at < :end AND kind = 'message' GROUP BY {bucket}
 """
 
-# The key column, and the grouping it needs: none for the totals (PostgreSQL refuses to group
-# by a constant).
-_TOTALS, _BUCKETS = ("''", ""), ("bucket", "bucket")
-
 
 def report(engine: Engine, start: datetime, end: datetime, bucket: str) -> ReportData:
-    """The report of the tickets created in [start, end), bucketed by ``day`` or ``week``."""
+    """The report of the tickets created in [start, end), bucketed by ``day`` or ``week``:
+    three statements (per-bucket figures, percentiles, messages); the totals of additive
+    figures are the sums of the buckets' few rows."""
     sql = _DIALECT["postgresql" if engine.dialect.name == "postgresql" else "sqlite"]
     per_ticket = _PER_TICKET.format(
         bucket=sql[bucket].format(col="created_at"),
@@ -91,30 +97,31 @@ def report(engine: Engine, start: datetime, end: datetime, bucket: str) -> Repor
         resolution=sql["seconds"].format(late="closed_at", early="created_at"),
     )
     data = ReportData(totals=Figures(), series={})
+    totals, rating_sum = data.totals, 0
     with engine.connect() as conn:
         run = _runner(conn, {"start": start, "end": end})
-        for key, by in (_TOTALS, _BUCKETS):
-            group = f"GROUP BY {by}" if by else ""
-            statement = _FIGURES.format(key=key, group=group, distribution=_DISTRIBUTION)
-            for row in run(per_ticket + statement):
-                figures = _figures(data, row.k)
-                figures.conversations, figures.rated = row.conversations, row.rated
-                figures.average = None if row.average is None else float(row.average)
-                figures.distribution = [int(getattr(row, f"r{n}") or 0) for n in range(1, 6)]
-                figures.bot_resolved = int(row.bot_resolved or 0)
-        for values, keys in (("first_response", (_TOTALS, _BUCKETS)), ("resolution", (_TOTALS,))):
-            for key, by in keys:
-                partition = f"PARTITION BY {by}" if by else ""
-                ranked = _RANKED.format(key=key, partition=partition, values=values, ranks=_RANKS)
-                for row in run(per_ticket + ranked):
-                    chosen = getattr(_figures(data, row.k), values)
-                    for percent in PERCENTILES:
-                        if row.rn == (percent * row.n + 99) // 100:
-                            chosen[percent] = float(row.secs)
-        day = sql[bucket].format(col="created_at")
-        for row in run(_MESSAGES.format(bucket=day)):
+        for row in run(per_ticket + _FIGURES.format(distribution=_DISTRIBUTION)):
+            figures = _figures(data, row.k)
+            figures.conversations, figures.rated = row.conversations, row.rated
+            figures.average = float(row.rating_sum) / row.rated if row.rated else None
+            figures.distribution = [int(getattr(row, f"r{n}") or 0) for n in range(1, 6)]
+            figures.bot_resolved = int(row.bot_resolved or 0)
+            totals.conversations += figures.conversations
+            totals.rated += figures.rated
+            rating_sum += int(row.rating_sum or 0)
+            totals.distribution = [
+                a + b for a, b in zip(totals.distribution, figures.distribution, strict=True)
+            ]
+            totals.bot_resolved += figures.bot_resolved
+        totals.average = rating_sum / totals.rated if totals.rated else None
+        for row in run(per_ticket + _RANKED.format(ranks=_RANKS)):
+            chosen = getattr(_figures(data, row.k), row.metric)
+            for percent in PERCENTILES:
+                if row.rn == (percent * row.n + 99) // 100:
+                    chosen[percent] = float(row.secs)
+        for row in run(_MESSAGES.format(bucket=sql[bucket].format(col="created_at"))):
             _figures(data, row.k).messages = row.n
-            data.totals.messages += row.n
+            totals.messages += row.n
     return data
 
 
