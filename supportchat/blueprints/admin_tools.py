@@ -3,11 +3,14 @@ a ticket over HTTP, personal API tokens, the audit log and the reports."""
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, Response, g, jsonify, request
 
 from .. import schemas
 from ..context import current
-from ..services import audit, messages, ratelimit, reports, tokens
+from ..extensions import limiter
+from ..services import audit, messages, reports, tokens
 from ..services.messages import message_view
 from . import api
 from .admin_api import admins_only, agents_only
@@ -15,13 +18,21 @@ from .admin_api import admins_only, agents_only
 bp = Blueprint("admin_tools", __name__, url_prefix="/api/admin")
 
 
+def _sender_key() -> str:
+    # Counted before the caller is verified: per credential (bearer header or sign-in cookie),
+    # so agents behind one office address do not share a budget.
+    credential = request.headers.get("Authorization") or request.cookies.get("token") or ""
+    digest = hashlib.sha256(credential.encode()).hexdigest()[:24]
+    return f"admin-message:{digest if credential else request.remote_addr}"
+
+
 @bp.post("/messages")
+@limiter.limit(api.message_limit, key_func=_sender_key, exempt_when=api.message_limit_off)
 @agents_only
 def send_message():
     """An agent's or admin's message (or note) into a ticket, as ``chat:message`` sends it:
     stored, then broadcast to the ticket's room and the inbox."""
     payload = api.json_payload(schemas.AdminMessage)
-    ratelimit.check("message", f"http-agent:{g.actor.id}")
     ctx = current()
     written = messages.write(
         ctx, g.actor, payload.text, ticket_id=payload.conversationId, kind=payload.kind
