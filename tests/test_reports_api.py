@@ -7,6 +7,8 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from support.http import error_of
 
 TODAY = datetime.now(UTC).date()
@@ -95,3 +97,19 @@ def test_bad_windows_are_refused(client, agent):
 def test_customers_and_strangers_may_not_read_reports(client, guest):
     error_of(client.get("/api/admin/reports"), 401, "unauthorized")
     error_of(client.get("/api/admin/reports", headers={"X-Client-Id": guest}), 401, "unauthorized")
+
+
+@pytest.mark.mongo
+def test_the_report_is_read_from_mongodb_when_tickets_live_there(app_builder, mongo_uri, guest):
+    from support.http import sign_in
+
+    client = app_builder(None, MONGO_URI=mongo_uri).test_client()
+    agent = sign_in(client)
+    a_conversation(client, guest, agent)
+    day = TODAY.isoformat()
+    report = client.get(
+        f"/api/admin/reports?from={day}&to={day}&bucket=week", headers=agent.headers
+    ).get_json()
+    assert (report["totals"]["conversations"], report["totals"]["messages"]) == (1, 2)
+    assert report["totals"]["firstResponseSeconds"]["p50"] >= 0
+    assert report["series"][0]["conversations"] == 1
