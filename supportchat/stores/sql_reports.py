@@ -40,11 +40,15 @@ per AS (
   FROM t LEFT JOIN messages m ON m.ticket_id = t.id
   GROUP BY t.id, t.bucket, t.created_at, t.closed_at, t.status, t.rating
 ),
+answers AS (
+  SELECT bucket, asked, (
+    SELECT MIN(m.created_at) FROM messages m WHERE m.ticket_id = per.id
+      AND m.sender_role = 'agent' AND m.kind = 'message' AND m.created_at >= per.asked
+  ) AS answered
+  FROM per WHERE asked IS NOT NULL
+),
 first_response AS (
-  SELECT per.bucket, {wait} AS secs
-  FROM per JOIN messages m ON m.ticket_id = per.id AND m.sender_role = 'agent'
-    AND m.kind = 'message' AND m.created_at >= per.asked
-  GROUP BY per.id, per.bucket, per.asked
+  SELECT bucket, {wait} AS secs FROM answers WHERE answered IS NOT NULL
 ),
 resolution AS (
   SELECT bucket, {resolution} AS secs FROM per WHERE status = 'closed' AND closed_at IS NOT NULL
@@ -93,7 +97,7 @@ def report(engine: Engine, start: datetime, end: datetime, bucket: str) -> Repor
     sql = _DIALECT["postgresql" if engine.dialect.name == "postgresql" else "sqlite"]
     per_ticket = _PER_TICKET.format(
         bucket=sql[bucket].format(col="created_at"),
-        wait=sql["seconds"].format(late="MIN(m.created_at)", early="per.asked"),
+        wait=sql["seconds"].format(late="answered", early="asked"),
         resolution=sql["seconds"].format(late="closed_at", early="created_at"),
     )
     data = ReportData(totals=Figures(), series={})
