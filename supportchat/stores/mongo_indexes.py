@@ -22,6 +22,7 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             partialFilterExpression={"openSessionId": {"$exists": True}},
         ),
+        IndexModel([("createdAt", ASCENDING)], name="created"),  # the reports' window
     ],
     "messages": [
         IndexModel([("ticketId", ASCENDING), ("seq", ASCENDING)], name="seq", unique=True),
@@ -32,6 +33,7 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             partialFilterExpression={"clientMsgId": {"$exists": True}},
         ),
+        IndexModel([("createdAt", ASCENDING)], name="created"),  # the reports' message counts
     ],
     "files": [
         IndexModel(NEWEST_FILES, name="newest"),
