@@ -39,8 +39,10 @@ def test_an_admin_creates_a_token_a_script_uses_it_and_the_admin_revokes_it(live
     )
     assert used.status_code == 200
 
-    page.reload()
     row = page.locator("tr[data-token]")
+    expect(row).to_have_count(1)  # listed at once
+    expect(row).to_contain_text("nightly <export>")
+    page.reload()
     expect(row).to_have_count(1)
     expect(row).to_contain_text("nightly <export>")  # shown as text, not markup
     expect(row).to_contain_text(token[:12])
@@ -53,6 +55,13 @@ def test_an_admin_creates_a_token_a_script_uses_it_and_the_admin_revokes_it(live
         timeout=WAIT,
     )
     assert refused.status_code == 401
+    page.reload()
+    expect(page.locator("tr[data-token]")).to_have_count(0)
+    # A token revoked right after it was made, without reloading.
+    page.get_by_label("Name").fill("oops")
+    page.get_by_role("button", name="Create token").click()
+    page.get_by_role("button", name="Revoke oops").click()
+    expect(page.locator("tr[data-token]")).to_have_count(0)
     page.reload()
     expect(page.locator("tr[data-token]")).to_have_count(0)
     assert tab.errors == []

@@ -1,6 +1,8 @@
 /** The API tokens page: create a token (shown once) and revoke tokens through the JSON API,
  * with the sign-in cookie and its CSRF header. */
 
+import {h} from "../shared/helpers.js";
+
 /** @param {string} name @returns {string} */
 function cookie(name) {
   const found = document.cookie.split("; ").find((part) => part.startsWith(`${name}=`));
@@ -47,13 +49,15 @@ document.getElementById("new-token").addEventListener("submit", async (event) =>
     showError("");
     document.getElementById("token-value").textContent = answer.token.token;
     document.getElementById("token-once").hidden = false;
+    addRow(answer.token);
     form.reset();
   } catch (failure) {
     showError(failure.message);
   }
 });
 
-for (const button of document.querySelectorAll("[data-revoke]")) {
+/** @param {HTMLElement} button */
+function revoker(button) {
   button.addEventListener("click", async () => {
     try {
       await call("DELETE", `/api/admin/tokens/${encodeURIComponent(button.dataset.revoke)}`);
@@ -64,3 +68,20 @@ for (const button of document.querySelectorAll("[data-revoke]")) {
     }
   });
 }
+
+/** A new token's row at the top of the list (text only: names are the admins' words). */
+function addRow(token) {
+  const button = h(
+    "button",
+    {type: "button", class: "danger", "data-revoke": token.id, "aria-label": `Revoke ${token.name}`},
+    "Revoke",
+  );
+  revoker(button);
+  const cells = [token.name, token.role, h("code", null, `${token.prefix}…`), token.createdAt,
+    "never", token.expiresAt, button];
+  const body = document.querySelector("table.tokens tbody");
+  body.querySelector("tr:not([data-token])")?.remove(); // "No tokens yet."
+  body.prepend(h("tr", {"data-token": token.id}, ...cells.map((cell) => h("td", null, cell))));
+}
+
+document.querySelectorAll("[data-revoke]").forEach(revoker);
