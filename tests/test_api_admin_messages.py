@@ -114,3 +114,18 @@ def test_cookie_signed_sends_need_the_csrf_header(client, guest):
     assert error["details"] == {"reason": "csrf"}
     sent = client.post("/api/admin/messages", json=body, headers={"X-CSRF-TOKEN": csrf})
     assert sent.status_code == 201
+
+
+def test_sends_over_http_are_rate_limited_per_agent(build, guest):
+    from support.http import sign_in
+
+    client = build(MESSAGE_RATE_LIMIT="2 per minute").test_client()
+    ana, bob = sign_in(client), sign_in(client, "agent", "bob@example.com")
+    ticket_id = _ticket(client, guest)
+    body = {"conversationId": ticket_id, "text": "hello"}
+    for _ in range(2):
+        assert client.post("/api/admin/messages", json=body, headers=ana.headers).status_code == 201
+    refused = client.post("/api/admin/messages", json=body, headers=ana.headers)
+    error_of(refused, 429, "rate_limited")
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert client.post("/api/admin/messages", json=body, headers=bob.headers).status_code == 201

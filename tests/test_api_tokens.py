@@ -170,3 +170,25 @@ def test_the_static_bearer_admin_cannot_mint_personal_tokens(build):
         "forbidden",
     )
     assert "admin account" in error["message"]
+
+
+def test_last_use_is_written_at_most_once_a_minute(client, admin):
+    token = create(client, admin.headers)
+
+    def last_used():
+        listed = client.get("/api/admin/tokens", headers=admin.headers).get_json()["tokens"]
+        return listed[0]["lastUsedAt"]
+
+    client.get("/api/admin/inbox", headers=bearer(token["token"]))
+    first = last_used()
+    client.get("/api/admin/inbox", headers=bearer(token["token"]))
+    assert first is not None and last_used() == first
+    with client.application.app_context():
+        from supportchat.extensions import db
+        from supportchat.models import ApiToken
+
+        stored = db.session.get(ApiToken, token["id"])
+        stored.last_used_at -= timedelta(minutes=2)
+        db.session.commit()
+    client.get("/api/admin/inbox", headers=bearer(token["token"]))
+    assert last_used() > first

@@ -127,3 +127,31 @@ def test_bad_queries_are_refused(client, admin):
 def test_only_admins_read_the_audit_log(client, admin, agent):
     error_of(client.get("/api/admin/audit", headers=agent.headers), 403, "forbidden")
     error_of(client.get("/api/admin/audit"), 401, "unauthorized")
+
+
+def test_the_console_pages_send_strangers_to_sign_in_and_agents_away(client, agent):
+    for path in ("/admin/tokens", "/admin/audit", "/admin/reports"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/agent/login" in response.headers["Location"]
+    browser = browser_sign_in(client, "ana@example.com")
+    for path in ("/admin/tokens", "/admin/audit"):
+        assert browser.get(path).status_code == 403
+    assert browser.get("/admin/reports").status_code == 200
+    page = browser.get("/admin/reports?bucket=month")
+    assert page.status_code == 400 and "bucket" in page.get_data(as_text=True)
+
+
+def test_the_audit_page_pages_and_escapes(client, admin):
+    for n in range(55):
+        client.put(
+            "/api/admin/settings", json={"branding": {"title": f"T{n}"}}, headers=admin.headers
+        )
+    client.post("/api/admin/tokens", json={"name": "<b>x</b>"}, headers=admin.headers)
+    browser = browser_sign_in(client, "admin@example.com")
+    first = browser.get("/admin/audit?action=settings").get_data(as_text=True)
+    assert first.count("settings.update") == 50
+    older = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = browser.get(older).get_data(as_text=True)
+    assert second.count("settings.update") == 5 and 'rel="next"' not in second
+    tokens = browser.get("/admin/tokens").get_data(as_text=True)
+    assert "<b>x</b>" not in tokens and "&lt;b&gt;x&lt;/b&gt;" in tokens

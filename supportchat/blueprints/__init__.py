@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
     from ..extensions import csrf
     from .admin import bp as admin
     from .admin_api import bp as admin_api
+    from .admin_console import bp as admin_console
     from .admin_tools import bp as admin_tools
     from .agent import bp as agent
     from .canned_api import bp as canned_api
@@ -41,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
         webhooks_page,
         canned_api,
         admin_tools,
+        admin_console,
     ):
         app.register_blueprint(blueprint)
     # JSON APIs carry no Flask-WTF form token: the widget's routes hold no cookie authority,

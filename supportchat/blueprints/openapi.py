@@ -74,7 +74,8 @@ UNAVAILABLE = 503  # a database or Redis that does not answer
 class Doc:
     """What the handler of one endpoint reads and answers, besides its docstring."""
 
-    ok: dict[int, type[BaseModel] | str]  # status: a response model, a media type or REDIRECT
+    ok: dict[int, type[BaseModel] | str | tuple]  # status: a response model, a media type,
+    # REDIRECT, or a tuple of those
     errors: tuple[int, ...] = ()
     query: type[schemas.Query] | None = None
     body: type[schemas.Payload] | None = None
@@ -218,6 +219,13 @@ DOCS: dict[str, Doc] = {
     "admin_tools.audit_log": Doc(
         {200: responses.AuditPage}, (400, 401), schemas.AuditQuery, security=AGENT, tag=ADMIN
     ),
+    "admin_tools.read_report": Doc(
+        {200: (responses.Report, "text/csv")},
+        (400, 401),
+        schemas.ReportQuery,
+        security=AGENT,
+        tag=ADMIN,
+    ),
     "customer.chat_page": Doc({200: HTML}),
     "customer.favicon": Doc({301: REDIRECT}),
     "customer.widget_js": Doc({200: "text/javascript", 304: ""}),
@@ -245,6 +253,13 @@ DOCS: dict[str, Doc] = {
     "admin.blocklist_page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
     "admin.monitor_page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
     "admin.database_page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
+    "admin_console.tokens_page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
+    "admin_console.audit_page": Doc(
+        {200: HTML, 302: REDIRECT, 400: HTML}, security=({"cookie": []},)
+    ),
+    "admin_console.reports_page": Doc(
+        {200: HTML, 302: REDIRECT, 400: HTML}, security=({"cookie": []},)
+    ),
     "health.healthz": Doc({200: responses.Health}, tag=OPS),
     "health.readyz": Doc({200: responses.Readiness, 503: responses.Readiness}, tag=OPS),
     "health.metrics": Doc(
@@ -402,7 +417,13 @@ def _operation(
     )
 
 
-def _response(kind: type[BaseModel] | str) -> Response:
+def _response(kind: type[BaseModel] | str | tuple) -> Response:
+    if isinstance(kind, tuple):  # one status, several media types (e.g. JSON, or CSV on asking)
+        parts = [_response(each) for each in kind]
+        return Response(
+            description=" Or: ".join(part.description for part in parts),
+            content={name: media for part in parts for name, media in (part.content or {}).items()},
+        )
     if kind == REDIRECT:
         return Response(
             description="Redirect.",

@@ -63,7 +63,7 @@ def _refresh() -> tuple[str, str] | None:
     """New tokens from a valid refresh cookie, or None."""
     try:
         verify_jwt_in_request(locations=["cookies"], refresh=True)
-        _agent, access, refresh = auth.rotate(get_jwt())
+        _agent, access, refresh = auth.rotate(get_jwt(), request.remote_addr)
     except (JWTExtendedException, PyJWTError, AppError):
         return None
     return access, refresh

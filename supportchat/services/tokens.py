@@ -88,15 +88,19 @@ def actor_for(token: str) -> Actor:
     if found is None or found[0].expires_at <= now or not found[1].active:
         raise AppError("unauthorized", "This API token is unknown, revoked or expired.")
     stored, owner = found
-    db.session.execute(
-        update(ApiToken)
-        .where(
-            ApiToken.id == stored.id,
-            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - LAST_USED_EVERY),
+    if stored.last_used_at is None or stored.last_used_at < now - LAST_USED_EVERY:
+        db.session.execute(  # one writer wins when several requests see it stale together
+            update(ApiToken)
+            .where(
+                ApiToken.id == stored.id,
+                or_(
+                    ApiToken.last_used_at.is_(None),
+                    ApiToken.last_used_at < now - LAST_USED_EVERY,
+                ),
+            )
+            .values(last_used_at=now)
         )
-        .values(last_used_at=now)
-    )
-    db.session.commit()
+        db.session.commit()
     role = "admin" if stored.role == owner.role == "admin" else "agent"
     return agent_actor(owner.id, role, owner.name)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ..errors import AppError
+from .reports import ReportData
 
 
 @dataclass(frozen=True)
@@ -255,3 +256,7 @@ class TicketStore(Protocol):
 
     def delete_canned(self, canned_id: str) -> None:
         """Remove a canned response; ``not_found`` when there is none."""
+
+    def report(self, start: datetime, end: datetime, bucket: str) -> ReportData:
+        """The figures of stores/reports.py for the tickets created in [start, end), per
+        ``day`` or ``week``, computed by the database."""

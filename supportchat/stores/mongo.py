@@ -69,7 +69,9 @@ from .mongo_documents import (
 )
 from .mongo_guest_seq import number_guest_seq, settle
 from .mongo_indexes import NEWEST, NEWEST_FILES, create_indexes
+from .mongo_reports import report as database_report
 from .mongo_search import MongoSearch
+from .reports import ReportData
 
 # Down or unreachable answers `unavailable` within a few seconds instead of hanging;
 # options written in MONGO_URI win over these.
@@ -431,6 +433,10 @@ class MongoTicketStore(MongoSearch):
     def bot_tickets(self, limit: int) -> list[Ticket]:
         docs = self.tickets.find({"status": "open", "botActive": True}, {"pending": 0})
         return [ticket_from_document(doc) for doc in docs.limit(limit)]
+
+    def report(self, start: datetime, end: datetime, bucket: str) -> ReportData:
+        """The reports' figures, computed by the database (stores/reports.py)."""
+        return database_report(self.db, start, end, bucket)
 
     def settle_all(self) -> int:
         """Move every pending message into the log (before a copy); returns how many."""

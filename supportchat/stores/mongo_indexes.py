@@ -24,6 +24,7 @@ INDEXES: dict[str, list[IndexModel]] = {
             partialFilterExpression={"openSessionId": {"$exists": True}},
         ),
         IndexModel([("labels", ASCENDING), *NEWEST], name="labels"),
+        IndexModel([("createdAt", ASCENDING)], name="created"),  # the reports' window
     ],
     "messages": [
         IndexModel([("ticketId", ASCENDING), ("seq", ASCENDING)], name="seq", unique=True),
@@ -41,6 +42,7 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             partialFilterExpression={"guestSeq": {"$exists": True}},
         ),
+        IndexModel([("createdAt", ASCENDING)], name="created"),  # the reports' message counts
     ],
     "files": [
         IndexModel(NEWEST_FILES, name="newest"),

@@ -34,6 +34,8 @@ from . import (
 )
 from .group_commit import Append, GroupCommit
 from .sql_search import SqlSearch, labelled_ticket_ids
+from .reports import ReportData
+from .sql_reports import report as database_report
 
 tickets = TicketRow.__table__
 messages = MessageRow.__table__
@@ -404,6 +406,10 @@ class SqlTicketStore(SqlSearch):
         stmt = select(tickets).where(tickets.c.status == "open", tickets.c.bot_active.is_(True))
         with self.engine.connect() as conn:
             return [ticket_from_row(row._mapping) for row in conn.execute(stmt.limit(limit))]
+
+    def report(self, start: datetime, end: datetime, bucket: str) -> ReportData:
+        """The reports' figures, computed by the database (stores/reports.py)."""
+        return database_report(self.engine, start, end, bucket)
 
     def _update(self, ticket_id: str, condition, event: str | None, **values) -> Ticket:
         where = tickets.c.id == ticket_id
