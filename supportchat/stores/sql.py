@@ -33,9 +33,9 @@ from . import (
     rated_already,
 )
 from .group_commit import Append, GroupCommit
-from .sql_search import SqlSearch, labelled_ticket_ids
 from .reports import ReportData
 from .sql_reports import report as database_report
+from .sql_search import SqlSearch, labelled_ticket_ids
 
 tickets = TicketRow.__table__
 messages = MessageRow.__table__
