@@ -11,12 +11,14 @@ export async function openTicket(ticketId) {
   const previous = state.selected;
   if (previous) socket.emit("room:leave", {ticketId: previous}, () => {});
   stopTyping();
-  Object.assign(state, {selected: ticketId, lastSeq: 0, guestReadSeq: 0, readSent: 0});
+  Object.assign(state, {selected: ticketId, lastSeq: 0, guestReadSeq: 0, readSent: 0,
+    historyFailed: false});
   state.messages.clear();
   ui.messages.replaceChildren();
   clearRows();
   ui.typing.textContent = "";
   showError(ui.error, null);
+  ui.retryLoad.hidden = true;
   ui.empty.hidden = true;
   ui.body.hidden = false;
   const cached = state.tickets.get(ticketId);
@@ -29,11 +31,26 @@ export async function openTicket(ticketId) {
     receive(ack.messages, false);
     ui.loadEarlier.hidden = !ack.hasMore;
     ui.messages.scrollTop = ui.messages.scrollHeight;
-    ui.reply.focus();
+    if (!ui.composer.hidden) ui.reply.focus();
   } catch (error) {
-    showError(ui.error, error.message);
+    if (state.selected === ticketId) loadFailed(error);
   }
 }
+
+/** The history did not load: say why, with a Retry (reconnecting retries by itself too). */
+function loadFailed(error) {
+  state.historyFailed = true;
+  showError(ui.error, `The conversation could not be loaded: ${error.message}`);
+  ui.retryLoad.hidden = false;
+}
+
+// Debounced: a press starts one load; further presses within a second and a half do nothing.
+ui.retryLoad.addEventListener("click", () => {
+  if (ui.retryLoad.disabled) return;
+  ui.retryLoad.disabled = true;
+  setTimeout(() => (ui.retryLoad.disabled = false), 1500);
+  resync();
+});
 
 /** After a reconnect or a gap: exactly what was missed, in order. */
 export async function resync() {
@@ -43,8 +60,14 @@ export async function resync() {
     if (state.selected !== ticketId) return;
     renderHeader(ack.ticket);
     receive(ack.messages, false);
+    if (state.historyFailed) {
+      state.historyFailed = false;
+      showError(ui.error, null);
+      ui.retryLoad.hidden = true;
+      ui.loadEarlier.hidden = !ack.hasMore;
+    }
   } catch (error) {
-    showError(ui.error, error.message);
+    if (state.selected === ticketId) loadFailed(error);
   }
 }
 
@@ -91,7 +114,8 @@ socket.on("chat:message", (message) => receive([message], true));
 socket.on("ticket:closed", (event) => {
   const ticket = state.tickets.get(event.ticketId);
   if (event.ticketId === state.selected) {
-    renderHeader(Object.assign({}, ticket || state.currentTicket, {status: "closed"}));
+    renderHeader(Object.assign({}, ticket || state.currentTicket, {status: "closed",
+      closedAt: event.closedAt, closedBy: event.closedBy}));
   }
 });
 
@@ -135,6 +159,7 @@ export function renderHeader(ticket) {
   ui.close.hidden = closed;
   ui.closedNote.hidden = !closed;
   ui.composer.hidden = closed;
+  renderMessages(); // the "closed by" line
 }
 
 ui.assign.addEventListener("click", async () => {

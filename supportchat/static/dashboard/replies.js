@@ -27,6 +27,11 @@ export function renderMessages() {
     rows.push({key: `out-${entry.clientMsgId}`, entry, message: {sender: {id: me.id, role: "agent", name: me.name},
       text: entry.text, kind: entry.kind, attachments: []}});
   }
+  const ticket = state.currentTicket;
+  if (ticket && ticket.id === state.selected && ticket.status === "closed") {
+    rows.push({key: "closed", message: {kind: "event", sender: {role: "system"},
+      text: closedLine(ticket)}});
+  }
   const wanted = new Set(rows.map((row) => row.key));
   for (const [key, element] of renderedRows) {
     if (!wanted.has(key)) {
@@ -50,6 +55,12 @@ export function renderMessages() {
     previous = element;
   }
   if (atEnd) ui.messages.scrollTop = ui.messages.scrollHeight;
+}
+
+/** "Closed by Ana · 14:02", the transcript's last line once a ticket is closed. */
+export function closedLine(ticket) {
+  const who = ticket.closedBy ? ` by ${ticket.closedBy.id === me.id ? "you" : ticket.closedBy.name}` : "";
+  return `Closed${who}${ticket.closedAt ? ` · ${formatWhen(ticket.closedAt)}` : ""}`;
 }
 
 export function renderRow({message, entry, seen}) {
@@ -125,7 +136,10 @@ export async function deliver(entry) {
   } catch (error) {
     if (!state.outbox.includes(entry)) return; // the broadcast confirmed it already
     Object.assign(entry, {state: "failed", error: error.message, retryable: RETRYABLE.has(error.code)});
-    if (error.code === "ticket_closed" && state.currentTicket) renderHeader(Object.assign({}, state.currentTicket, {status: "closed"}));
+    if (error.code === "ticket_closed") {
+      entry.error = "Not sent: this ticket was closed. The customer can open a new conversation.";
+      if (state.currentTicket) renderHeader(Object.assign({}, state.currentTicket, {status: "closed"}));
+    }
     renderMessages();
   }
 }
