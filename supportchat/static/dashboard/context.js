@@ -35,6 +35,7 @@ export const ui = {
   typing: $("typing"), closedNote: $("closed-note"), composer: $("composer"), reply: $("reply"),
   asNote: /** @type {HTMLInputElement} */ ($("as-note")), send: $("send"),
   retryLoad: /** @type {HTMLButtonElement} */ ($("retry-load")),
+  newMessages: $("new-messages"), jumpUnread: $("jump-unread"),
 };
 
 /** Everything the page knows; the server is the source of truth, this is its latest answer. */

@@ -1,7 +1,7 @@
 /** One conversation: joining it, catching up, receiving, read receipts, assign and close. */
 import {JOIN_LIMIT, emit, me, showError, socket, state, ui} from "./context.js";
 import {renderList, upsertTicket} from "./inbox.js";
-import {clearRows, renderMessages, stopTyping} from "./replies.js";
+import {arrived, clearRows, markUnreadFrom, renderMessages, stopTyping} from "./replies.js";
 
 const TYPING_SHOWN_MS = 6000;
 let typingShownTimer = null;
@@ -14,7 +14,6 @@ export async function openTicket(ticketId) {
   Object.assign(state, {selected: ticketId, lastSeq: 0, guestReadSeq: 0, readSent: 0,
     historyFailed: false});
   state.messages.clear();
-  ui.messages.replaceChildren();
   clearRows();
   ui.typing.textContent = "";
   showError(ui.error, null);
@@ -27,10 +26,10 @@ export async function openTicket(ticketId) {
   try {
     const ack = await emit("ticket:join", {ticketId});
     if (state.selected !== ticketId) return;
+    if (ack.ticket.unread) markUnreadFrom(firstUnanswered(ack.messages));
     renderHeader(ack.ticket);
     receive(ack.messages, false);
     ui.loadEarlier.hidden = !ack.hasMore;
-    ui.messages.scrollTop = ui.messages.scrollHeight;
     if (!ui.composer.hidden) ui.reply.focus();
   } catch (error) {
     if (state.selected === ticketId) loadFailed(error);
@@ -71,19 +70,35 @@ export async function resync() {
   }
 }
 
+/** Where an unread ticket's news starts: the customer's messages since an agent last wrote. */
+function firstUnanswered(messages) {
+  let first = null;
+  for (const message of messages) {
+    if (message.sender.role === "guest") first = first ?? message.seq;
+    else if (message.sender.role === "agent" && message.kind === "message") first = null;
+  }
+  return first;
+}
+
+let loadingEarlier = false;
+
+/** The page before the oldest message held; the window keeps the reader's place. */
 export async function loadEarlier() {
+  if (loadingEarlier || !state.messages.size) return;
+  loadingEarlier = true;
   const ticketId = state.selected;
-  const first = Math.min(...Array.from(state.messages.values(), (message) => message.seq));
+  let first = Infinity;
+  for (const message of state.messages.values()) first = Math.min(first, message.seq);
   const since = Math.max(0, first - JOIN_LIMIT - 1);
-  const height = ui.messages.scrollHeight;
   try {
     const ack = await emit("ticket:join", {ticketId, sinceSeq: since});
     if (state.selected !== ticketId) return;
     receive(ack.messages.filter((message) => message.seq < first), false);
     ui.loadEarlier.hidden = since === 0;
-    ui.messages.scrollTop += ui.messages.scrollHeight - height; // keep the reader's place
   } catch (error) {
     showError(ui.error, error.message);
+  } finally {
+    loadingEarlier = false;
   }
 }
 
@@ -106,6 +121,7 @@ export function receive(messages, live) {
     if (message.sender.role === "guest") ui.typing.textContent = "";
   }
   renderMessages();
+  if (live) arrived(fresh);
   markRead();
 }
 
