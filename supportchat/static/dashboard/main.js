@@ -6,6 +6,7 @@ import {cookie, setConnection, showError, socket, state, ui} from "./context.js"
 import {loadTickets} from "./inbox.js";
 import {resync} from "./conversation.js";
 import {retryFailed} from "./replies.js";
+import "./keys.js";
 
 let renewals = 0; // session renewals since the socket last connected
 

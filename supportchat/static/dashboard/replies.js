@@ -43,6 +43,9 @@ export function markUnreadFrom(seq) {
 export function arrived(messages) {
   const others = messages.filter((message) => message.sender.id !== me.id);
   if (!others.length) return;
+  // The list is windowed, so rows come and go as it scrolls: news is read out from here.
+  const last = others[others.length - 1];
+  document.getElementById("announcer").textContent = `${last.sender.name}: ${last.text}`;
   if (!view.pinned || document.visibilityState !== "visible") markUnreadFrom(others[0].seq);
   if (!view.pinned) newCount += others.length;
   renderMessages();
