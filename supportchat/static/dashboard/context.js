@@ -36,6 +36,7 @@ export const ui = {
   asNote: /** @type {HTMLInputElement} */ ($("as-note")), send: $("send"),
   retryLoad: /** @type {HTMLButtonElement} */ ($("retry-load")),
   newMessages: $("new-messages"), jumpUnread: $("jump-unread"),
+  unreadOnly: /** @type {HTMLInputElement} */ ($("filter-unread")),
 };
 
 /** Everything the page knows; the server is the source of truth, this is its latest answer. */

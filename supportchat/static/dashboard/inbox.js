@@ -79,8 +79,31 @@ socket.on("inbox:updated", (digest) => {
   if (changed.some(Boolean)) renderList();
 });
 
+// While the pointer is over the list its rows keep their places (a click must land where it
+// aimed); news still updates each row, and the order catches up once the pointer leaves.
+let heldOrder = null;
+// (pointermove on the document: rows re-rendered under a resting pointer lose enter/leave.)
+document.addEventListener("pointermove", (event) => {
+  const inside = event.target instanceof Node && ui.list.contains(event.target);
+  if (inside && !heldOrder) {
+    heldOrder = new Map(Array.from(ui.list.querySelectorAll("li[data-id]"),
+      (row, index) => [row.dataset.id, index]));
+  } else if (!inside && heldOrder) {
+    heldOrder = null;
+    renderList();
+  }
+});
+
+function inPlace(a, b) {
+  const first = heldOrder.get(a.id) ?? Infinity;
+  const second = heldOrder.get(b.id) ?? Infinity;
+  return first === second ? byActivity(a, b) : first - second;
+}
+
 export function renderList() {
-  const tickets = Array.from(state.tickets.values()).sort(byActivity);
+  // "Unread" filters what is loaded (ticket:list has no such filter); the open one stays.
+  const tickets = Array.from(state.tickets.values()).filter((ticket) => !ui.unreadOnly.checked
+    || ticket.unread || ticket.id === state.selected).sort(heldOrder ? inPlace : byActivity);
   const focused = document.activeElement && document.activeElement.closest("#ticket-list li");
   const focusedId = focused ? focused.dataset.id : null;
   ui.list.replaceChildren(...tickets.map((ticket) => {
@@ -129,5 +152,12 @@ ui.list.addEventListener("keydown", (event) => {
 });
 
 ui.loadMore.addEventListener("click", () => loadTickets(false));
+// Infinite scroll: the next page loads as the button comes into view (it stays as a fallback).
+new IntersectionObserver((entries) => {
+  if (entries.some((entry) => entry.isIntersecting) && state.nextCursor && !ui.loadMore.disabled) {
+    loadTickets(false);
+  }
+}).observe(ui.loadMore);
+ui.unreadOnly.addEventListener("change", renderList);
 ui.status.addEventListener("change", () => loadTickets(true));
 ui.assigned.addEventListener("change", () => loadTickets(true));
