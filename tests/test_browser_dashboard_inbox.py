@@ -37,7 +37,9 @@ def test_unread_only_and_rows_that_do_not_move_under_the_pointer(server, browser
     guests = [peers.guest(server) for _ in range(3)]
     tickets = [
         new_ticket(guest, text)["ticket"]
-        for guest, text in zip(guests, ("Oldest question", "Middle question", "Newest question"))
+        for guest, text in zip(
+            guests, ("Oldest question", "Middle question", "Newest question"), strict=True
+        )
     ]
     agent = Dashboard(browsers.tab(), server).sign_in()
     agent.open("Middle question")  # read
