@@ -37,6 +37,7 @@ export const ui = {
   retryLoad: /** @type {HTMLButtonElement} */ ($("retry-load")),
   newMessages: $("new-messages"), jumpUnread: $("jump-unread"),
   unreadOnly: /** @type {HTMLInputElement} */ ($("filter-unread")),
+  alerts: /** @type {HTMLInputElement} */ ($("alerts")),
 };
 
 /** Everything the page knows; the server is the source of truth, this is its latest answer. */

@@ -2,6 +2,7 @@
 import {h} from "../shared/helpers.js";
 import {PAGE_SIZE, emit, formatWhen, me, showError, socket, state, ui} from "./context.js";
 import {openTicket, renderHeader} from "./conversation.js";
+import {showUnread, track} from "./notify.js";
 
 export function matchesFilters(ticket) {
   const status = ui.status.value;
@@ -27,6 +28,7 @@ export async function loadTickets(reset) {
     if (generation !== state.listGeneration) return; // the filters changed meanwhile
     if (reset) state.tickets.clear();
     for (const ticket of ack.tickets) state.tickets.set(ticket.id, ticket);
+    track(ack.tickets);
     state.nextCursor = ack.nextCursor;
     showError(ui.inboxError, null);
   } catch (error) {
@@ -127,6 +129,7 @@ export function renderList() {
   ui.loadMore.hidden = !state.nextCursor;
   const unread = tickets.filter((ticket) => ticket.unread).length;
   document.title = `${unread ? `(${unread}) ` : ""}Inbox · supportchat`;
+  showUnread(unread);
 }
 
 ui.list.addEventListener("click", (event) => {
