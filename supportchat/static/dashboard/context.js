@@ -38,6 +38,7 @@ export const ui = {
   newMessages: $("new-messages"), jumpUnread: $("jump-unread"),
   unreadOnly: /** @type {HTMLInputElement} */ ($("filter-unread")),
   alerts: /** @type {HTMLInputElement} */ ($("alerts")),
+  attach: /** @type {HTMLInputElement} */ ($("attach")), files: $("composer-files"),
 };
 
 /** Everything the page knows; the server is the source of truth, this is its latest answer. */

@@ -2,11 +2,13 @@
 import {h, uuid4} from "../shared/helpers.js";
 import {RETRYABLE, emit, formatWhen, me, socket, state, ui} from "./context.js";
 import {loadEarlier, receive, renderHeader} from "./conversation.js";
+import {takeAttachments, uploading} from "./uploads.js";
 import {Windowed} from "./window.js";
 
 /** @typedef {import("./context.js").Outgoing} Outgoing */
 
 const TYPING_IDLE_MS = 3000;
+const IMAGE = /^image\/(png|jpeg|gif|webp)$/; // raster images are served inline (§3.5)
 const LOAD_EARLIER_PX = 400; // this close to the top, the previous page is fetched
 let typingTimer = null;
 let newCount = 0; // messages that arrived while the agent read further up
@@ -89,7 +91,7 @@ export function renderMessages() {
   for (const entry of state.outbox.filter((item) => item.ticketId === state.selected)) {
     rows.push({key: `out-${entry.clientMsgId}`, signature: `${entry.state}|${entry.error}`, entry,
       message: {sender: {id: me.id, role: "agent", name: me.name}, text: entry.text,
-        kind: entry.kind, attachments: []}});
+        kind: entry.kind, attachments: entry.files || []}});
   }
   const ticket = state.currentTicket;
   if (ticket && ticket.id === state.selected && ticket.status === "closed") {
@@ -128,7 +130,9 @@ export function renderRow({message, entry, seen}) {
     h("div", {class: "sender"}, message.kind === "note" ? `Private note · ${message.sender.name}` : message.sender.name),
     h("div", {class: "text"}, message.text),
     message.attachments.length ? h("div", {class: "files"}, ...message.attachments.map((file) =>
-      h("a", {href: file.url, target: "_blank", rel: "noopener noreferrer"}, `📎 ${file.name}`))) : null,
+      h("a", {href: file.url, target: "_blank", rel: "noopener noreferrer"},
+        IMAGE.test(file.type || "") ? h("img", {src: file.url, alt: file.name, loading: "lazy"})
+          : null, `📎 ${file.name}`))) : null,
     meta);
 }
 
@@ -137,9 +141,11 @@ export function renderRow({message, entry, seen}) {
 ui.composer.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = ui.reply.value.trim();
-  if (!text || !state.selected) return;
+  if (!state.selected || uploading() || (!text && ui.files.hidden)) return;
+  const files = takeAttachments();
+  if (!text && !files.length) return;
   /** @type {Outgoing} */
-  const entry = {clientMsgId: uuid4(), ticketId: state.selected, text,
+  const entry = {clientMsgId: uuid4(), ticketId: state.selected, text, files,
     kind: ui.asNote.checked ? "note" : "message", state: "pending"};
   state.outbox.push(entry);
   ui.reply.value = "";
@@ -173,7 +179,8 @@ export async function deliver(entry) {
   if (!state.outbox.includes(entry)) return;
   try {
     const ack = await emit("chat:message", {ticketId: entry.ticketId, text: entry.text,
-      clientMsgId: entry.clientMsgId, kind: entry.kind});
+      clientMsgId: entry.clientMsgId, kind: entry.kind,
+      attachments: (entry.files || []).map((file) => file.id)});
     state.outbox = state.outbox.filter((item) => item !== entry);
     receive([ack.message], true);
     renderMessages();
