@@ -34,6 +34,11 @@ export const ui = {
   error: $("conversation-error"), loadEarlier: $("load-earlier"), messages: $("messages"),
   typing: $("typing"), closedNote: $("closed-note"), composer: $("composer"), reply: $("reply"),
   asNote: /** @type {HTMLInputElement} */ ($("as-note")), send: $("send"),
+  retryLoad: /** @type {HTMLButtonElement} */ ($("retry-load")),
+  newMessages: $("new-messages"), jumpUnread: $("jump-unread"),
+  unreadOnly: /** @type {HTMLInputElement} */ ($("filter-unread")),
+  alerts: /** @type {HTMLInputElement} */ ($("alerts")),
+  attach: /** @type {HTMLInputElement} */ ($("attach")), files: $("composer-files"),
 };
 
 /** Everything the page knows; the server is the source of truth, this is its latest answer. */
@@ -51,8 +56,8 @@ export const state = {
   sending: Promise.resolve(),
   /** @type {Ticket|null} the open ticket as the server last described it */
   currentTicket: null,
+  historyFailed: false,
 };
-/** @type {Ticket|null} the open ticket as the server last described it */
 
 export function formatWhen(iso) {
   if (!iso) return "";

@@ -1,9 +1,9 @@
 /** One conversation: joining it, catching up, receiving, read receipts, assign and close. */
 import {JOIN_LIMIT, emit, me, showError, socket, state, ui} from "./context.js";
 import {renderList, upsertTicket} from "./inbox.js";
-import {clearRows, renderMessages, stopTyping} from "./replies.js";
 import {renderLabels} from "./labels.js";
 import {renderContact} from "./contact.js";
+import {arrived, clearRows, markUnreadFrom, renderMessages, stopTyping} from "./replies.js";
 
 const TYPING_SHOWN_MS = 6000;
 let typingShownTimer = null;
@@ -13,12 +13,13 @@ export async function openTicket(ticketId) {
   const previous = state.selected;
   if (previous) socket.emit("room:leave", {ticketId: previous}, () => {});
   stopTyping();
-  Object.assign(state, {selected: ticketId, lastSeq: 0, guestReadSeq: 0, readSent: 0});
+  Object.assign(state, {selected: ticketId, lastSeq: 0, guestReadSeq: 0, readSent: 0,
+    historyFailed: false});
   state.messages.clear();
-  ui.messages.replaceChildren();
   clearRows();
   ui.typing.textContent = "";
   showError(ui.error, null);
+  ui.retryLoad.hidden = true;
   ui.empty.hidden = true;
   ui.body.hidden = false;
   const cached = state.tickets.get(ticketId);
@@ -27,15 +28,30 @@ export async function openTicket(ticketId) {
   try {
     const ack = await emit("ticket:join", {ticketId});
     if (state.selected !== ticketId) return;
+    if (ack.ticket.unread) markUnreadFrom(firstUnanswered(ack.messages));
     renderHeader(ack.ticket);
     receive(ack.messages, false);
     ui.loadEarlier.hidden = !ack.hasMore;
-    ui.messages.scrollTop = ui.messages.scrollHeight;
-    ui.reply.focus();
+    if (!ui.composer.hidden) ui.reply.focus();
   } catch (error) {
-    showError(ui.error, error.message);
+    if (state.selected === ticketId) loadFailed(error);
   }
 }
+
+/** The history did not load: say why, with a Retry (reconnecting retries by itself too). */
+function loadFailed(error) {
+  state.historyFailed = true;
+  showError(ui.error, `The conversation could not be loaded: ${error.message}`);
+  ui.retryLoad.hidden = false;
+}
+
+// Debounced: a press starts one load; further presses within a second and a half do nothing.
+ui.retryLoad.addEventListener("click", () => {
+  if (ui.retryLoad.disabled) return;
+  ui.retryLoad.disabled = true;
+  setTimeout(() => (ui.retryLoad.disabled = false), 1500);
+  resync();
+});
 
 /** After a reconnect or a gap: exactly what was missed, in order. */
 export async function resync() {
@@ -45,24 +61,46 @@ export async function resync() {
     if (state.selected !== ticketId) return;
     renderHeader(ack.ticket);
     receive(ack.messages, false);
+    if (state.historyFailed) {
+      state.historyFailed = false;
+      showError(ui.error, null);
+      ui.retryLoad.hidden = true;
+      ui.loadEarlier.hidden = !ack.hasMore;
+    }
   } catch (error) {
-    showError(ui.error, error.message);
+    if (state.selected === ticketId) loadFailed(error);
   }
 }
 
+/** Where an unread ticket's news starts: the customer's messages since an agent last wrote. */
+function firstUnanswered(messages) {
+  let first = null;
+  for (const message of messages) {
+    if (message.sender.role === "guest") first = first ?? message.seq;
+    else if (message.sender.role === "agent" && message.kind === "message") first = null;
+  }
+  return first;
+}
+
+let loadingEarlier = false;
+
+/** The page before the oldest message held; the window keeps the reader's place. */
 export async function loadEarlier() {
+  if (loadingEarlier || !state.messages.size) return;
+  loadingEarlier = true;
   const ticketId = state.selected;
-  const first = Math.min(...Array.from(state.messages.values(), (message) => message.seq));
+  let first = Infinity;
+  for (const message of state.messages.values()) first = Math.min(first, message.seq);
   const since = Math.max(0, first - JOIN_LIMIT - 1);
-  const height = ui.messages.scrollHeight;
   try {
     const ack = await emit("ticket:join", {ticketId, sinceSeq: since});
     if (state.selected !== ticketId) return;
     receive(ack.messages.filter((message) => message.seq < first), false);
     ui.loadEarlier.hidden = since === 0;
-    ui.messages.scrollTop += ui.messages.scrollHeight - height; // keep the reader's place
   } catch (error) {
     showError(ui.error, error.message);
+  } finally {
+    loadingEarlier = false;
   }
 }
 
@@ -85,6 +123,7 @@ export function receive(messages, live) {
     if (message.sender.role === "guest") ui.typing.textContent = "";
   }
   renderMessages();
+  if (live) arrived(fresh);
   markRead();
 }
 
@@ -93,7 +132,8 @@ socket.on("chat:message", (message) => receive([message], true));
 socket.on("ticket:closed", (event) => {
   const ticket = state.tickets.get(event.ticketId);
   if (event.ticketId === state.selected) {
-    renderHeader(Object.assign({}, ticket || state.currentTicket, {status: "closed"}));
+    renderHeader(Object.assign({}, ticket || state.currentTicket, {status: "closed",
+      closedAt: event.closedAt, closedBy: event.closedBy}));
   }
 });
 
@@ -139,6 +179,7 @@ export function renderHeader(ticket) {
   ui.composer.hidden = closed;
   renderLabels(ticket);
   renderContact(ticket);
+  renderMessages(); // the "closed by" line
 }
 
 ui.assign.addEventListener("click", async () => {

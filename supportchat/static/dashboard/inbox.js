@@ -3,6 +3,7 @@ import {h} from "../shared/helpers.js";
 import {PAGE_SIZE, emit, formatWhen, me, showError, socket, state, ui} from "./context.js";
 import {openTicket, renderHeader} from "./conversation.js";
 import {extraQuery, keeps, rowExtras} from "./search.js";
+import {showUnread, track} from "./notify.js";
 
 export function matchesFilters(ticket) {
   const status = ui.status.value;
@@ -29,6 +30,7 @@ export async function loadTickets(reset) {
     if (generation !== state.listGeneration) return; // the filters changed meanwhile
     if (reset) state.tickets.clear();
     for (const ticket of ack.tickets) state.tickets.set(ticket.id, ticket);
+    track(ack.tickets);
     state.nextCursor = ack.nextCursor;
     showError(ui.inboxError, null);
   } catch (error) {
@@ -81,8 +83,31 @@ socket.on("inbox:updated", (digest) => {
   if (changed.some(Boolean)) renderList();
 });
 
+// While the pointer is over the list its rows keep their places (a click must land where it
+// aimed); news still updates each row, and the order catches up once the pointer leaves.
+let heldOrder = null;
+// (pointermove on the document: rows re-rendered under a resting pointer lose enter/leave.)
+document.addEventListener("pointermove", (event) => {
+  const inside = event.target instanceof Node && ui.list.contains(event.target);
+  if (inside && !heldOrder) {
+    heldOrder = new Map(Array.from(ui.list.querySelectorAll("li[data-id]"),
+      (row, index) => [row.dataset.id, index]));
+  } else if (!inside && heldOrder) {
+    heldOrder = null;
+    renderList();
+  }
+});
+
+function inPlace(a, b) {
+  const first = heldOrder.get(a.id) ?? Infinity;
+  const second = heldOrder.get(b.id) ?? Infinity;
+  return first === second ? byActivity(a, b) : first - second;
+}
+
 export function renderList() {
-  const tickets = Array.from(state.tickets.values()).sort(byActivity);
+  // "Unread" filters what is loaded (ticket:list has no such filter); the open one stays.
+  const tickets = Array.from(state.tickets.values()).filter((ticket) => !ui.unreadOnly.checked
+    || ticket.unread || ticket.id === state.selected).sort(heldOrder ? inPlace : byActivity);
   const focused = document.activeElement && document.activeElement.closest("#ticket-list li");
   const focusedId = focused ? focused.dataset.id : null;
   ui.list.replaceChildren(...tickets.map((ticket) => {
@@ -106,6 +131,7 @@ export function renderList() {
   ui.loadMore.hidden = !state.nextCursor;
   const unread = tickets.filter((ticket) => ticket.unread).length;
   document.title = `${unread ? `(${unread}) ` : ""}Inbox · supportchat`;
+  showUnread(unread);
 }
 
 ui.list.addEventListener("click", (event) => {
@@ -131,5 +157,12 @@ ui.list.addEventListener("keydown", (event) => {
 });
 
 ui.loadMore.addEventListener("click", () => loadTickets(false));
+// Infinite scroll: the next page loads as the button comes into view (it stays as a fallback).
+new IntersectionObserver((entries) => {
+  if (entries.some((entry) => entry.isIntersecting) && state.nextCursor && !ui.loadMore.disabled) {
+    loadTickets(false);
+  }
+}).observe(ui.loadMore);
+ui.unreadOnly.addEventListener("change", renderList);
 ui.status.addEventListener("change", () => loadTickets(true));
 ui.assigned.addEventListener("change", () => loadTickets(true));

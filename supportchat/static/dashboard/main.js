@@ -10,6 +10,7 @@ import "./search.js";
 import "./labels.js";
 import "./canned.js";
 import "./assignee.js";
+import "./keys.js";
 
 let renewals = 0; // session renewals since the socket last connected
 

@@ -1,55 +1,111 @@
 /** The messages on screen and the agent's replies: outbox, retries, typing. */
 import {h, uuid4} from "../shared/helpers.js";
 import {RETRYABLE, emit, formatWhen, me, socket, state, ui} from "./context.js";
-import {receive, renderHeader} from "./conversation.js";
+import {loadEarlier, receive, renderHeader} from "./conversation.js";
+import {takeAttachments, uploading} from "./uploads.js";
+import {Windowed} from "./window.js";
 
 /** @typedef {import("./context.js").Outgoing} Outgoing */
 
 const TYPING_IDLE_MS = 3000;
-/** @type {Map<string, HTMLElement>} message rows on screen, by key */
-const renderedRows = new Map();
+const IMAGE = /^image\/(png|jpeg|gif|webp)$/; // raster images are served inline (§3.5)
+const LOAD_EARLIER_PX = 400; // this close to the top, the previous page is fetched
 let typingTimer = null;
+let newCount = 0; // messages that arrived while the agent read further up
+let unreadFrom = null; // seq of the first message the agent has not seen, while known
+
+/** The open conversation's rows, windowed (window.js). */
+const view = new Windowed(ui.messages, (item) => item.divider
+  ? h("li", {class: "divider"}, "New messages") : renderRow(item), {onScroll: scrolled});
+
+function scrolled() {
+  if (view.pinned && newCount) {
+    newCount = 0;
+    updateJumps();
+  } else if (unreadFrom !== null) {
+    updateJumps();
+  }
+  if (ui.messages.scrollTop < LOAD_EARLIER_PX && !ui.loadEarlier.hidden) loadEarlier();
+}
 
 /** Forget the rows on screen (another ticket was opened). */
 export function clearRows() {
-  renderedRows.clear();
+  view.reset();
+  newCount = 0;
+  unreadFrom = null;
+  updateJumps();
 }
 
-/** Reconcile the log with the state, keeping existing nodes so screen readers hear only news. */
+/** Where the unread divider goes: the first of `messages` the agent has not seen. */
+export function markUnreadFrom(seq) {
+  if (unreadFrom === null || seq < unreadFrom) unreadFrom = seq;
+}
+
+/** Live messages from others: counted on the pill while the agent reads further up. */
+export function arrived(messages) {
+  const others = messages.filter((message) => message.sender.id !== me.id);
+  if (!others.length) return;
+  // The list is windowed, so rows come and go as it scrolls: news is read out from here.
+  const last = others[others.length - 1];
+  document.getElementById("announcer").textContent = `${last.sender.name}: ${last.text}`;
+  if (!view.pinned || document.visibilityState !== "visible") markUnreadFrom(others[0].seq);
+  if (!view.pinned) newCount += others.length;
+  renderMessages();
+}
+
+export function scrollToEnd() {
+  view.scrollToEnd();
+  newCount = 0;
+  updateJumps();
+}
+
+function updateJumps() {
+  ui.newMessages.hidden = !newCount || view.pinned;
+  ui.newMessages.textContent = `${newCount} new message${newCount === 1 ? "" : "s"} ↓`;
+  const divider = view.nodes.get("unread");
+  const box = ui.messages.getBoundingClientRect();
+  const shown = divider && divider.getBoundingClientRect().bottom > box.top
+    && divider.getBoundingClientRect().top < box.bottom;
+  ui.jumpUnread.hidden = unreadFrom === null || Boolean(shown);
+}
+
+ui.newMessages.addEventListener("click", scrollToEnd);
+ui.jumpUnread.addEventListener("click", () => {
+  view.scrollToKey("unread");
+  updateJumps();
+});
+
+/** Reconcile the log with the state; only the rows near the viewport are in the DOM. */
 export function renderMessages() {
-  const atEnd = ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 60;
   const stored = Array.from(state.messages.values()).sort((a, b) => a.seq - b.seq);
-  const lastAgentSeq = Math.max(0, ...stored.filter((message) => message.sender.role === "agent"
-    && message.kind === "message").map((message) => message.seq));
-  const rows = stored.map((message) => ({key: message.id, message,
-    seen: message.seq === lastAgentSeq && lastAgentSeq <= state.guestReadSeq}));
+  let lastAgentSeq = 0;
+  for (const message of stored) {
+    if (message.sender.role === "agent" && message.kind === "message") lastAgentSeq = message.seq;
+  }
+  const rows = [];
+  for (const message of stored) {
+    if (message.seq === unreadFrom) rows.push({key: "unread", signature: "", divider: true});
+    const seen = message.seq === lastAgentSeq && lastAgentSeq <= state.guestReadSeq;
+    rows.push({key: message.id, signature: String(seen), message, seen});
+  }
   for (const entry of state.outbox.filter((item) => item.ticketId === state.selected)) {
-    rows.push({key: `out-${entry.clientMsgId}`, entry, message: {sender: {id: me.id, role: "agent", name: me.name},
-      text: entry.text, kind: entry.kind, attachments: []}});
+    rows.push({key: `out-${entry.clientMsgId}`, signature: `${entry.state}|${entry.error}`, entry,
+      message: {sender: {id: me.id, role: "agent", name: me.name}, text: entry.text,
+        kind: entry.kind, attachments: entry.files || []}});
   }
-  const wanted = new Set(rows.map((row) => row.key));
-  for (const [key, element] of renderedRows) {
-    if (!wanted.has(key)) {
-      element.remove();
-      renderedRows.delete(key);
-    }
+  const ticket = state.currentTicket;
+  if (ticket && ticket.id === state.selected && ticket.status === "closed") {
+    const text = closedLine(ticket);
+    rows.push({key: "closed", signature: text, message: {kind: "event", sender: {role: "system"}, text}});
   }
-  let previous = null;
-  for (const row of rows) {
-    const signature = `${row.entry ? `${row.entry.state}|${row.entry.error}` : ""}|${row.seen}`;
-    let element = renderedRows.get(row.key);
-    if (!element || element.dataset.signature !== signature) {
-      const fresh = renderRow(row);
-      fresh.dataset.signature = signature;
-      if (element) element.replaceWith(fresh);
-      element = fresh;
-      renderedRows.set(row.key, element);
-    }
-    const expected = previous ? previous.nextSibling : ui.messages.firstChild;
-    if (expected !== element) ui.messages.insertBefore(element, expected);
-    previous = element;
-  }
-  if (atEnd) ui.messages.scrollTop = ui.messages.scrollHeight;
+  view.setItems(rows);
+  updateJumps();
+}
+
+/** "Closed by Ana · 14:02", the transcript's last line once a ticket is closed. */
+export function closedLine(ticket) {
+  const who = ticket.closedBy ? ` by ${ticket.closedBy.id === me.id ? "you" : ticket.closedBy.name}` : "";
+  return `Closed${who}${ticket.closedAt ? ` · ${formatWhen(ticket.closedAt)}` : ""}`;
 }
 
 export function renderRow({message, entry, seen}) {
@@ -70,11 +126,13 @@ export function renderRow({message, entry, seen}) {
     meta.append(h("time", {datetime: message.createdAt}, formatWhen(message.createdAt)));
     if (seen) meta.append(" · Seen");
   }
-  return h("li", {class: classes.join(" ")},
+  return h("li", {class: classes.join(" "), "data-seq": message.seq},
     h("div", {class: "sender"}, message.kind === "note" ? `Private note · ${message.sender.name}` : message.sender.name),
     h("div", {class: "text"}, message.text),
     message.attachments.length ? h("div", {class: "files"}, ...message.attachments.map((file) =>
-      h("a", {href: file.url, target: "_blank", rel: "noopener noreferrer"}, `📎 ${file.name}`))) : null,
+      h("a", {href: file.url, target: "_blank", rel: "noopener noreferrer"},
+        IMAGE.test(file.type || "") ? h("img", {src: file.url, alt: file.name, loading: "lazy"})
+          : null, `📎 ${file.name}`))) : null,
     meta);
 }
 
@@ -83,15 +141,18 @@ export function renderRow({message, entry, seen}) {
 ui.composer.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = ui.reply.value.trim();
-  if (!text || !state.selected) return;
+  if (!state.selected || uploading() || (!text && ui.files.hidden)) return;
+  const files = takeAttachments();
+  if (!text && !files.length) return;
   /** @type {Outgoing} */
-  const entry = {clientMsgId: uuid4(), ticketId: state.selected, text,
+  const entry = {clientMsgId: uuid4(), ticketId: state.selected, text, files,
     kind: ui.asNote.checked ? "note" : "message", state: "pending"};
   state.outbox.push(entry);
   ui.reply.value = "";
   stopTyping();
+  unreadFrom = null; // answered: what came before is read
   renderMessages();
-  ui.messages.scrollTop = ui.messages.scrollHeight;
+  scrollToEnd();
   queue(entry);
 });
 
@@ -118,14 +179,18 @@ export async function deliver(entry) {
   if (!state.outbox.includes(entry)) return;
   try {
     const ack = await emit("chat:message", {ticketId: entry.ticketId, text: entry.text,
-      clientMsgId: entry.clientMsgId, kind: entry.kind});
+      clientMsgId: entry.clientMsgId, kind: entry.kind,
+      attachments: (entry.files || []).map((file) => file.id)});
     state.outbox = state.outbox.filter((item) => item !== entry);
     receive([ack.message], true);
     renderMessages();
   } catch (error) {
     if (!state.outbox.includes(entry)) return; // the broadcast confirmed it already
     Object.assign(entry, {state: "failed", error: error.message, retryable: RETRYABLE.has(error.code)});
-    if (error.code === "ticket_closed" && state.currentTicket) renderHeader(Object.assign({}, state.currentTicket, {status: "closed"}));
+    if (error.code === "ticket_closed") {
+      entry.error = "Not sent: this ticket was closed. The customer can open a new conversation.";
+      if (state.currentTicket) renderHeader(Object.assign({}, state.currentTicket, {status: "closed"}));
+    }
     renderMessages();
   }
 }
