@@ -11,6 +11,7 @@ import uuid
 import pytest
 import requests
 
+from support.ops import FailoverProxy, eventually, shared_redis  # noqa: F401 (fixture)
 from support.socket_clients import WAIT, new_ticket, peers  # noqa: F401 (peers: fixture)
 
 pytestmark = pytest.mark.slow  # each test starts a server process
@@ -160,3 +161,33 @@ def test_reads_are_told_to_each_side_in_its_own_sequence(server, peers):
         ("guest", 3),
         ("agent", 4),
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_across_two_processes_and_a_sigkill_the_guest_sequence_holds(
+    live_server_factory, postgres_url, shared_redis, peers
+):
+    a, b = (live_server_factory(postgres_url, **shared_redis) for _ in range(2))
+    proxy = FailoverProxy([a.port, b.port])
+    guest = peers.guest(proxy, reconnection=True)  # lands on A
+    agent = peers.agent(b)
+    ticket_id = new_ticket(guest, "Question")["ticket"]["id"]
+    agent.ok("ticket:join", {"ticketId": ticket_id})
+    agent.send(ticket_id, "Checking the account", kind="note")
+    answer = agent.send(ticket_id, "Answer 1")  # seq 3, stored and broadcast by B
+    assert guest.wait_for("chat:message", lambda m: m["id"] == answer["id"])["seq"] == 2
+    assert answer["seq"] == 3
+
+    a.kill()  # SIGKILL
+    guest.wait_for("disconnect")
+    agent.send(ticket_id, "Refund approved", kind="note")
+    missed = agent.send(ticket_id, "Answer 2")  # seq 5
+    eventually(lambda: len(guest.received("connect")) == 2, what="the guest reconnecting")
+    resync = guest.ok("ticket:join", {"ticketId": ticket_id, "sinceSeq": 2})
+    assert [(m["id"], m["seq"]) for m in resync["messages"]] == [(missed["id"], 3)]
+    thanks = guest.send(ticket_id, "Thanks")
+    assert thanks["seq"] == 4
+    guest.wait_for("chat:message", lambda m: m["id"] == thanks["id"])
+    assert [m["seq"] for m in guest.received("chat:message")] == [1, 2, 4]
+    proxy.close()
