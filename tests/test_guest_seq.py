@@ -11,6 +11,7 @@ import uuid
 import pytest
 import requests
 
+from support.ops import FailoverProxy, eventually, shared_redis  # noqa: F401 (fixture)
 from support.socket_clients import WAIT, new_ticket, peers  # noqa: F401 (peers: fixture)
 
 pytestmark = pytest.mark.slow  # each test starts a server process
@@ -137,6 +138,7 @@ def test_reads_are_told_to_each_side_in_its_own_sequence(server, peers):
     assert agent.wait_for("read") == {"ticketId": ticket_id, "role": "guest", "seq": 2}
     guest.ok("read", {"ticketId": ticket_id, "seq": 3})
     assert agent.wait_for("read", lambda r: r["seq"] != 2)["seq"] == 4
+    guest.wait_for("read", lambda r: r["seq"] == 3)
     assert [r["seq"] for r in guest.received("read")] == [2, 3]
     # Past its last message: read up to the last, which it already has — no news.
     guest.ok("read", {"ticketId": ticket_id, "seq": 99})
@@ -160,3 +162,74 @@ def test_reads_are_told_to_each_side_in_its_own_sequence(server, peers):
         ("guest", 3),
         ("agent", 4),
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_across_two_processes_and_a_sigkill_the_guest_sequence_holds(
+    live_server_factory, postgres_url, shared_redis, peers
+):
+    a, b = (live_server_factory(postgres_url, **shared_redis) for _ in range(2))
+    proxy = FailoverProxy([a.port, b.port])
+    guest = peers.guest(proxy, reconnection=True)  # lands on A
+    agent = peers.agent(b)
+    ticket_id = new_ticket(guest, "Question")["ticket"]["id"]
+    agent.ok("ticket:join", {"ticketId": ticket_id})
+    agent.send(ticket_id, "Checking the account", kind="note")
+    answer = agent.send(ticket_id, "Answer 1")  # seq 3, stored and broadcast by B
+    assert guest.wait_for("chat:message", lambda m: m["id"] == answer["id"])["seq"] == 2
+    assert answer["seq"] == 3
+
+    a.kill()  # SIGKILL
+    guest.wait_for("disconnect")
+    agent.send(ticket_id, "Refund approved", kind="note")
+    missed = agent.send(ticket_id, "Answer 2")  # seq 5
+    eventually(lambda: len(guest.received("connect")) == 2, what="the guest reconnecting")
+    resync = guest.ok("ticket:join", {"ticketId": ticket_id, "sinceSeq": 2})
+    assert [(m["id"], m["seq"]) for m in resync["messages"]] == [(missed["id"], 3)]
+    thanks = guest.send(ticket_id, "Thanks")
+    assert thanks["seq"] == 4
+    guest.wait_for("chat:message", lambda m: m["id"] == thanks["id"])
+    assert [m["seq"] for m in guest.received("chat:message")] == [1, 2, 4]
+    proxy.close()
+
+
+def test_the_http_doors_answer_in_the_guest_sequence(client):
+    """POST /api/chat answers and GET /api/chat polls (Flask's test client, SQLite and
+    PostgreSQL), with agents writing notes in between."""
+    from supportchat.context import current
+    from supportchat.services import actors, messages
+
+    guest = {"X-Client-Id": str(uuid.uuid4())}
+
+    def say(text, **fields):
+        body = {"sessionId": "s-http", "message": text, **fields}
+        response = client.post("/api/chat", json=body, headers=guest)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def poll(since):
+        return client.get(f"/api/chat?sessionId=s-http&since={since}", headers=guest).get_json()
+
+    first = say("Hello")
+    assert first["message"]["seq"] == 1
+    with client.application.app_context():
+        agent = actors.agent("a-1", "agent", "Ana")
+        ctx = current()
+        messages.write(ctx, agent, "Looks like fraud", ticket_id=first["ticketId"], kind="note")
+        messages.write(ctx, agent, "Hi, one moment", ticket_id=first["ticketId"])
+        messages.write(ctx, agent, "Card blocked", ticket_id=first["ticketId"], kind="note")
+    second = say("OK", clientMsgId="ok-1")
+    assert second["message"]["seq"] == 3  # the fifth message of the ticket
+    assert say("OK", clientMsgId="ok-1")["message"] == second["message"]
+
+    everything = poll(0)
+    assert [(m["seq"], m["text"]) for m in everything["messages"]] == [
+        (1, "Hello"),
+        (2, "Hi, one moment"),
+        (3, "OK"),
+    ]
+    assert everything["lastSeq"] == 3
+    assert [m["seq"] for m in poll(1)["messages"]] == [2, 3]
+    for since in (3, 7):  # 7: beyond the guest's last, never beyond what it was given
+        assert poll(since)["messages"] == [] and poll(since)["lastSeq"] == 3

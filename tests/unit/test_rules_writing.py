@@ -42,8 +42,16 @@ def test_a_repeated_client_msg_id_returns_the_stored_message_and_publishes_nothi
     first = messages.write(ctx, customer, "Hello", session=Session("s-1"), client_msg_id="m-1")
     second = messages.write(ctx, customer, "Hello", session=Session("s-1"), client_msg_id="m-1")
     assert second.message == first.message
-    assert len(ctx.publish.named("chat:message")) == 1
-    assert ctx.publish.stored[first.ticket.id] == 1
+    ticket_id = first.ticket.id
+    heard = [
+        (audience, m["id"]) for audience, name, m in ctx.publish.events if name == "chat:message"
+    ]
+    # Once to the room's agents and once to its guests, each numbered in its own sequence.
+    assert heard == [
+        (f"ticket:{ticket_id}", first.message.id),
+        (f"guests:{ticket_id}", first.message.id),
+    ]
+    assert ctx.publish.stored[ticket_id] == 1
 
 
 def test_text_is_stored_normalized_and_without_control_characters(ctx, customer):
