@@ -69,7 +69,7 @@ def ticket_from_document(doc: dict[str, Any]) -> Ticket:
         agent_read_seq=doc["agentReadSeq"],
         guest_read_seq=doc["guestReadSeq"],
         rating=doc["rating"],
-        bot_active=doc.get("botActive", False),  # tickets stored before AI replies: off
+        bot_active=bool(doc.get("botActive")),  # tickets stored before AI replies: off
         ai_seq=doc.get("aiSeq", 0),
     )
 
