@@ -26,7 +26,17 @@ from ..clock import iso
 from ..context import current
 from ..errors import AppError
 from ..extensions import db, limiter
-from ..services import agents, audit, auth, network, settings, tickets, twofactor, uploads
+from ..services import (
+    agents,
+    ai,
+    audit,
+    auth,
+    network,
+    settings,
+    tickets,
+    twofactor,
+    uploads,
+)
 from ..services.inbox import row as inbox_row
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
@@ -279,3 +289,14 @@ def init_database():
         revision = MigrationContext.configure(conn).get_current_revision()
     _audit("db.init", revision)
     return jsonify({"status": "ok", "revision": revision})
+
+
+@bp.post("/admin/settings/ai/test")
+@admins_only
+def test_ai():
+    """Send one short prompt to the configured AI provider: ``{ok, model, latencyMs}``, or
+    ``ok: false`` with the provider's error message."""
+    target = ai.provider(settings.section("ai"), settings.secret("ai"), current_app.config)
+    result = ai.check(target)
+    _audit("settings.ai.test", None, {"ok": result["ok"]})
+    return jsonify(result)

@@ -194,3 +194,20 @@ def _reason(error: Exception) -> str:
     if isinstance(error, openai.APIConnectionError):
         return "The AI provider could not be reached."
     return f"The AI provider answered {_status(error)}: {json.dumps(str(error))[:300]}"
+
+
+def check(target: Provider) -> dict[str, Any]:
+    """``POST /api/admin/settings/ai/test``: one short prompt, past the breaker; what it took,
+    or the provider's error message."""
+    started = time.monotonic()
+    result: dict[str, Any] = {"ok": True, "model": target.model, "error": None}
+    try:
+        if not target.base_url or not target.model:
+            raise ProviderError("Set a provider or base URL and a model first.", "failed")
+        prompt = [{"role": "user", "content": "Reply with the single word: ok"}]
+        answer = _call(target, prompt, 5, started + target.timeout)
+        result["model"] = answer.model
+    except ProviderError as error:
+        result.update(ok=False, error=str(error))
+    result["latencyMs"] = round((time.monotonic() - started) * 1000)
+    return result
