@@ -133,12 +133,25 @@ def complete(target: Provider, messages: list[dict[str, str]], max_tokens: int =
     return answer
 
 
+_clients: dict[tuple[str, str | None], openai.OpenAI] = {}
+
+
+def _client(target: Provider) -> openai.OpenAI:
+    """One client (and its connection pool) per endpoint and key, kept for the process."""
+    found = _clients.get((target.base_url, target.key))
+    if found is None:
+        if len(_clients) > 8:  # settings changed often: forget the old ones
+            _clients.clear()
+        found = _clients[(target.base_url, target.key)] = openai.OpenAI(
+            base_url=target.base_url,
+            api_key=target.key or "none",  # local servers need no key; the package wants one
+            max_retries=0,  # retried here, within the one deadline
+        )
+    return found
+
+
 def _call(target: Provider, messages: list[dict], max_tokens: int, deadline: float) -> Answer:
-    client = openai.OpenAI(
-        base_url=target.base_url,
-        api_key=target.key or "none",  # local servers need no key; the package wants one
-        max_retries=0,  # retried here, within the one deadline
-    )
+    client = _client(target)
     options: dict[str, Any] = {"tools": [HANDOFF_TOOL]} if target.tools else {}
     for attempt in range(target.retries + 1):
         left = deadline - time.monotonic()

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 HANDOFF_TEXT = "Handed over to the team"
 HISTORY_MESSAGES = 40
+# A customer often sends several short messages in a row: the answer waits this long for the
+# last of them, so a burst costs one model call, not one per message.
+BURST_SECONDS = 0.4
 RECOVER_TICKETS = 10_000
 
 
@@ -154,6 +157,7 @@ def _answer(app: Flask, ticket_id: str, seq: int) -> None:
 
 
 def _answer_in(ctx: Context, ticket_id: str, seq: int) -> None:
+    socketio.sleep(BURST_SECONDS)
     question = _unanswered(ctx, ticket_id)
     if question is None or question.seq != seq:
         return  # a later message came: its own task answers that one (a burst, one answer)
