@@ -42,7 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .blueprints import register_blueprints
     from .context import Context
     from .realtime import publish
-    from .services import inbox, ratelimit, settings
+    from .services import ai_replies, inbox, ratelimit, settings
     from .sockets import register_namespaces
     from .stores.files import LocalFileStore
     from .stores.sql import SqlTicketStore
@@ -71,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         update_inbox=inbox_updates.update_soon,
         section=settings.section,
         limit_opening=ratelimit.opening_conversation,
+        after_bot_message=ai_replies.after_message,
     )
     app.extensions["supportchat.backends"] = backends
     from .services import outbox

@@ -25,6 +25,9 @@ class Context:
     section: Callable[[str], dict[str, Any]]  # a run-time settings section (services.settings)
     # Counts one conversation opened from the caller's address (services.ratelimit).
     limit_opening: Callable[[], None] = lambda: None
+    # A message was stored on a ticket whose bot is active (services.ai_replies): a customer's
+    # is answered, an agent's hands the ticket over. (context, actor, ticket id, seq)
+    after_bot_message: Callable[..., None] = lambda *_args: None
 
 
 def current() -> Context:

@@ -212,6 +212,13 @@ class Ai(View):
     apiKeySet: bool
 
 
+class AiTest(View):
+    ok: bool
+    model: str
+    latencyMs: int
+    error: str | None
+
+
 class Settings(View):
     branding: Branding
     behavior: Behavior

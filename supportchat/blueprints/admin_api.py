@@ -28,6 +28,7 @@ from ..errors import AppError
 from ..extensions import db, limiter
 from ..services import (
     agents,
+    ai,
     audit,
     auth,
     network,
@@ -298,3 +299,14 @@ def init_database():
         revision = MigrationContext.configure(conn).get_current_revision()
     _audit("db.init", revision)
     return jsonify({"status": "ok", "revision": revision})
+
+
+@bp.post("/admin/settings/ai/test")
+@admins_only
+def test_ai():
+    """Send one short prompt to the configured AI provider: ``{ok, model, latencyMs}``, or
+    ``ok: false`` with the provider's error message."""
+    target = ai.provider(settings.section("ai"), settings.secret("ai"), current_app.config)
+    result = ai.check(target)
+    _audit("settings.ai.test", None, {"ok": result["ok"]})
+    return jsonify(result)

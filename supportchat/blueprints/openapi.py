@@ -171,6 +171,7 @@ DOCS: dict[str, Doc] = {
         security=AGENT,
         tag=ADMIN,
     ),
+    "admin_api.test_ai": Doc({200: responses.AiTest}, (401,), security=AGENT, tag=ADMIN),
     "admin_api.list_agents": Doc({200: responses.AccountList}, (401,), security=AGENT, tag=ADMIN),
     "admin_api.create_agent": Doc(
         {201: responses.AccountBody},

@@ -133,12 +133,25 @@ def complete(target: Provider, messages: list[dict[str, str]], max_tokens: int =
     return answer
 
 
+_clients: dict[tuple[str, str | None], openai.OpenAI] = {}
+
+
+def _client(target: Provider) -> openai.OpenAI:
+    """One client (and its connection pool) per endpoint and key, kept for the process."""
+    found = _clients.get((target.base_url, target.key))
+    if found is None:
+        if len(_clients) > 8:  # settings changed often: forget the old ones
+            _clients.clear()
+        found = _clients[(target.base_url, target.key)] = openai.OpenAI(
+            base_url=target.base_url,
+            api_key=target.key or "none",  # local servers need no key; the package wants one
+            max_retries=0,  # retried here, within the one deadline
+        )
+    return found
+
+
 def _call(target: Provider, messages: list[dict], max_tokens: int, deadline: float) -> Answer:
-    client = openai.OpenAI(
-        base_url=target.base_url,
-        api_key=target.key or "none",  # local servers need no key; the package wants one
-        max_retries=0,  # retried here, within the one deadline
-    )
+    client = _client(target)
     options: dict[str, Any] = {"tools": [HANDOFF_TOOL]} if target.tools else {}
     for attempt in range(target.retries + 1):
         left = deadline - time.monotonic()
@@ -194,3 +207,20 @@ def _reason(error: Exception) -> str:
     if isinstance(error, openai.APIConnectionError):
         return "The AI provider could not be reached."
     return f"The AI provider answered {_status(error)}: {json.dumps(str(error))[:300]}"
+
+
+def check(target: Provider) -> dict[str, Any]:
+    """``POST /api/admin/settings/ai/test``: one short prompt, past the breaker; what it took,
+    or the provider's error message."""
+    started = time.monotonic()
+    result: dict[str, Any] = {"ok": True, "model": target.model, "error": None}
+    try:
+        if not target.base_url or not target.model:
+            raise ProviderError("Set a provider or base URL and a model first.", "failed")
+        prompt = [{"role": "user", "content": "Reply with the single word: ok"}]
+        answer = _call(target, prompt, 5, started + target.timeout)
+        result["model"] = answer.model
+    except ProviderError as error:
+        result.update(ok=False, error=str(error))
+    result["latencyMs"] = round((time.monotonic() - started) * 1000)
+    return result

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from ..clock import utcnow
 from ..context import Context
 from ..errors import AppError
 from ..extensions import socketio
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 HANDOFF_TEXT = "Handed over to the team"
 HISTORY_MESSAGES = 40
+# A customer often sends several short messages in a row: the answer waits this long for the
+# last of them, so a burst costs one model call, not one per message.
+BURST_SECONDS = 0.4
 RECOVER_TICKETS = 10_000
 
 
@@ -97,7 +101,8 @@ def wait_for_answer(ctx: Context, written: messages.Written) -> list[Message]:
 
 def recover(app: Flask) -> None:
     """At start-up: every active bot's ticket whose latest public message is the customer's
-    gets its answer, or, when another (perhaps dead) process had claimed it, a hand-off."""
+    gets its answer; one that a process had claimed gets a hand-off once that process would
+    have answered (it died, or another live process answers it meanwhile)."""
     with app.app_context():
         ctx: Context = app.extensions["supportchat.context"]
         try:
@@ -106,13 +111,29 @@ def recover(app: Flask) -> None:
             log.warning("AI replies: unanswered messages not checked (%s)", type(exc).__name__)
             return
         for ticket in waiting:
-            question = _unanswered(ctx, ticket.id)
-            if question is None:
-                continue
-            if ticket.ai_seq < question.seq:
-                _answer_soon(app, ticket.id, question.seq)
-            else:
-                handoff(ctx, ticket.id, "restart")
+            _recover_ticket(app, ctx, ticket.id)
+
+
+def _recover_ticket(app: Flask, ctx: Context, ticket_id: str) -> None:
+    ticket = ctx.store.get_ticket(ticket_id)
+    question = _unanswered(ctx, ticket_id) if ticket and ticket.bot_active else None
+    if question is None:
+        return
+    if ticket.ai_seq < question.seq:
+        _answer_soon(app, ticket_id, question.seq)
+        return
+    # Retries and backoff stay within the timeout; a few seconds more for storing.
+    left = ctx.config["AI_TIMEOUT_SECONDS"] + 5 - (utcnow() - question.created_at).total_seconds()
+    if left > 0:
+        socketio.start_background_task(_recover_later, app, ticket_id, left)
+    else:
+        handoff(ctx, ticket_id, "restart")
+
+
+def _recover_later(app: Flask, ticket_id: str, delay: float) -> None:
+    socketio.sleep(delay)
+    with app.app_context():
+        _recover_ticket(app, app.extensions["supportchat.context"], ticket_id)
 
 
 def recover_soon(app: Flask) -> None:
@@ -136,6 +157,7 @@ def _answer(app: Flask, ticket_id: str, seq: int) -> None:
 
 
 def _answer_in(ctx: Context, ticket_id: str, seq: int) -> None:
+    socketio.sleep(BURST_SECONDS)
     question = _unanswered(ctx, ticket_id)
     if question is None or question.seq != seq:
         return  # a later message came: its own task answers that one (a burst, one answer)

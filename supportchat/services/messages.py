@@ -128,9 +128,7 @@ def write(
     if created and not actor.is_agent and ticket.last_public_seq == 0:
         replies = _auto_reply(ctx, ticket.id)
     if created and kind == "message" and ticket.bot_active:
-        from . import ai_replies  # it writes through this module
-
-        ai_replies.after_message(ctx, actor, ticket.id, message.seq)
+        ctx.after_bot_message(ctx, actor, ticket.id, message.seq)  # services.ai_replies
     return Written(ticket, message, replies)
 
 

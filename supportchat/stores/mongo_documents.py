@@ -74,7 +74,7 @@ def ticket_from_document(doc: dict[str, Any]) -> Ticket:
         guest_read_seq=doc["guestReadSeq"],
         rating=doc["rating"],
         last_guest_seq=doc["lastGuestSeq"],
-        bot_active=doc.get("botActive", False),  # tickets stored before AI replies: off
+        bot_active=bool(doc.get("botActive")),  # tickets stored before AI replies: off
         ai_seq=doc.get("aiSeq", 0),
         labels=tuple(doc.get("labels") or ()),
         rating_comment=doc.get("ratingComment"),  # tickets stored before ratings had comments

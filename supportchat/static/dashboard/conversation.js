@@ -180,7 +180,23 @@ export function renderHeader(ticket) {
   renderLabels(ticket);
   renderContact(ticket);
   renderMessages(); // the "closed by" line
+  botToggle.hidden = closed;
+  botToggle.textContent = ticket.botActive ? "Turn bot off" : "Turn bot on";
+  botToggle.setAttribute("aria-pressed", String(Boolean(ticket.botActive)));
 }
+
+// AI replies for this ticket (PROTOCOL.md §3.9): off hands it over to the team.
+const botToggle = document.getElementById("bot-toggle");
+botToggle.addEventListener("click", async () => {
+  const active = !(state.currentTicket && state.currentTicket.botActive);
+  try {
+    const ack = await emit("ticket:bot", {ticketId: state.selected, active});
+    upsertTicket(ack.ticket);
+    showError(ui.error, null);
+  } catch (error) {
+    showError(ui.error, error.message);
+  }
+});
 
 ui.assign.addEventListener("click", async () => {
   const mine = state.currentTicket && state.currentTicket.assignee && state.currentTicket.assignee.id === me.id;

@@ -113,7 +113,9 @@ export function renderRow({message, entry, seen}) {
     return h("li", {class: "event"}, message.text);
   }
   const side = message.sender.role === "guest" ? "guest" : "agent";
-  const classes = [side, message.kind === "note" ? "note" : "", entry ? entry.state : ""].filter(Boolean);
+  const bot = message.sender.role === "bot"; // what the AI wrote, told apart from people
+  const classes = [side, bot ? "bot" : "", message.kind === "note" ? "note" : "",
+    entry ? entry.state : ""].filter(Boolean);
   const meta = h("div", {class: "meta"});
   if (entry && entry.state === "pending") {
     meta.append("Sending…");
@@ -127,7 +129,8 @@ export function renderRow({message, entry, seen}) {
     if (seen) meta.append(" · Seen");
   }
   return h("li", {class: classes.join(" "), "data-seq": message.seq},
-    h("div", {class: "sender"}, message.kind === "note" ? `Private note · ${message.sender.name}` : message.sender.name),
+    h("div", {class: "sender"}, message.kind === "note" ? `Private note · ${message.sender.name}`
+      : bot ? `${message.sender.name} · Bot` : message.sender.name),
     h("div", {class: "text"}, message.text),
     message.attachments.length ? h("div", {class: "files"}, ...message.attachments.map((file) =>
       h("a", {href: file.url, target: "_blank", rel: "noopener noreferrer"},

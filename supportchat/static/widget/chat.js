@@ -37,6 +37,7 @@ export class Widget {
     this.outbox = new Outbox(storage.get(OUTBOX_KEY));
     this.lastSeq = 0;
     this.status = "open";
+    this.botActive = false; // AI replies answer (PROTOCOL.md §3.9): "Talk to a person" shows
     this.agentReadSeq = 0;
     this.readSent = 0;
     this.unread = 0;
@@ -87,7 +88,11 @@ export class Widget {
       lastSeq: () => this.lastSeq,
       on: {
         messages: current((list, info) => this.receive(list, info)),
-        ticket: current((ticket) => this.setStatus(ticket.status)),
+        ticket: current((ticket) => {
+          this.botActive = Boolean(ticket.botActive);
+          this.setStatus(ticket.status);
+          this.render();
+        }),
         typing: current((event) => this.peerTyping(event)),
         read: current((event) => {
           if (event.role === "agent") {
@@ -223,6 +228,17 @@ export class Widget {
     if (event.state === "connected") {
       this.showAlert(null);
       this.retryFailed();
+    }
+  }
+
+  /** The customer asks for a person instead of the bot (websocket transport). */
+  async requestPerson() {
+    try {
+      await this.transport.handoff();
+      this.botActive = false;
+      this.render();
+    } catch (error) {
+      this.showAlert(error.message);
     }
   }
 

@@ -215,6 +215,7 @@ export function socketTransport(ctx) {
           text: payload.message, clientMsgId: payload.clientMsgId}));
       }
       ctx.on.telemetry({type: "send", transport: "websocket", ms: Date.now() - started});
+      if (ack.ticket) ctx.on.ticket(ack.ticket); // botActive of a new ticket
       const ticket = ack.ticket || {id: ticketId, status: "open"};
       return {ticketId: ticket.id, status: ticket.status, message: ack.message, replies: []};
     },
@@ -225,6 +226,7 @@ export function socketTransport(ctx) {
       return ack.ticket.id;
     },
     resync,
+    handoff: () => emit("ticket:handoff", {ticketId: ctx.session().ticketId}),
     typing(typing) {
       const {ticketId} = ctx.session();
       if (ticketId && socket && socket.connected) socket.emit("typing", {ticketId, typing}, () => {});

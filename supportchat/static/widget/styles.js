@@ -40,6 +40,7 @@ export const PANEL_STYLES = `
 @keyframes cs-blink { 0%, 80%, 100% { opacity: .3; } 40% { opacity: 1; } }
 @media (prefers-reduced-motion: reduce) { .dots i { animation: none; } }
 .alert { margin: .5rem .75rem 0; padding: .5rem .75rem; border: 1px solid var(--_error-border); border-radius: 10px; background: var(--_error-bg); color: var(--_error-text); font-size: .85rem; }
+.handoff { display: block; margin: .25rem auto; }
 .closed { padding: .9rem 1rem; border-top: 1px solid var(--_border); text-align: center; background: var(--_bg); }
 .closed p { margin: 0 0 .6rem; color: var(--_muted); }
 .primary { padding: .55rem 1rem; border: 0; border-radius: 10px; background: var(--_primary); color: var(--_on-primary); font-weight: 600; }

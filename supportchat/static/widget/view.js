@@ -36,6 +36,8 @@ export const viewMethods = {
         this.startConversation();
         this.input.focus();
       }}, "Start a new conversation");
+    this.handoffButton = h("button", {type: "button", class: "link-button handoff", hidden: true,
+      onclick: () => this.requestPerson()}, "Talk to a person");
     this.closedBox = h("div", {class: "closed", part: "closed", hidden: true},
       h("p", {}, "This conversation has been closed."), this.newButton);
     this.input = h("textarea", {id: "cs-input", rows: "1", placeholder: "Write a message…",
@@ -73,7 +75,8 @@ export const viewMethods = {
       h("div", {class: "titles"}, h("h2", {}, title), this.statusLine),
       h("button", {type: "button", class: "icon-button", "aria-label": "Close chat",
         onclick: () => this.close()}, icon(...ICONS.close))),
-    this.alert, this.hint, this.log, this.typingRow, this.closedBox, this.composer);
+    this.alert, this.hint, this.log, this.typingRow, this.handoffButton, this.closedBox,
+    this.composer);
     this.root.insertBefore(this.panel, this.launcher);
   },
 
@@ -110,6 +113,7 @@ export const viewMethods = {
     const closed = this.status === "closed";
     this.closedBox.hidden = !closed;
     this.composer.hidden = closed;
+    this.handoffButton.hidden = closed || !this.botActive || !this.transport.handoff;
     this.renderLog();
     this.renderChips();
   },
@@ -169,6 +173,7 @@ export const viewMethods = {
     }
     const mine = role === "guest";
     const classes = ["msg", mine ? "mine" : "theirs", entry ? entry.state : "sent"];
+    if (role === "bot") classes.push("bot"); // what the AI wrote, told apart from people
     const meta = h("div", {class: "meta"});
     if (entry && entry.state === "pending") {
       meta.append(h("span", {}, "Sending…"));
