@@ -42,7 +42,8 @@ class Worker:
 
     @property
     def lease(self) -> timedelta:
-        return timedelta(seconds=self.app.config["WEBHOOK_TIMEOUT_SECONDS"] * 2 + 20)
+        # connect and read may each take the timeout: the lease outlasts any attempt
+        return timedelta(seconds=self.app.config["WEBHOOK_TIMEOUT_SECONDS"] * 2 + 5)
 
     def start(self) -> None:
         """Run in the background of this process (ops.server.start)."""

@@ -43,6 +43,7 @@ class WebhookReceiver:
 
     script: list = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
+    port: int = 0  # 0: any free port
 
     def __post_init__(self):
         receiver = self
@@ -75,7 +76,7 @@ class WebhookReceiver:
                 pass
 
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
