@@ -468,3 +468,41 @@ def test_every_event_of_a_conversation_arrives_once_on_every_backend(any_store_a
     assert texts == ["Hello, I need help", "On it", "second", "second"]
     [closed] = receiver.events("ticket.closed")
     assert closed.json["data"]["status"] == "closed"
+
+
+def test_finished_deliveries_and_unsubscribed_events_are_forgotten_later(client, receiver):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from supportchat.clock import utcnow
+    from supportchat.extensions import db
+    from supportchat.models import Delivery, OutboxEvent
+
+    app = client.application
+    say(client, "nobody subscribed yet")
+    admin = sign_in(client, "admin", "admin@example.com")
+    hook = subscribe(client, admin, receiver.url, ["message.created"])
+    receiver.script = [200, 500]
+    say(client, "delivered")
+    say(client, "still failing")
+    deliver(app)
+    worker = app.extensions["supportchat.outbox_worker"]
+
+    def counts():
+        with app.app_context():
+            return (
+                db.session.scalar(select(func.count()).select_from(OutboxEvent)),
+                db.session.scalar(select(func.count()).select_from(Delivery)),
+            )
+
+    before = counts()
+    with app.app_context():
+        worker.prune(utcnow() + timedelta(minutes=2))
+    assert counts() == (2, 2)  # the events without subscribers are gone
+    assert before[0] > 2
+    with app.app_context():
+        worker.prune(utcnow() + timedelta(days=8))
+    assert counts() == (1, 1)  # the failing one is still retried
+    [left] = deliveries(client, admin, hook)
+    assert left["status"] == "pending"
