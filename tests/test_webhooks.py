@@ -291,6 +291,20 @@ def test_redirects_are_not_followed(client, receiver):
         elsewhere.close()
 
 
+def test_an_https_receiver_with_an_untrusted_certificate_gets_nothing(client):
+    untrusted = WebhookReceiver(tls=True)
+    try:
+        admin = sign_in(client, "admin", "admin@example.com")
+        hook = subscribe(client, admin, untrusted.url, ["message.created"])
+        say(client)
+        deliver(client.application)
+        assert untrusted.events() == []
+        [delivery] = deliveries(client, admin, hook)
+        assert delivery["status"] == "pending" and "SSL" in delivery["lastError"]
+    finally:
+        untrusted.close()
+
+
 def test_a_slow_answer_counts_as_a_failure(build, receiver):
     client = build(WEBHOOK_ALLOW_PRIVATE="true", WEBHOOK_TIMEOUT_SECONDS="0.5").test_client()
     admin = sign_in(client, "admin", "admin@example.com")
