@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Engine, insert, literal, select
+from sqlalchemy import Engine, bindparam, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
@@ -56,6 +56,39 @@ AUDIT_EVENTS = {
 }
 MAIL_TEAM, MAIL_TRANSCRIPT = "mail:team", "mail:transcript"
 _IDS = uuid.UUID("5b0a3c52-4a39-4f43-9a52-2f6a4ad7c0de")
+
+
+# The statements of every recording, built once (see stores/sql.py on why).
+_COLUMNS = (
+    "event_id",
+    "target",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+)
+_INSERT_EVENTS = insert(events_table)
+_INSERT_DELIVERIES = insert(deliveries_table)
+# A pending delivery for every active webhook whose events list names the event's type.
+_FAN_OUT = insert(deliveries_table).from_select(
+    _COLUMNS,
+    select(
+        events_table.c.id,
+        webhooks_table.c.id,
+        literal("pending"),
+        literal(0),
+        bindparam("now"),
+        bindparam("now"),
+        bindparam("now"),
+    )
+    .select_from(events_table)
+    .join(
+        webhooks_table,
+        webhooks_table.c.events.like(literal('%"') + events_table.c.type + literal('"%')),
+    )
+    .where(webhooks_table.c.active, events_table.c.id.in_(bindparam("ids", expanding=True))),
+)
 
 
 @dataclass(frozen=True)
@@ -122,44 +155,20 @@ class Outbox:
     def _insert(self, conn, events: list[Event]) -> None:
         now = utcnow()
         conn.execute(
-            insert(events_table),
+            _INSERT_EVENTS,
             [
                 {"id": e.id, "type": e.type, "created_at": e.created_at, "data": e.data}
                 for e in events
             ],
         )
-        pattern = literal('%"') + events_table.c.type + literal('"%')
-        subscribed = (
-            select(
-                events_table.c.id,
-                webhooks_table.c.id,
-                literal("pending"),
-                literal(0),
-                literal(now),
-                literal(now),
-                literal(now),
-            )
-            .select_from(events_table)
-            .join(webhooks_table, webhooks_table.c.events.like(pattern))
-            .where(webhooks_table.c.active, events_table.c.id.in_([e.id for e in events]))
-        )
-        columns = [
-            "event_id",
-            "target",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "created_at",
-            "updated_at",
-        ]
-        conn.execute(insert(deliveries_table).from_select(columns, subscribed))
+        conn.execute(_FAN_OUT, {"now": now, "ids": [e.id for e in events]})
         extra = [
-            dict(zip(columns, (e.id, target, "pending", 0, now, now, now), strict=True))
+            dict(zip(_COLUMNS, (e.id, target, "pending", 0, now, now, now), strict=True))
             for e in events
             for target in e.targets
         ]
         if extra:
-            conn.execute(insert(deliveries_table), extra)
+            conn.execute(_INSERT_DELIVERIES, extra)
 
     def _mail_on(self) -> bool:
         return bool(self.config.get("SMTP_URL") and self.config.get("MAIL_FROM"))
