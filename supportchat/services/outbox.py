@@ -12,10 +12,9 @@ that makes a delivery for every active webhook subscribed to the event's type.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,8 +27,6 @@ from ..models import Delivery, OutboxEvent, Webhook, new_id
 from ..stores import Message, Ticket
 from . import audit, business_hours, settings
 from .tickets import ticket_view
-
-log = logging.getLogger(__name__)
 
 events_table = OutboxEvent.__table__
 deliveries_table = Delivery.__table__
@@ -99,7 +96,7 @@ class Event:
     type: str
     created_at: datetime
     data: dict[str, Any]
-    targets: tuple[str, ...] = field(default=())
+    targets: tuple[str, ...] = ()
 
 
 def event_id(type: str, subject: str | None = None) -> str:
