@@ -73,9 +73,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         limit_opening=ratelimit.opening_conversation,
     )
     app.extensions["supportchat.backends"] = backends
-    from .services import outbox
+    from .services import outbox_worker
 
-    outbox.install(app, app.extensions["supportchat.context"], [sql_store, store])
+    outbox_worker.install(app, app.extensions["supportchat.context"], [sql_store, store])
     register_blueprints(app)
     register_namespaces(socketio)
     errors_http.register(app)

@@ -184,24 +184,6 @@ class Outbox:
         return bool(self.config.get("MAIL_TRANSCRIPTS") and self._mail_on() and email)
 
 
-def install(app, context, stores: list[Any]) -> Outbox:
-    """The application's outbox, handed to its stores, and its delivery worker (started by
-    ops.server.start in serving processes)."""
-    from . import messages
-    from .outbox_worker import Worker
-
-    with app.app_context():
-        from ..extensions import db
-
-        engine = db.engine
-    outbox = Outbox(engine, app.config, lambda message: messages.message_view(context, message))
-    for store in stores:
-        store.outbox = outbox
-    app.extensions["supportchat.outbox"] = outbox
-    app.extensions["supportchat.outbox_worker"] = Worker(app, outbox)
-    return outbox
-
-
 def emit(type: str, data: dict[str, Any], subject: str | None = None) -> None:
     """Record an event of the running application outside a store's transaction, e.g.
     ``emit("ticket.rated", ticket_view(ticket, True), f"{ticket.id}")`` where a rating lands."""

@@ -22,8 +22,10 @@ from gevent.pool import Pool
 from sqlalchemy import and_, exists, or_, select, update
 
 from ..clock import iso, utcnow
+from ..extensions import db
 from ..models import Delivery, OutboxEvent, Webhook
-from . import mail, webhooks
+from . import mail, messages, webhooks
+from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -202,3 +204,16 @@ class Worker:
                 .where(hooks.c.id == webhook_id, ~delivered)
                 .values(active=False, disabled_reason=reason)
             )
+
+
+def install(app, context, stores: list) -> Outbox:
+    """The application's outbox, handed to its stores, and its delivery worker (started by
+    ops.server.start in serving processes)."""
+    with app.app_context():
+        engine = db.engine
+    outbox = Outbox(engine, app.config, lambda message: messages.message_view(context, message))
+    for store in stores:
+        store.outbox = outbox
+    app.extensions["supportchat.outbox"] = outbox
+    app.extensions["supportchat.outbox_worker"] = Worker(app, outbox)
+    return outbox
