@@ -520,3 +520,23 @@ def test_finished_deliveries_and_unsubscribed_events_are_forgotten_later(client,
     assert counts() == (1, 1)  # the failing one is still retried
     [left] = deliveries(client, admin, hook)
     assert left["status"] == "pending"
+
+
+def test_token_refreshes_and_revocations_reach_an_audit_pipeline(client, receiver):
+    from support.http import bearer, token_pair
+
+    admin = sign_in(client, "admin", "admin@example.com")
+    subscribe(client, admin, receiver.url, ["auth.refresh", "auth.revoke"])
+    first = token_pair(client, "ana@example.com", "agent")
+    second = client.post("/api/admin/auth/refresh", headers=bearer(first["refreshToken"]))
+    assert second.status_code == 200
+    revoked = client.post(
+        "/api/admin/auth/revoke", headers=bearer(second.get_json()["accessToken"])
+    )
+    assert revoked.status_code in (200, 204)
+    deliver(client.application)
+    [refresh] = receiver.events("auth.refresh")
+    [revoke] = receiver.events("auth.revoke")
+    assert refresh.json["data"]["actor"] == revoke.json["data"]["actor"]
+    assert refresh.json["data"]["address"] == "127.0.0.1" and refresh.verified(SECRET)
+    assert refresh.json["data"]["target"] == revoke.json["data"]["target"]  # one token family
