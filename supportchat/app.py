@@ -74,9 +74,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         after_bot_message=ai_replies.after_message,
     )
     app.extensions["supportchat.backends"] = backends
-    from .services import outbox
+    from .services import outbox_worker
 
-    outbox.install(app, app.extensions["supportchat.context"], [sql_store, store])
+    outbox_worker.install(app, app.extensions["supportchat.context"], [sql_store, store])
     register_blueprints(app)
     register_namespaces(socketio)
     errors_http.register(app)

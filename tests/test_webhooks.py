@@ -291,6 +291,20 @@ def test_redirects_are_not_followed(client, receiver):
         elsewhere.close()
 
 
+def test_an_https_receiver_with_an_untrusted_certificate_gets_nothing(client):
+    untrusted = WebhookReceiver(tls=True)
+    try:
+        admin = sign_in(client, "admin", "admin@example.com")
+        hook = subscribe(client, admin, untrusted.url, ["message.created"])
+        say(client)
+        deliver(client.application)
+        assert untrusted.events() == []
+        [delivery] = deliveries(client, admin, hook)
+        assert delivery["status"] == "pending" and "SSL" in delivery["lastError"]
+    finally:
+        untrusted.close()
+
+
 def test_a_slow_answer_counts_as_a_failure(build, receiver):
     client = build(WEBHOOK_ALLOW_PRIVATE="true", WEBHOOK_TIMEOUT_SECONDS="0.5").test_client()
     admin = sign_in(client, "admin", "admin@example.com")
@@ -468,3 +482,61 @@ def test_every_event_of_a_conversation_arrives_once_on_every_backend(any_store_a
     assert texts == ["Hello, I need help", "On it", "second", "second"]
     [closed] = receiver.events("ticket.closed")
     assert closed.json["data"]["status"] == "closed"
+
+
+def test_finished_deliveries_and_unsubscribed_events_are_forgotten_later(client, receiver):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from supportchat.clock import utcnow
+    from supportchat.extensions import db
+    from supportchat.models import Delivery, OutboxEvent
+
+    app = client.application
+    say(client, "nobody subscribed yet")
+    admin = sign_in(client, "admin", "admin@example.com")
+    hook = subscribe(client, admin, receiver.url, ["message.created"])
+    receiver.script = [200, 500]
+    say(client, "delivered")
+    say(client, "still failing")
+    deliver(app)
+    worker = app.extensions["supportchat.outbox_worker"]
+
+    def counts():
+        with app.app_context():
+            return (
+                db.session.scalar(select(func.count()).select_from(OutboxEvent)),
+                db.session.scalar(select(func.count()).select_from(Delivery)),
+            )
+
+    before = counts()
+    with app.app_context():
+        worker.prune(utcnow() + timedelta(minutes=2))
+    assert counts() == (2, 2)  # the events without subscribers are gone
+    assert before[0] > 2
+    with app.app_context():
+        worker.prune(utcnow() + timedelta(days=8))
+    assert counts() == (1, 1)  # the failing one is still retried
+    [left] = deliveries(client, admin, hook)
+    assert left["status"] == "pending"
+
+
+def test_token_refreshes_and_revocations_reach_an_audit_pipeline(client, receiver):
+    from support.http import bearer, token_pair
+
+    admin = sign_in(client, "admin", "admin@example.com")
+    subscribe(client, admin, receiver.url, ["auth.refresh", "auth.revoke"])
+    first = token_pair(client, "ana@example.com", "agent")
+    second = client.post("/api/admin/auth/refresh", headers=bearer(first["refreshToken"]))
+    assert second.status_code == 200
+    revoked = client.post(
+        "/api/admin/auth/revoke", headers=bearer(second.get_json()["accessToken"])
+    )
+    assert revoked.status_code in (200, 204)
+    deliver(client.application)
+    [refresh] = receiver.events("auth.refresh")
+    [revoke] = receiver.events("auth.revoke")
+    assert refresh.json["data"]["actor"] == revoke.json["data"]["actor"]
+    assert refresh.json["data"]["address"] == "127.0.0.1" and refresh.verified(SECRET)
+    assert refresh.json["data"]["target"] == revoke.json["data"]["target"]  # one token family

@@ -12,15 +12,14 @@ that makes a delivery for every active webhook subscribed to the event's type.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Engine, insert, literal, select
+from sqlalchemy import Engine, bindparam, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
@@ -28,8 +27,6 @@ from ..models import Delivery, OutboxEvent, Webhook, new_id
 from ..stores import Message, Ticket
 from . import audit, business_hours, settings
 from .tickets import ticket_view
-
-log = logging.getLogger(__name__)
 
 events_table = OutboxEvent.__table__
 deliveries_table = Delivery.__table__
@@ -58,6 +55,39 @@ MAIL_TEAM, MAIL_TRANSCRIPT = "mail:team", "mail:transcript"
 _IDS = uuid.UUID("5b0a3c52-4a39-4f43-9a52-2f6a4ad7c0de")
 
 
+# The statements of every recording, built once (see stores/sql.py on why).
+_COLUMNS = (
+    "event_id",
+    "target",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+)
+_INSERT_EVENTS = insert(events_table)
+_INSERT_DELIVERIES = insert(deliveries_table)
+# A pending delivery for every active webhook whose events list names the event's type.
+_FAN_OUT = insert(deliveries_table).from_select(
+    _COLUMNS,
+    select(
+        events_table.c.id,
+        webhooks_table.c.id,
+        literal("pending"),
+        literal(0),
+        bindparam("now"),
+        bindparam("now"),
+        bindparam("now"),
+    )
+    .select_from(events_table)
+    .join(
+        webhooks_table,
+        webhooks_table.c.events.like(literal('%"') + events_table.c.type + literal('"%')),
+    )
+    .where(webhooks_table.c.active, events_table.c.id.in_(bindparam("ids", expanding=True))),
+)
+
+
 @dataclass(frozen=True)
 class Event:
     """One event to store: ``targets`` are deliveries besides the subscribed webhooks."""
@@ -66,7 +96,7 @@ class Event:
     type: str
     created_at: datetime
     data: dict[str, Any]
-    targets: tuple[str, ...] = field(default=())
+    targets: tuple[str, ...] = ()
 
 
 def event_id(type: str, subject: str | None = None) -> str:
@@ -122,44 +152,20 @@ class Outbox:
     def _insert(self, conn, events: list[Event]) -> None:
         now = utcnow()
         conn.execute(
-            insert(events_table),
+            _INSERT_EVENTS,
             [
                 {"id": e.id, "type": e.type, "created_at": e.created_at, "data": e.data}
                 for e in events
             ],
         )
-        pattern = literal('%"') + events_table.c.type + literal('"%')
-        subscribed = (
-            select(
-                events_table.c.id,
-                webhooks_table.c.id,
-                literal("pending"),
-                literal(0),
-                literal(now),
-                literal(now),
-                literal(now),
-            )
-            .select_from(events_table)
-            .join(webhooks_table, webhooks_table.c.events.like(pattern))
-            .where(webhooks_table.c.active, events_table.c.id.in_([e.id for e in events]))
-        )
-        columns = [
-            "event_id",
-            "target",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "created_at",
-            "updated_at",
-        ]
-        conn.execute(insert(deliveries_table).from_select(columns, subscribed))
+        conn.execute(_FAN_OUT, {"now": now, "ids": [e.id for e in events]})
         extra = [
-            dict(zip(columns, (e.id, target, "pending", 0, now, now, now), strict=True))
+            dict(zip(_COLUMNS, (e.id, target, "pending", 0, now, now, now), strict=True))
             for e in events
             for target in e.targets
         ]
         if extra:
-            conn.execute(insert(deliveries_table), extra)
+            conn.execute(_INSERT_DELIVERIES, extra)
 
     def _mail_on(self) -> bool:
         return bool(self.config.get("SMTP_URL") and self.config.get("MAIL_FROM"))
@@ -176,26 +182,6 @@ class Outbox:
     def _transcript(self, ticket: Ticket) -> bool:
         email = (ticket.customer.get("userIdentifier") or {}).get("email")
         return bool(self.config.get("MAIL_TRANSCRIPTS") and self._mail_on() and email)
-
-
-def install(app, context, stores: list[Any]) -> Outbox:
-    """The application's outbox, handed to its stores, and its delivery worker (started by
-    ops.server.start in serving processes)."""
-    from . import messages
-    from .outbox_worker import Worker
-
-    with app.app_context():
-        from ..extensions import db
-
-        engine = db.engine
-    outbox = Outbox(
-        engine, app.config, lambda message: messages.message_view(context, message, for_agent=True)
-    )
-    for store in stores:
-        store.outbox = outbox
-    app.extensions["supportchat.outbox"] = outbox
-    app.extensions["supportchat.outbox_worker"] = Worker(app, outbox)
-    return outbox
 
 
 def emit(type: str, data: dict[str, Any], subject: str | None = None) -> None:

@@ -18,18 +18,23 @@ import uuid
 from datetime import datetime, timedelta
 
 import gevent
+from gevent.pool import Pool
 from sqlalchemy import and_, exists, or_, select, update
 
 from ..clock import iso, utcnow
 from ..extensions import db
 from ..models import Delivery, OutboxEvent, Webhook
-from . import mail, webhooks
+from . import mail, messages, webhooks
+from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 BATCH = 20  # deliveries claimed at once
+KEEP = timedelta(days=7)  # how long finished deliveries stay in the log
+PRUNE_EVERY = timedelta(minutes=10)
+SENDERS = 5  # of them sent at the same time (each holds a database connection at times)
 MAX_DELAY_SECONDS = 3600  # the longest wait between two attempts
-d = Delivery.__table__
+d, events, hooks = Delivery.__table__, OutboxEvent.__table__, Webhook.__table__
 
 
 class Worker:
@@ -42,7 +47,8 @@ class Worker:
 
     @property
     def lease(self) -> timedelta:
-        return timedelta(seconds=self.app.config["WEBHOOK_TIMEOUT_SECONDS"] * 2 + 20)
+        # connect and read may each take the timeout: the lease outlasts any attempt
+        return timedelta(seconds=self.app.config["WEBHOOK_TIMEOUT_SECONDS"] * 2 + 5)
 
     def start(self) -> None:
         """Run in the background of this process (ops.server.start)."""
@@ -51,11 +57,15 @@ class Worker:
 
     def _loop(self) -> None:
         pause = self.app.config["OUTBOX_POLL_SECONDS"]
+        pruned = utcnow() - PRUNE_EVERY
         while True:
             sent = 0
             try:
                 with self.app.app_context():
                     sent = self.run_once()
+                    if utcnow() - pruned >= PRUNE_EVERY:
+                        pruned = utcnow()
+                        self.prune(pruned)
             except Exception:  # a database away for a moment: try again later
                 log.exception("outbox delivery round failed")
             gevent.sleep(0 if sent >= BATCH else pause)
@@ -63,9 +73,18 @@ class Worker:
     def run_once(self) -> int:
         """Claim the due deliveries and send them side by side; how many were claimed."""
         claimed = self.claim()
-        jobs = [gevent.spawn(self._deliver_in_context, *key) for key in claimed]
-        gevent.joinall(jobs)
+        Pool(SENDERS).map(lambda key: self._deliver_in_context(*key), claimed)
         return len(claimed)
+
+    def prune(self, now: datetime) -> None:
+        """Forget finished deliveries after KEEP, and events nobody waits for: those with no
+        subscriber (every message has an event) and those whose deliveries are forgotten."""
+        waited_for = exists().where(d.c.event_id == events.c.id)
+        with self.outbox.engine.begin() as conn:
+            conn.execute(d.delete().where(d.c.status != "pending", d.c.updated_at < now - KEEP))
+            conn.execute(
+                events.delete().where(events.c.created_at < now - timedelta(minutes=1), ~waited_for)
+            )
 
     def claim(self, only: tuple[str, str] | None = None) -> list[tuple[str, str]]:
         """Lease up to BATCH due deliveries (or the one ``only``) to this worker."""
@@ -98,20 +117,22 @@ class Worker:
                 self.deliver(event_id, target)
             except Exception:
                 log.exception("delivery of %s to %s failed", event_id, target)
-            finally:
-                db.session.remove()
 
     def deliver(self, event_id: str, target: str) -> None:
-        """One attempt of a claimed delivery, and its outcome stored."""
-        event = db.session.get(OutboxEvent, event_id)
-        delivery = db.session.get(Delivery, (event_id, target))
+        """One attempt of a claimed delivery, and its outcome stored. No database connection
+        is held while the receiver is waited for."""
+        with self.outbox.engine.connect() as conn:
+            event = conn.execute(select(events).where(events.c.id == event_id)).first()
+            delivery = conn.execute(
+                select(d).where(d.c.event_id == event_id, d.c.target == target)
+            ).first()
+            hook = conn.execute(select(hooks).where(hooks.c.id == target)).first()
         if event is None or delivery is None:
             return
         config = self.app.config
         if target.startswith("mail:"):
             attempt = mail.deliver(config, target, event)
         else:
-            hook = db.session.get(Webhook, target)
             if hook is None or not hook.active:
                 reason = hook.disabled_reason if hook else None
                 self._finish(delivery, "failed", None, 0, reason or "The webhook is turned off.")
@@ -136,7 +157,7 @@ class Worker:
 
     def _finish(
         self,
-        delivery: Delivery,
+        delivery,
         status: str,
         code: int | None,
         duration_ms: int,
@@ -179,7 +200,22 @@ class Worker:
         )[:1000]
         with self.outbox.engine.begin() as conn:
             conn.execute(
-                update(Webhook.__table__)
-                .where(Webhook.__table__.c.id == webhook_id, ~delivered)
+                update(hooks)
+                .where(hooks.c.id == webhook_id, ~delivered)
                 .values(active=False, disabled_reason=reason)
             )
+
+
+def install(app, context, stores: list) -> Outbox:
+    """The application's outbox, handed to its stores, and its delivery worker (started by
+    ops.server.start in serving processes)."""
+    with app.app_context():
+        engine = db.engine
+    outbox = Outbox(
+        engine, app.config, lambda message: messages.message_view(context, message, for_agent=True)
+    )
+    for store in stores:
+        store.outbox = outbox
+    app.extensions["supportchat.outbox"] = outbox
+    app.extensions["supportchat.outbox_worker"] = Worker(app, outbox)
+    return outbox

@@ -110,7 +110,8 @@ class Attempt:
 
 
 def post(config: dict[str, Any], hook: Webhook, event: OutboxEvent) -> Attempt:
-    """POST ``event`` to ``hook`` once; 2xx within WEBHOOK_TIMEOUT_SECONDS delivers it."""
+    """POST ``event`` to ``hook`` once (models or rows of them); 2xx within
+    WEBHOOK_TIMEOUT_SECONDS delivers it."""
     started = time.monotonic()
     timeout = config["WEBHOOK_TIMEOUT_SECONDS"]
 
