@@ -113,6 +113,8 @@ class ChatMessages(View):
     status: Literal["open", "closed"]
     messages: list[MessageView]
     lastSeq: int
+    agentTyping: bool
+    agentReadSeq: int
 
 
 class Uploaded(View):

@@ -152,6 +152,18 @@ class ChatPoll(Query):
     wait: int = Field(0, ge=0, le=30)
 
 
+class ChatTyping(Payload):
+    clientId: str | None = None
+    sessionId: SessionId
+    typing: bool
+
+
+class ChatRead(Payload):
+    clientId: str | None = None
+    sessionId: SessionId
+    seq: Seq
+
+
 class InboxQuery(Query):
     cursor: Text(512) | None = None
     limit: int = Field(25, ge=1, le=100)

@@ -158,3 +158,140 @@ def test_the_rating_is_stored_once_on_every_backend(ticket_store):
     with pytest.raises(Exception) as missing:
         store.rate_ticket("no-such-ticket", 1, None)
     assert getattr(missing.value, "code", None) == "not_found"
+
+
+# The polling transport's typing indicators and read receipts (PROTOCOL.md §3.4, v1.1)
+
+
+def _poll(server, client_id: str, session_id: str, since: int = 0, wait: int = 0) -> dict:
+    import requests
+
+    response = requests.get(
+        server.url + "/api/chat",
+        params={"sessionId": session_id, "since": since, "wait": wait},
+        headers={"X-Client-Id": client_id},
+        timeout=40,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _post(server, path: str, body: dict):
+    import requests
+
+    return requests.post(server.url + path, json=body, timeout=10)
+
+
+def _opened(server, client_id: str, session_id: str) -> dict:
+    posted = _post(
+        server, "/api/chat", {"clientId": client_id, "sessionId": session_id, "message": "Hi"}
+    )
+    assert posted.status_code == 200, posted.text
+    return posted.json()
+
+
+def test_a_long_poll_returns_when_an_agent_starts_and_stops_typing(live_server, peers):
+    import threading
+    import time
+    import uuid
+
+    client_id, session_id = str(uuid.uuid4()), "poll-typing"
+    ticket_id = _opened(live_server, client_id, session_id)["ticketId"]
+    agent = peers.agent(live_server, sign_in(live_server))
+    agent.ok("ticket:join", {"ticketId": ticket_id})
+    first = _poll(live_server, client_id, session_id, since=1)
+    assert first["agentTyping"] is False and first["agentReadSeq"] == 0
+
+    answers: list[dict] = []
+    waiting = threading.Thread(
+        target=lambda: answers.append(_poll(live_server, client_id, session_id, since=1, wait=20))
+    )
+    started = time.monotonic()
+    waiting.start()
+    time.sleep(0.5)
+    agent.ok("typing", {"ticketId": ticket_id, "typing": True})
+    waiting.join(15)
+    assert answers and answers[0]["agentTyping"] is True and answers[0]["messages"] == []
+    assert time.monotonic() - started < 15  # answered by the typing, not by the wait's end
+
+    agent.ok("typing", {"ticketId": ticket_id, "typing": False})
+    assert _poll(live_server, client_id, session_id, since=1)["agentTyping"] is False
+
+
+def test_a_long_poll_reports_how_far_the_agent_read_in_the_guest_sequence(live_server, peers):
+    import uuid
+
+    client_id, session_id = str(uuid.uuid4()), "poll-read"
+    ticket_id = _opened(live_server, client_id, session_id)["ticketId"]
+    agent = peers.agent(live_server, sign_in(live_server))
+    agent.ok("ticket:join", {"ticketId": ticket_id})
+    agent.send(ticket_id, "A private note", kind="note")  # agent seq 2, no guest seq
+    second = _post(
+        live_server,
+        "/api/chat",
+        {"clientId": client_id, "sessionId": session_id, "message": "Still there?"},
+    ).json()["message"]
+    assert second["seq"] == 2  # the guest's own sequence skips the note
+    agent.ok("read", {"ticketId": ticket_id, "seq": 3})
+    assert _poll(live_server, client_id, session_id, since=2)["agentReadSeq"] == 2
+
+
+def test_the_customer_s_typing_and_read_reach_the_agent(live_server, peers):
+    import uuid
+
+    client_id, session_id = str(uuid.uuid4()), "post-typing"
+    ticket_id = _opened(live_server, client_id, session_id)["ticketId"]
+    agent = peers.agent(live_server, sign_in(live_server))
+    agent.ok("ticket:join", {"ticketId": ticket_id})
+    reply = agent.send(ticket_id, "How can I help?")
+
+    typed = _post(
+        live_server,
+        "/api/chat/typing",
+        {"clientId": client_id, "sessionId": session_id, "typing": True},
+    )
+    assert typed.status_code == 204
+    heard = agent.wait_for("typing", lambda event: event["ticketId"] == ticket_id)
+    assert heard["typing"] is True and heard["sender"]["role"] == "guest"
+
+    read = _post(
+        live_server, "/api/chat/read", {"clientId": client_id, "sessionId": session_id, "seq": 2}
+    )
+    assert read.status_code == 204
+    seen = agent.wait_for("read", lambda event: event["role"] == "guest")
+    assert seen["seq"] == reply["seq"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "code"),
+    [
+        ("/api/chat/typing", {"sessionId": "s-1"}, 400, "invalid"),
+        ("/api/chat/typing", {"sessionId": "s-1", "typing": "yes"}, 400, "invalid"),
+        ("/api/chat/read", {"sessionId": "s-1", "seq": -1}, 400, "invalid"),
+        ("/api/chat/read", {"sessionId": "s 1", "seq": 1}, 400, "invalid"),
+        ("/api/chat/read", {"sessionId": "nobody-s", "seq": 1}, 404, "not_found"),
+    ],
+)
+def test_bad_typing_and_read_requests_are_refused(client, path, body, status, code):
+    import uuid
+
+    response = client.post(path, json=body, headers={"X-Client-Id": str(uuid.uuid4())})
+    error = response.get_json()["error"]
+    assert response.status_code == status and error["code"] == code
+
+
+def test_typing_and_read_need_the_customer_who_wrote(client):
+    import uuid
+
+    owner = str(uuid.uuid4())
+    client.post("/api/chat", json={"clientId": owner, "sessionId": "mine", "message": "Hi"})
+    stranger = client.post(
+        "/api/chat/read",
+        json={"clientId": str(uuid.uuid4()), "sessionId": "mine", "seq": 1},
+    )
+    assert stranger.status_code == 404
+    anonymous = client.application.test_client().post(
+        "/api/chat/typing", json={"sessionId": "mine", "typing": True}
+    )
+    assert anonymous.status_code == 400
+    assert anonymous.get_json()["error"]["details"]["field"] == "clientId"

@@ -60,15 +60,7 @@ def read_messages():
     """The messages after ``since``; with ``wait`` > 0, a long poll that returns as soon as
     one is stored. ``lastSeq`` is the value to send as ``since`` next time."""
     params = api.query(schemas.ChatPoll)
-    sent = api.sent_client_id()
-    if sent is None:  # nobody to mint one for: a new customer has no conversation to read
-        raise AppError(
-            "invalid",
-            "Send the clientId that wrote to this conversation (X-Client-Id "
-            "header, cs_client_id cookie or clientId parameter).",
-            {"field": "clientId"},
-        )
-    actor, _minted = api.guest(sent)
+    actor = _known_guest(None)
     ctx = current()
     ticket, found = tickets.poll(ctx, actor, params.sessionId, params.since, params.wait)
     views = [message_view(ctx, message, for_agent=False) for message in found]
@@ -79,8 +71,45 @@ def read_messages():
             "status": ticket.status,
             "messages": views,
             "lastSeq": last,
+            "agentTyping": ctx.publish.waiters.agent_typing(ticket.id),
+            "agentReadSeq": tickets.read_position(ctx, ticket, "agent", for_agent=False),
         }
     )
+
+
+@bp.post("/chat/typing")
+def typing():
+    """The customer started or stopped typing (the polling transport's ``typing``)."""
+    payload = api.json_payload(schemas.ChatTyping)
+    ctx = current()
+    actor = _known_guest(payload.clientId)
+    ticket = tickets.for_session(ctx, actor, payload.sessionId)
+    tickets.typing(ctx, actor, ticket.id, payload.typing)
+    return "", 204
+
+
+@bp.post("/chat/read")
+def read():
+    """The customer has read up to ``seq`` (the polling transport's ``read``)."""
+    payload = api.json_payload(schemas.ChatRead)
+    ctx = current()
+    actor = _known_guest(payload.clientId)
+    ticket = tickets.for_session(ctx, actor, payload.sessionId)
+    tickets.mark_read(ctx, actor, ticket.id, payload.seq)
+    return "", 204
+
+
+def _known_guest(sent_in_body: str | None):
+    """The customer who wrote to a conversation: a request without a clientId has none."""
+    sent = sent_in_body or api.sent_client_id()
+    if sent is None:  # nobody to mint one for: a new customer has no conversation to read
+        raise AppError(
+            "invalid",
+            "Send the clientId that wrote to this conversation (X-Client-Id "
+            "header, cs_client_id cookie or clientId parameter).",
+            {"field": "clientId"},
+        )
+    return api.guest(sent)[0]
 
 
 @bp.get("/chat/config")

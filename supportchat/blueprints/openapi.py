@@ -134,6 +134,10 @@ DOCS: dict[str, Doc] = {
         {200: responses.ChatMessages}, (400, 404), schemas.ChatPoll, security=GUEST, tag=CHAT
     ),
     "chat_api.widget_config": Doc({200: responses.ChatConfig}, tag=CHAT),
+    "chat_api.typing": Doc(
+        {204: ""}, (400, 404, 409), body=schemas.ChatTyping, security=GUEST, tag=CHAT
+    ),
+    "chat_api.read": Doc({204: ""}, (400, 404), body=schemas.ChatRead, security=GUEST, tag=CHAT),
     "uploads.upload": Doc(
         {201: responses.Uploaded},
         (400, 401, 404, 409, 413, 415, 429),

@@ -47,6 +47,11 @@ def message_stored(ticket_id: str) -> None:
     ticket_changed(ticket_id)
 
 
+def agent_typing(ticket_id: str, typing: bool) -> None:
+    """Let long polls in every process report whether an agent is typing (``agentTyping``)."""
+    current_app.extensions["supportchat.waker"].agent_typing(ticket_id, typing)
+
+
 def ticket_changed(ticket_id: str) -> None:
     """Wake the long polls waiting on the ticket, in every process, to answer with its news."""
     current_app.extensions["supportchat.waker"].wake(ticket_id)

@@ -17,6 +17,7 @@ from ..ops import metrics
 
 log = logging.getLogger(__name__)
 RETRY_FIRST, RETRY_MAX = 0.5, 10.0  # seconds between attempts to get Redis back, doubling
+TYPING_SECONDS = 8.0  # an agent's "typing" shows this long unless renewed or stopped
 
 
 class Waiters:
@@ -26,6 +27,7 @@ class Waiters:
         self._events: dict[str, threading.Event] = {}
         self._waiting: Counter[str] = Counter()
         self._released = False
+        self._typing: dict[str, float] = {}  # ticket id → until when an agent is typing
 
     def wait(self, ticket_id: str, timeout: float, ready: Callable[[], bool]) -> bool:
         """Block this greenlet until ``ready()`` is true, checking it again whenever the ticket
@@ -56,6 +58,22 @@ class Waiters:
         if event is not None:
             event.set()
 
+    def set_agent_typing(self, ticket_id: str, typing: bool) -> None:
+        """Remember whether an agent is typing in the ticket and wake its long polls."""
+        if typing:
+            self._typing[ticket_id] = time.monotonic() + TYPING_SECONDS
+        else:
+            self._typing.pop(ticket_id, None)
+        self.wake(ticket_id)
+
+    def agent_typing(self, ticket_id: str) -> bool:
+        """Whether an agent is typing in the ticket (as long polls report it)."""
+        until = self._typing.get(ticket_id)
+        if until is not None and until < time.monotonic():
+            del self._typing[ticket_id]
+            until = None
+        return until is not None
+
     def wake_all(self) -> None:
         """Release every long poll to check its ticket again (wake-ups may have been missed)."""
         for ticket_id in list(self._events):
@@ -77,6 +95,10 @@ class LocalWaker:
     def wake(self, ticket_id: str) -> None:
         """Release the long polls waiting on the ticket."""
         waiters.wake(ticket_id)
+
+    def agent_typing(self, ticket_id: str, typing: bool) -> None:
+        """Tell this process's long polls whether an agent is typing in the ticket."""
+        waiters.set_agent_typing(ticket_id, typing)
 
     def start(self) -> None:
         """Nothing to listen to."""
@@ -103,6 +125,13 @@ class RedisWaker(LocalWaker):
             # Other processes' long polls then answer at their timeout; clients poll again.
             log.debug("wake-up not published (%s)", type(exc).__name__)
 
+    def agent_typing(self, ticket_id: str, typing: bool) -> None:
+        super().agent_typing(ticket_id, typing)
+        try:
+            self._publisher.publish(self.channel, f"{self._origin} {ticket_id} {int(typing)}")
+        except redis.RedisError as exc:
+            log.debug("typing not published (%s)", type(exc).__name__)
+
     def start(self) -> None:
         """Listen for other processes' wake-ups in the background, from now on (once)."""
         if not self._started:
@@ -118,8 +147,12 @@ class RedisWaker(LocalWaker):
                 waiters.wake_all()  # whatever arrived while unsubscribed is checked for now
                 delay = RETRY_FIRST
                 for message in pubsub.listen():
-                    origin, _, ticket_id = message["data"].decode().partition(" ")
-                    if origin != self._origin:
+                    origin, ticket_id, *typing = message["data"].decode().split(" ")
+                    if origin == self._origin:
+                        continue
+                    if typing:
+                        waiters.set_agent_typing(ticket_id, typing[0] == "1")
+                    else:
                         waiters.wake(ticket_id)
             except Exception:  # whatever broke, the answer is to subscribe again later
                 time.sleep(delay)

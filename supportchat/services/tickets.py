@@ -151,14 +151,20 @@ def poll(
     ctx: Context, actor: Actor, session_id: str, since: int, wait: float
 ) -> tuple[Ticket, list[Message]]:
     """The guest's messages after ``since``; with ``wait`` seconds, first wait for one to
-    arrive (long polling: only this greenlet sleeps, holding no database connection)."""
+    arrive, the ticket to close, an agent to read or to start or stop typing (long polling:
+    only this greenlet sleeps, holding no database connection)."""
     ticket = for_session(ctx, actor, session_id)
     found: list[Message] = []
+    typing = ctx.publish.waiters.agent_typing(ticket.id)
 
     def arrived() -> bool:
         found[:] = ctx.store.messages_after(ticket.id, since, JOIN_LIMIT, include_notes=False)
-        # A closed ticket is news too: the widget shows it at once, not when the wait ends.
-        return bool(found) or (ctx.store.get_ticket(ticket.id) or ticket).status != ticket.status
+        now = ctx.store.get_ticket(ticket.id) or ticket
+        return (
+            bool(found)
+            or (now.status, now.agent_read_seq) != (ticket.status, ticket.agent_read_seq)
+            or ctx.publish.waiters.agent_typing(ticket.id) != typing
+        )
 
     ctx.publish.waiters.wait(ticket.id, wait if ticket.status == "open" else 0, arrived)
     return ctx.store.get_ticket(ticket.id) or ticket, found
@@ -234,6 +240,7 @@ def mark_read(ctx: Context, actor: Actor, ticket_id: str, seq: int) -> Ticket:
         ctx.publish.to_guests("read", ticket_id, {**event, "seq": seen})
     if actor.is_agent:
         ctx.publish.to_agents("ticket:updated", ticket_view(updated, for_agent=True))
+        ctx.publish.ticket_changed(ticket_id)  # long polls report agentReadSeq
     return updated
 
 
@@ -264,6 +271,8 @@ def typing(ctx: Context, actor: Actor, ticket_id: str, is_typing: bool) -> None:
     ctx.publish.to_ticket(
         "typing", ticket_id, payload, guests=actor.is_agent, agents=not actor.is_agent
     )
+    if actor.is_agent:
+        ctx.publish.agent_typing(ticket_id, is_typing)
 
 
 def rate(ctx: Context, actor: Actor, ticket_id: str, score: int, comment: str | None) -> Ticket:
