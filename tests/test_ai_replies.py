@@ -254,6 +254,13 @@ def test_a_burst_gets_one_answer_to_the_latest(ai_server, provider, peers):
 def test_post_api_chat_returns_the_answer_within_the_wait(ai_server, provider):
     server = ai_server(AI_REPLY_WAIT_SECONDS="5")
     body = {"clientId": "0b4e28ba-2fa1-41d2-883f-0016d3cca427", "sessionId": "s1", "message": "Hi"}
+    token = api_token(server)
+    requests.put(
+        server.url + "/api/admin/settings",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"behavior": {"autoReply": "Thanks, we got your message."}},
+        timeout=10,
+    ).raise_for_status()
     answer = requests.post(server.url + "/api/chat", json=body, timeout=10).json()
-    assert answer["reply"] == "Answer: Hi"
+    assert answer["reply"] == "Answer: Hi"  # the model answers instead of the acknowledgement
     assert [m["sender"]["role"] for m in answer["replies"]] == ["bot"]

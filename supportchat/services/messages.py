@@ -96,7 +96,7 @@ def write(
     opens on its first use and, with ``reopen``, again after it was closed. The text is
     cleaned once, before anything is stored; the ticket is read once. A repeated
     ``client_msg_id`` returns the stored message and publishes nothing. A customer's first
-    message gets the configured automatic reply. ``on_ticket`` hears the ticket before the
+    message gets the configured automatic reply, unless AI replies answer it. ``on_ticket`` hears the ticket before the
     message is stored (a socket joins its room, to hear its message and the reply)."""
     attachments = attachments or []
     if session is None:
@@ -125,8 +125,8 @@ def write(
     )
     message, created = _store_and_publish(ctx, ticket.id, new)
     replies = []
-    if created and not actor.is_agent and ticket.last_public_seq == 0:
-        replies = _auto_reply(ctx, ticket.id)
+    if created and not actor.is_agent and ticket.last_public_seq == 0 and not ticket.bot_active:
+        replies = _auto_reply(ctx, ticket.id)  # with AI replies on, the model answers instead
     if created and kind == "message" and ticket.bot_active:
         ctx.after_bot_message(ctx, actor, ticket.id, message.seq)  # services.ai_replies
     return Written(ticket, message, replies)
