@@ -295,3 +295,70 @@ def test_typing_and_read_need_the_customer_who_wrote(client):
     )
     assert anonymous.status_code == 400
     assert anonymous.get_json()["error"]["details"]["field"] == "clientId"
+
+
+# setUser during a conversation (PROTOCOL.md §5): the ticket's customer follows
+
+
+def _customer(client, ticket_id: str) -> dict:
+    with client.application.app_context():
+        return client.application.extensions["supportchat.store"].get_ticket(ticket_id).customer
+
+
+def test_set_user_during_a_conversation_updates_the_ticket_s_customer(app_builder):
+    import hashlib
+    import hmac
+    import uuid
+
+    app = app_builder(IDENTITY_HMAC_SECRET="identity-secret-" + "k" * 24)
+    client = app.test_client()
+    body = {"clientId": str(uuid.uuid4()), "sessionId": "who-am-i", "message": "Hi"}
+    ticket_id = client.post("/api/chat", json=body).get_json()["ticketId"]
+    assert _customer(client, ticket_id)["label"].startswith("Visitor")
+
+    named = {**body, "message": "I'm Jane", "userIdentifier": {"email": "jane@example.com"}}
+    assert client.post("/api/chat", json=named).status_code == 200
+    customer = _customer(client, ticket_id)
+    assert customer["label"] == "jane@example.com" and customer["verified"] is False
+
+    digest = hmac.new(b"identity-secret-" + b"k" * 24, b"jane@example.com", hashlib.sha256)
+    proven = {**named, "message": "Signed in now", "identifierHash": digest.hexdigest()}
+    assert client.post("/api/chat", json=proven).status_code == 200
+    assert _customer(client, ticket_id)["verified"] is True
+
+    forged = {**named, "userIdentifier": {"email": "ceo@example.com"}, "identifierHash": "0" * 64}
+    assert client.post("/api/chat", json=forged).status_code == 200
+    customer = _customer(client, ticket_id)
+    assert customer["label"] == "ceo@example.com" and customer["verified"] is False
+
+
+def test_agents_hear_the_new_customer_at_once(live_server, peers):
+    import uuid
+
+    import requests
+
+    agent = peers.agent(live_server, sign_in(live_server))
+    body = {"clientId": str(uuid.uuid4()), "sessionId": "late-name", "message": "Hi"}
+    ticket_id = requests.post(live_server.url + "/api/chat", json=body, timeout=10).json()[
+        "ticketId"
+    ]
+    named = {**body, "message": "Me again", "userIdentifier": {"email": "sam@example.com"}}
+    requests.post(live_server.url + "/api/chat", json=named, timeout=10).raise_for_status()
+    heard = agent.wait_for(
+        "ticket:updated",
+        lambda t: t["id"] == ticket_id and t["customer"]["label"] == "sam@example.com",
+    )
+    assert heard["customer"]["userIdentifier"] == {"email": "sam@example.com"}
+
+
+def test_the_customer_is_replaced_on_every_backend(ticket_store):
+    _app, store = ticket_store
+    ticket, _ = store.create_ticket("client-a", "s-2", {"label": "Visitor", "verified": False})
+    new = {
+        "label": "kim@example.com",
+        "verified": False,
+        "userIdentifier": {"email": "kim@example.com"},
+        "metadata": {},
+    }
+    assert store.update_customer(ticket.id, new).customer == new
+    assert store.get_ticket(ticket.id).customer == new

@@ -14,7 +14,7 @@ from ..context import Context
 from ..errors import AppError, not_found
 from ..stores import Message, Ticket, TicketQuery
 from . import agents, ratelimit
-from .actors import Actor, require_agent
+from .actors import Actor, require_agent, visitor_label
 
 JOIN_LIMIT = 200
 TYPING_INTERVAL = "1 per 2 seconds"
@@ -49,7 +49,7 @@ def continue_session(ctx: Context, actor: Actor, session: Session) -> tuple[Tick
         raise AppError(
             "ticket_closed", "This conversation is closed; start a new one to write again."
         )
-    return latest, False
+    return _known_as(ctx, latest, session), False
 
 
 def _opened(
@@ -61,14 +61,9 @@ def _opened(
     if latest is not None and latest.client_key != actor.client_key:
         raise not_found("session")  # another customer's conversation, even a closed one
     if latest is not None and latest.status == "open":
-        return latest, False
+        return _known_as(ctx, latest, session), False
     ctx.limit_opening()
-    customer = {
-        "label": (session.user_identifier or {}).get("email") or actor.name,
-        "verified": identity_verified(ctx, session.user_identifier, session.identifier_hash),
-        "userIdentifier": session.user_identifier or {},
-        "metadata": session.metadata or {},
-    }
+    customer = _customer(ctx, session, actor.name)
     bot_active = bool(ctx.section("ai")["enabled"])  # PROTOCOL.md §3.9
     ticket, created = ctx.store.create_ticket(actor.client_key, session.id, customer, bot_active)
     if ticket.client_key != actor.client_key:
@@ -76,6 +71,31 @@ def _opened(
     if created:
         ctx.publish.to_agents("ticket:created", ticket_view(ticket, for_agent=True))
     return ticket, created
+
+
+def _customer(ctx: Context, session: Session, visitor: str) -> dict[str, Any]:
+    """Who the customer of ``session`` says they are; verified only with a valid hash."""
+    return {
+        "label": (session.user_identifier or {}).get("email") or visitor,
+        "verified": identity_verified(ctx, session.user_identifier, session.identifier_hash),
+        "userIdentifier": session.user_identifier or {},
+        "metadata": session.metadata or {},
+    }
+
+
+def _known_as(ctx: Context, ticket: Ticket, session: Session) -> Ticket:
+    """The open ticket, its customer updated when the session names someone new (the widget's
+    ``setUser`` during a conversation); agents hear of the change at once."""
+    if not session.user_identifier:
+        return ticket
+    customer = _customer(ctx, session, visitor_label(ticket.client_key))
+    customer["metadata"] = session.metadata or ticket.customer.get("metadata", {})
+    current = {key: ticket.customer.get(key) for key in ("userIdentifier", "verified")}
+    if current == {key: customer[key] for key in ("userIdentifier", "verified")}:
+        return ticket
+    updated = ctx.store.update_customer(ticket.id, customer)
+    announce(ctx, updated)
+    return updated
 
 
 def identity_verified(

@@ -194,6 +194,9 @@ class TicketStore(Protocol):
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
         """Raise the last read seq of ``side`` (guest | agent) to ``seq``, never lower it."""
 
+    def update_customer(self, ticket_id: str, customer: dict[str, Any]) -> Ticket:
+        """Replace who the customer is (``setUser`` during a conversation)."""
+
     def rate_ticket(self, ticket_id: str, score: int, comment: str | None) -> Ticket:
         """Store the customer's rating; a ticket rated already raises AppError ``conflict``."""
 

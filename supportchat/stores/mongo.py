@@ -317,6 +317,16 @@ class MongoTicketStore(MongoSearch):
             self.outbox.ticket(None, "ticket.closed", ticket)
         return ticket
 
+    def update_customer(self, ticket_id: str, customer: dict[str, Any]) -> Ticket:
+        return self._found(
+            self.tickets.find_one_and_update(
+                {"_id": ticket_id},
+                {"$set": {"customer": customer, "updatedAt": ms(utcnow())}},
+                projection={"pending": 0},
+                return_document=ReturnDocument.AFTER,
+            )
+        )
+
     def assign_ticket(self, ticket_id: str, assignee: dict[str, str] | None) -> Ticket:
         ticket = self._found(
             self.tickets.find_one_and_update(

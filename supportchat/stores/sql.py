@@ -276,6 +276,9 @@ class SqlTicketStore(SqlSearch):
             updated_at=now,
         )
 
+    def update_customer(self, ticket_id: str, customer: dict[str, Any]) -> Ticket:
+        return self._update(ticket_id, None, None, customer=customer, updated_at=utcnow())
+
     def assign_ticket(self, ticket_id: str, assignee: dict[str, str] | None) -> Ticket:
         return self._update(
             ticket_id,
