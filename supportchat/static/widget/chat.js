@@ -15,14 +15,22 @@ import {uuid4} from "../shared/helpers.js";
 const TYPING_SHOWN_MS = 6000;
 const storage = browser.storage;
 
+/** Why nothing works when the support server does not accept this site (ALLOWED_ORIGINS). */
+function refusedMessage() {
+  return `The chat is not available on this website: the support server does not accept `
+    + `${location.origin}. If you run this site, ask the support team to allow it.`;
+}
+
 export class Widget {
   /**
    * @param {Object<string, any>} options the merged options
    * @param {import("./plugins.js").Plugins} plugins
    * @param {import("./launcher.js").Shell} shell the host and launcher already on the page
+   * @param {{config: object|null, refused: boolean}} [server] what /api/chat/config said
    */
-  constructor(options, plugins, shell) {
+  constructor(options, plugins, shell, server = {config: null, refused: false}) {
     this.options = options;
+    this.server = server;
     this.apiUrl = new URL(options.apiUrl, location.href).toString().replace(/\/$/, "");
     this.uploadUrl = new URL(options.uploadUrl || `${this.apiUrl}/upload`, location.href).toString();
     this.serverUrl = new URL(this.apiUrl).origin;
@@ -59,6 +67,7 @@ export class Widget {
     this.onVisibility = () => this.markRead();
     document.addEventListener("visibilitychange", this.onVisibility);
     this.render();
+    if (this.server.refused) this.showAlert(refusedMessage());
     this.startTransport();
     if (this.outbox.entries.length) this.retryFailed();
   }
@@ -234,7 +243,7 @@ export class Widget {
       return;
     }
     this.statusLine.textContent = "";
-    this.showAlert(error.message);
+    this.showAlert(this.server.refused ? refusedMessage() : error.message);
   }
 }
 

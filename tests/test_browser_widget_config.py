@@ -1,0 +1,94 @@
+"""The widget follows what the server says about it (PROTOCOL.md §3.4 ``/api/chat/config``):
+branding the page did not set, and a clear message when the server refuses the site."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from support.browser import HostSite, Widget, browsers, chromium, host_site  # noqa: F401
+from support.socket_clients import server_app  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def server(live_server_factory, host_site: HostSite):
+    """A live server that lets the host site embed the widget."""
+    return live_server_factory(ALLOWED_ORIGINS=host_site.origin)
+
+
+def brand(server_app, server) -> None:
+    from supportchat.services import settings
+
+    with server_app(server).app.app_context():
+        settings.update(
+            {
+                "branding": {
+                    "title": "Acme Help",
+                    "primaryColor": "#7c3aed",
+                    "welcomeMessage": "Hi! <b>Ask</b> us anything.",
+                }
+            }
+        )
+
+
+def shop_page(host_site: HostSite, server, init: str) -> str:
+    """A page on the host site whose init call is ``init`` (a JavaScript object literal)."""
+    (host_site.root / "shop.html").write_text(f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body>
+<h1>Shop</h1>
+<script>window.SupportChat = {{q: [["init", {init}]]}};</script>
+<script src="{server.url}/widget.js" async></script>
+</body></html>""")
+    return f"{host_site.origin}/shop.html"
+
+
+def test_the_widget_takes_title_colour_and_welcome_from_the_settings(
+    server, host_site, browsers, server_app
+):
+    brand(server_app, server)
+    customer = Widget(browsers.tab())
+    customer.page.goto(shop_page(host_site, server, '{transport: "polling"}'))
+
+    launcher = customer.page.get_by_role("button", name="Open chat: Acme Help")
+    expect(launcher).to_be_visible()
+    assert launcher.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(124, 58, 237)"
+    customer.open()
+    expect(customer.page.get_by_role("heading", name="Acme Help")).to_be_visible()
+    expect(customer.bubble("Hi! <b>Ask</b> us anything.")).to_be_visible()  # as text
+    assert customer.page.locator(".log b").count() == 0
+    assert customer.tab.errors == []
+
+
+def test_options_given_to_init_win_over_the_settings(server, host_site, browsers, server_app):
+    brand(server_app, server)
+    customer = Widget(browsers.tab())
+    customer.page.goto(
+        shop_page(host_site, server, '{title: "Shop help", primaryColor: "rgb(1, 2, 3)"}')
+    )
+
+    customer.open()
+    expect(customer.page.get_by_role("heading", name="Shop help")).to_be_visible()
+    expect(customer.bubble("Hi! <b>Ask</b> us anything.")).to_be_visible()  # not given: server's
+    launcher = customer.page.locator(".launcher")
+    assert launcher.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(1, 2, 3)"
+    assert customer.tab.errors == []
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_a_site_the_server_does_not_allow_is_told_so_in_the_panel(
+    live_server_factory, host_site, browsers, transport
+):
+    server = live_server_factory()  # the host site is not in ALLOWED_ORIGINS
+    customer = Widget(browsers.tab())
+    customer.page.goto(host_site.page_with_widget(server, transport=transport))
+
+    customer.open()
+    alert = customer.page.get_by_role("alert")
+    expect(alert).to_have_text(re.compile("not available on this website"))
+    expect(alert).to_contain_text(host_site.origin)
+    customer.page.wait_for_timeout(1500)  # the transport's own failures do not replace it
+    expect(alert).to_contain_text("not available on this website")
