@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from support.browser import HostSite, Widget, browsers, chromium, host_site  # noqa: F401
-from support.socket_clients import server_app  # noqa: F401
+from support.socket_clients import peers, server_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -92,3 +92,68 @@ def test_a_site_the_server_does_not_allow_is_told_so_in_the_panel(
     expect(alert).to_contain_text(host_site.origin)
     customer.page.wait_for_timeout(1500)  # the transport's own failures do not replace it
     expect(alert).to_contain_text("not available on this website")
+
+
+def enable_csat(server_app, server) -> None:
+    from supportchat.services import settings
+
+    with server_app(server).app.app_context():
+        settings.update({"behavior": {"csat": {"enabled": True}}})
+
+
+def test_after_the_ticket_closes_the_customer_rates_it_with_the_keyboard(
+    server, host_site, browsers, server_app, peers
+):
+    enable_csat(server_app, server)
+    customer = Widget(browsers.tab())
+    customer.page.goto(host_site.page_with_widget(server, transport="websocket"))
+    customer.open()
+    customer.send("My parcel is late")
+    expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
+    agent = peers.agent(server)
+    ticket_id = agent.ok("ticket:list", {"status": "all"})["tickets"][0]["id"]
+    agent.ok("ticket:join", {"ticketId": ticket_id})
+    agent.ok("ticket:close", {"ticketId": ticket_id})
+
+    page = customer.page
+    stars = page.get_by_role("radiogroup", name="How did we do?")
+    expect(page.get_by_role("form", name="Rate this conversation")).to_be_visible()
+    page.get_by_role("radio", name="1 star").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # four stars, by keyboard alone
+    expect(page.get_by_role("radio", name="4 stars")).to_be_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.type("Quick and <b>kind</b>")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_role("status").filter(has_text="Thank you for your feedback!")
+    ).to_be_visible()
+    expect(stars).to_have_count(0)
+
+    heard = agent.wait_for("ticket:updated", lambda t: t["id"] == ticket_id and t.get("rating"))
+    assert (heard["rating"]["score"], heard["rating"]["comment"]) == (4, "Quick and <b>kind</b>")
+    page.reload()  # rated once: not asked again
+    page.get_by_role("button", name=re.compile("^Open chat")).click()
+    expect(page.get_by_text("This conversation has been closed.")).to_be_visible()
+    expect(page.get_by_role("form", name="Rate this conversation")).to_have_count(0)
+    assert customer.tab.errors == []
+
+
+def test_over_polling_no_rating_is_asked_there_is_no_rating_route(
+    server, host_site, browsers, server_app, peers
+):
+    enable_csat(server_app, server)
+    customer = Widget(browsers.tab())
+    customer.page.goto(host_site.page_with_widget(server, transport="polling"))
+    customer.open()
+    customer.send("Hello")
+    expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
+    agent = peers.agent(server)
+    ticket_id = agent.ok("ticket:list", {"status": "all"})["tickets"][0]["id"]
+    agent.ok("ticket:join", {"ticketId": ticket_id})
+    agent.ok("ticket:close", {"ticketId": ticket_id})
+
+    expect(customer.page.get_by_text("This conversation has been closed.")).to_be_visible()
+    expect(customer.page.get_by_role("form", name="Rate this conversation")).to_have_count(0)

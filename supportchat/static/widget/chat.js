@@ -10,7 +10,7 @@ import {pollingTransport} from "./polling.js";
 import {socketTransport} from "./socket.js";
 import {sendingMethods} from "./sending.js";
 import {viewMethods} from "./view.js";
-import {uuid4} from "../shared/helpers.js";
+import {h, uuid4} from "../shared/helpers.js";
 
 const TYPING_SHOWN_MS = 6000;
 const storage = browser.storage;
@@ -48,6 +48,9 @@ export class Widget {
     this.agentReadSeq = 0;
     this.readSent = 0;
     this.unread = 0;
+    this.rated = false;
+    /** @type {HTMLElement|null} the rating prompt while a closed conversation is shown */
+    this.ratingBox = null;
     this.isOpen = false;
     this.files = [];
     this.flushing = false;
@@ -96,7 +99,10 @@ export class Widget {
       lastSeq: () => this.lastSeq,
       on: {
         messages: current((list, info) => this.receive(list, info)),
-        ticket: current((ticket) => this.setStatus(ticket.status)),
+        ticket: current((ticket) => {
+          if (ticket.rating) this.rated = true;
+          this.setStatus(ticket.status);
+        }),
         typing: current((event) => this.peerTyping(event)),
         read: current((event) => {
           if (event.role === "agent") {
@@ -160,6 +166,9 @@ export class Widget {
     this.agentReadSeq = 0;
     this.readSent = 0;
     this.status = "open";
+    this.rated = false;
+    if (this.ratingBox) this.ratingBox.remove();
+    this.ratingBox = null;
     this.showAlert(null);
     this.restartTransport();
     this.render();
@@ -206,8 +215,26 @@ export class Widget {
       this.outbox.closeAll();
       this.saveOutbox();
       if (this.root.activeElement === this.input) this.newButton.focus();
+      this.offerRating();
     }
     this.render();
+  }
+
+  /** Ask for a rating of the closed conversation when the team wants one (csat) and the
+   * transport can send it (the socket; HTTP polling has no rating route). */
+  offerRating() {
+    const csat = this.server.config && this.server.config.csat;
+    if (!csat || !csat.enabled || this.rated || this.ratingBox || !this.transport.rate) return;
+    this.ratingBox = h("div");
+    this.closedBox.insertBefore(this.ratingBox, this.newButton);
+    const box = this.ratingBox;
+    import("./rating.js").then(({ratingPrompt}) => {
+      if (box !== this.ratingBox) return; // a new conversation began meanwhile
+      box.replaceWith(this.ratingBox = ratingPrompt(this.root, (score, comment) =>
+        this.transport.rate(score, comment).then(() => {
+          this.rated = true;
+        })));
+    });
   }
 
   markRead() {
