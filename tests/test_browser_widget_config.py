@@ -157,3 +157,77 @@ def test_over_polling_no_rating_is_asked_there_is_no_rating_route(
 
     expect(customer.page.get_by_text("This conversation has been closed.")).to_be_visible()
     expect(customer.page.get_by_role("form", name="Rate this conversation")).to_have_count(0)
+
+
+def set_behavior(server_app, server, **behavior) -> None:
+    from supportchat.services import settings
+
+    with server_app(server).app.app_context():
+        settings.update({"behavior": behavior})
+
+
+def test_the_pre_chat_form_is_checked_and_its_answers_come_with_the_first_message(
+    server, host_site, browsers, server_app, peers
+):
+    fields = [
+        {"name": "name", "label": "Name", "type": "text", "required": True},
+        {"name": "email", "label": "Email", "type": "email", "required": True},
+        {"name": "order", "label": "Order number", "type": "text", "required": False},
+    ]
+    set_behavior(server_app, server, preChatForm={"enabled": True, "fields": fields})
+    agent = peers.agent(server)  # somebody is online
+    customer = Widget(browsers.tab())
+    page = customer.page
+    page.goto(host_site.page_with_widget(server, transport="websocket"))
+    page.get_by_role("button", name=re.compile("^Open chat")).click()
+
+    expect(page.get_by_role("textbox", name="Name (required)")).to_be_focused()
+    expect(page.get_by_role("textbox", name="Message")).to_be_hidden()
+    start = page.get_by_role("button", name="Start the chat")
+    start.click()
+    expect(page.get_by_text("Please fill in Name.")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Name (required)")).to_be_focused()
+    page.get_by_role("textbox", name="Name (required)").fill("Ada <Lovelace>")
+    page.get_by_role("textbox", name="Email (required)").fill("not-an-address")
+    start.click()
+    expect(page.get_by_text("Please enter an email address like name@example.com.")).to_be_visible()
+    assert agent.ok("ticket:list", {"status": "all"})["tickets"] == []  # nothing sent yet
+    page.get_by_role("textbox", name="Email (required)").fill("ada@example.com")
+    page.get_by_role("textbox", name="Order number").fill("A-12")
+    start.click()
+
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
+    customer.send("Where is my order?")
+    expect(page.locator(".msg.mine.sent")).to_have_count(1)
+    ticket = agent.ok("ticket:list", {"status": "all"})["tickets"][0]
+    assert ticket["customer"]["userIdentifier"] == {
+        "name": "Ada <Lovelace>",
+        "email": "ada@example.com",
+    }
+    assert customer.tab.errors == []
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_while_nobody_is_online_the_customer_leaves_a_message_and_an_email(
+    server, host_site, browsers, server_app, peers, transport
+):
+    set_behavior(server_app, server, offlineMessage="We are away. Leave a message!")
+    customer = Widget(browsers.tab())
+    page = customer.page
+    page.goto(host_site.page_with_widget(server, transport=transport))
+    customer.open()
+
+    expect(page.get_by_text("We are away. Leave a message!")).to_be_visible()
+    email = page.get_by_role("textbox", name="Your email, so we can answer you")
+    email.fill("ada@")
+    customer.send("Please call me back")
+    expect(page.get_by_text("Please enter an email address like name@example.com.")).to_be_visible()
+    expect(email).to_be_focused()
+    email.fill("ada@example.com")
+    page.get_by_role("textbox", name="Message").press("Enter")
+
+    expect(page.locator(".msg.mine.sent")).to_have_count(1)
+    expect(email).to_be_hidden()  # asked once, before the first message
+    ticket = peers.agent(server).ok("ticket:list", {"status": "all"})["tickets"][0]
+    assert ticket["customer"]["userIdentifier"] == {"email": "ada@example.com"}
+    assert customer.tab.errors == []

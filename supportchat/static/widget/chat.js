@@ -49,6 +49,12 @@ export class Widget {
     this.readSent = 0;
     this.unread = 0;
     this.rated = false;
+    /** @type {HTMLElement|null} the pre-chat form, until it is answered */
+    this.gate = null;
+    /** @type {{element: HTMLElement, email: () => string|null}|null} while nobody is online */
+    this.offline = null;
+    /** @type {{userIdentifier: object, metadata: object}|null} the pre-chat form's answers */
+    this.answers = null;
     /** @type {HTMLElement|null} the rating prompt while a closed conversation is shown */
     this.ratingBox = null;
     this.isOpen = false;
@@ -71,6 +77,7 @@ export class Widget {
     document.addEventListener("visibilitychange", this.onVisibility);
     this.render();
     if (this.server.refused) this.showAlert(refusedMessage());
+    this.offerForms();
     this.startTransport();
     if (this.outbox.entries.length) this.retryFailed();
   }
@@ -134,7 +141,7 @@ export class Widget {
     this.isOpen = true;
     this.unread = 0;
     this.render();
-    if (focus) this.input.focus();
+    if (focus) (this.gate ? this.gate.querySelector("input, textarea") : this.input).focus();
     this.scrollToEnd();
     this.markRead();
     this.plugins.notify("onWidgetOpen");
@@ -169,9 +176,11 @@ export class Widget {
     this.rated = false;
     if (this.ratingBox) this.ratingBox.remove();
     this.ratingBox = null;
+    this.answers = null;
     this.showAlert(null);
     this.restartTransport();
     this.render();
+    this.offerForms();
   }
 
   // ---- receiving
@@ -218,6 +227,37 @@ export class Widget {
       this.offerRating();
     }
     this.render();
+  }
+
+  /** Before the first message: the pre-chat form when the team configured one, and the
+   * offline message with an email field while nobody is online (PROTOCOL.md §3.4). */
+  offerForms() {
+    const config = this.server.config;
+    if (!config || this.session.ticketId || this.outbox.entries.length || this.gate
+      || this.offline) return;
+    const form = config.preChatForm;
+    const wanted = form && form.enabled && form.fields.length;
+    if (!wanted && config.online !== false) return;
+    import("./forms.js").then(({gateForm, offlineBox, splitAnswers}) => {
+      if (this.session.ticketId) return;
+      if (config.online === false) {
+        this.offline = offlineBox(this.root, config.offlineMessage);
+        this.panel.insertBefore(this.offline.element, this.composer);
+      }
+      if (wanted) {
+        this.gate = gateForm(this.root, {fields: form.fields, submitLabel: "Start the chat"},
+          (values) => {
+            this.answers = splitAnswers(values);
+            this.gate.remove();
+            this.gate = null;
+            this.render();
+            this.input.focus();
+          });
+        this.panel.insertBefore(this.gate, this.composer);
+        if (this.isOpen) this.gate.querySelector("input, textarea").focus();
+      }
+      this.render();
+    });
   }
 
   /** Ask for a rating of the closed conversation when the team wants one (csat) and the

@@ -109,7 +109,11 @@ export const viewMethods = {
       : `${this.isOpen ? "Close" : "Open"} chat: ${this.options.title}`);
     const closed = this.status === "closed";
     this.closedBox.hidden = !closed;
-    this.composer.hidden = closed;
+    this.composer.hidden = closed || Boolean(this.gate);
+    if (this.offline && this.session.ticketId) {
+      this.offline.element.remove();
+      this.offline = null;
+    }
     this.renderLog();
     this.renderChips();
   },
@@ -169,6 +173,7 @@ export const viewMethods = {
     }
     const mine = role === "guest";
     const classes = ["msg", mine ? "mine" : "theirs", entry ? entry.state : "sent"];
+    if (row.key === "welcome") classes.push("welcome");
     const meta = h("div", {class: "meta"});
     if (entry && entry.state === "pending") {
       meta.append(h("span", {}, "Sending…"));
