@@ -231,3 +231,29 @@ def test_while_nobody_is_online_the_customer_leaves_a_message_and_an_email(
     ticket = peers.agent(server).ok("ticket:list", {"status": "all"})["tickets"][0]
     assert ticket["customer"]["userIdentifier"] == {"email": "ada@example.com"}
     assert customer.tab.errors == []
+
+
+def test_while_closed_an_answer_shows_as_a_badge_and_a_preview_on_the_launcher(
+    server, host_site, browsers, peers
+):
+    customer = Widget(browsers.tab())
+    page = customer.page
+    page.goto(host_site.page_with_widget(server, transport="websocket"))
+    customer.open()
+    customer.send("Is the shop open on Sunday?")
+    expect(page.locator(".msg.mine.sent")).to_have_count(1)
+    page.get_by_role("button", name="Close chat").first.click()
+    agent = peers.agent(server)
+    ticket_id = agent.ok("ticket:list", {"status": "all"})["tickets"][0]["id"]
+    agent.ok("ticket:join", {"ticketId": ticket_id})
+    agent.ok("chat:message", {"ticketId": ticket_id, "text": "Yes, <i>10</i> to 4."})
+
+    expect(page.get_by_role("button", name="Open chat: Acme support (1 new)")).to_be_visible()
+    expect(page.locator(".badge")).to_have_text("1")
+    preview = page.get_by_role("button", name="New message: Yes, <i>10</i> to 4.")
+    expect(preview).to_be_visible()
+    preview.click()
+    expect(page.get_by_role("dialog", name="Acme support")).to_be_visible()
+    expect(preview).to_be_hidden()
+    expect(page.locator(".badge")).to_be_hidden()
+    assert customer.tab.errors == []

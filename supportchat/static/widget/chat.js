@@ -204,7 +204,10 @@ export class Widget {
       this.messages.set(message.id, message);
       this.lastSeq = Math.max(this.lastSeq, message.seq);
       if (message.sender.role === "guest") this.outbox.confirm(message.clientMsgId);
-      else theirs += 1;
+      else {
+        theirs += 1;
+        if (message.text) this.previewText = message.text;
+      }
     }
     this.saveOutbox();
     if (!this.isOpen || document.visibilityState !== "visible") this.unread += theirs;
