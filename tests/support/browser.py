@@ -160,8 +160,8 @@ class Widget:
         return self.page.locator(".log .bubble").filter(has_text=re.compile(f"^{re.escape(text)}$"))
 
     def texts(self) -> list[str]:
-        """Every bubble's text, top to bottom."""
-        return self.page.locator(".log .bubble").all_inner_texts()
+        """Every message's text, top to bottom (not the welcome message)."""
+        return self.page.locator(".log .msg:not(.welcome) .bubble").all_inner_texts()
 
     def status(self):
         return self.page.locator(".head .status")

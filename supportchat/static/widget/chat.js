@@ -10,19 +10,27 @@ import {pollingTransport} from "./polling.js";
 import {socketTransport} from "./socket.js";
 import {sendingMethods} from "./sending.js";
 import {viewMethods} from "./view.js";
-import {uuid4} from "../shared/helpers.js";
+import {h, uuid4} from "../shared/helpers.js";
 
 const TYPING_SHOWN_MS = 6000;
 const storage = browser.storage;
+
+/** Why nothing works when the support server does not accept this site (ALLOWED_ORIGINS). */
+function refusedMessage() {
+  return `The chat is not available on this website: the support server does not accept `
+    + `${location.origin}. If you run this site, ask the support team to allow it.`;
+}
 
 export class Widget {
   /**
    * @param {Object<string, any>} options the merged options
    * @param {import("./plugins.js").Plugins} plugins
    * @param {import("./launcher.js").Shell} shell the host and launcher already on the page
+   * @param {{config: object|null, refused: boolean}} [server] what /api/chat/config said
    */
-  constructor(options, plugins, shell) {
+  constructor(options, plugins, shell, server = {config: null, refused: false}) {
     this.options = options;
+    this.server = server;
     this.apiUrl = new URL(options.apiUrl, location.href).toString().replace(/\/$/, "");
     this.uploadUrl = new URL(options.uploadUrl || `${this.apiUrl}/upload`, location.href).toString();
     this.serverUrl = new URL(this.apiUrl).origin;
@@ -41,6 +49,15 @@ export class Widget {
     this.agentReadSeq = 0;
     this.readSent = 0;
     this.unread = 0;
+    this.rated = false;
+    /** @type {HTMLElement|null} the pre-chat form, until it is answered */
+    this.gate = null;
+    /** @type {{element: HTMLElement, email: () => string|null}|null} while nobody is online */
+    this.offline = null;
+    /** @type {{userIdentifier: object, metadata: object}|null} the pre-chat form's answers */
+    this.answers = null;
+    /** @type {HTMLElement|null} the rating prompt while a closed conversation is shown */
+    this.ratingBox = null;
     this.isOpen = false;
     this.files = [];
     this.flushing = false;
@@ -60,6 +77,8 @@ export class Widget {
     this.onVisibility = () => this.markRead();
     document.addEventListener("visibilitychange", this.onVisibility);
     this.render();
+    if (this.server.refused) this.showAlert(refusedMessage());
+    this.offerForms();
     this.startTransport();
     if (this.outbox.entries.length) this.retryFailed();
   }
@@ -90,6 +109,7 @@ export class Widget {
         messages: current((list, info) => this.receive(list, info)),
         ticket: current((ticket) => {
           this.botActive = Boolean(ticket.botActive);
+          if (ticket.rating) this.rated = true;
           this.setStatus(ticket.status);
           this.render();
         }),
@@ -124,7 +144,7 @@ export class Widget {
     this.isOpen = true;
     this.unread = 0;
     this.render();
-    if (focus) this.input.focus();
+    if (focus) (this.gate ? this.gate.querySelector("input, textarea") : this.input).focus();
     this.scrollToEnd();
     this.markRead();
     this.plugins.notify("onWidgetOpen");
@@ -156,9 +176,14 @@ export class Widget {
     this.agentReadSeq = 0;
     this.readSent = 0;
     this.status = "open";
+    this.rated = false;
+    if (this.ratingBox) this.ratingBox.remove();
+    this.ratingBox = null;
+    this.answers = null;
     this.showAlert(null);
     this.restartTransport();
     this.render();
+    this.offerForms();
   }
 
   // ---- receiving
@@ -182,7 +207,10 @@ export class Widget {
       this.messages.set(message.id, message);
       this.lastSeq = Math.max(this.lastSeq, message.seq);
       if (message.sender.role === "guest") this.outbox.confirm(message.clientMsgId);
-      else theirs += 1;
+      else {
+        theirs += 1;
+        if (message.text) this.previewText = message.text;
+      }
     }
     this.saveOutbox();
     if (!this.isOpen || document.visibilityState !== "visible") this.unread += theirs;
@@ -202,8 +230,57 @@ export class Widget {
       this.outbox.closeAll();
       this.saveOutbox();
       if (this.root.activeElement === this.input) this.newButton.focus();
+      this.offerRating();
     }
     this.render();
+  }
+
+  /** Before the first message: the pre-chat form when the team configured one, and the
+   * offline message with an email field while nobody is online (PROTOCOL.md §3.4). */
+  offerForms() {
+    const config = this.server.config;
+    if (!config || this.session.ticketId || this.outbox.entries.length || this.gate
+      || this.offline) return;
+    const form = config.preChatForm;
+    const wanted = form && form.enabled && form.fields.length;
+    if (!wanted && config.online !== false) return;
+    import("./forms.js").then(({gateForm, offlineBox, splitAnswers}) => {
+      if (this.session.ticketId) return;
+      if (config.online === false) {
+        this.offline = offlineBox(this.root, config.offlineMessage);
+        this.panel.insertBefore(this.offline.element, this.composer);
+      }
+      if (wanted) {
+        this.gate = gateForm(this.root, {fields: form.fields, submitLabel: "Start the chat"},
+          (values) => {
+            this.answers = splitAnswers(values);
+            this.gate.remove();
+            this.gate = null;
+            this.render();
+            this.input.focus();
+          });
+        this.panel.insertBefore(this.gate, this.composer);
+        if (this.isOpen) this.gate.querySelector("input, textarea").focus();
+      }
+      this.render();
+    });
+  }
+
+  /** Ask for a rating of the closed conversation when the team wants one (csat) and the
+   * transport can send it (the socket; HTTP polling has no rating route). */
+  offerRating() {
+    const csat = this.server.config && this.server.config.csat;
+    if (!csat || !csat.enabled || this.rated || this.ratingBox || !this.transport.rate) return;
+    this.ratingBox = h("div");
+    this.closedBox.insertBefore(this.ratingBox, this.newButton);
+    const box = this.ratingBox;
+    import("./rating.js").then(({ratingPrompt}) => {
+      if (box !== this.ratingBox) return; // a new conversation began meanwhile
+      box.replaceWith(this.ratingBox = ratingPrompt(this.root, (score, comment) =>
+        this.transport.rate(score, comment).then(() => {
+          this.rated = true;
+        })));
+    });
   }
 
   markRead() {
@@ -250,7 +327,7 @@ export class Widget {
       return;
     }
     this.statusLine.textContent = "";
-    this.showAlert(error.message);
+    this.showAlert(this.server.refused ? refusedMessage() : error.message);
   }
 }
 

@@ -7,13 +7,20 @@ import {DEFAULTS, optionsFromDataset} from "./options.js";
 import {buildShell} from "./launcher.js";
 import {Plugins} from "./plugins.js";
 import {hasConversation, newSession, writeClientId} from "./identity.js";
+import {applyBranding, loadConfig} from "./config.js";
 import {uuid4} from "../shared/helpers.js";
 
 /** One widget on the page: the launcher now, the conversation when it is needed. */
 class Embed {
-  /** @param {Object<string, any>} options the merged options */
-  constructor(options) {
+  /**
+   * @param {Object<string, any>} options the merged options
+   * @param {Set<string>} [given] the names of the options the page set (they beat the server's)
+   */
+  constructor(options, given = new Set()) {
     this.options = options;
+    this.given = given;
+    /** @type {Promise<{config: object|null, refused: boolean}>|null} */
+    this.server = null;
     this.plugins = new Plugins(options.plugins);
     /** @type {import("./chat.js").Widget|null} */
     this.chat = null;
@@ -36,6 +43,12 @@ class Embed {
       document.body.append(this.shell.host);
     }
     this.plugins.notify("onWidgetMount");
+    this.server = loadConfig(new URL(options.apiUrl, location.href).href).then((server) => {
+      applyBranding(options, server.config, this.given);
+      if (options.primaryColor) this.shell.host.style.setProperty("--cs-primary", options.primaryColor);
+      if (!this.chat) this.shell.launcher.setAttribute("aria-label", `Open chat: ${options.title}`);
+      return server;
+    });
     if (options.defaultOpen || container) this.open(Boolean(container));
     else if (hasConversation()) this.load();
   }
@@ -43,9 +56,9 @@ class Embed {
   /** The conversation's code, fetched once; null when the widget was destroyed meanwhile. */
   load() {
     if (!this.loading) {
-      this.loading = import("./chat.js").then(({Widget}) => {
+      this.loading = Promise.all([import("./chat.js"), this.server]).then(([{Widget}, server]) => {
         if (this.destroyed) return null;
-        this.chat = new Widget(this.options, this.plugins, this.shell);
+        this.chat = new Widget(this.options, this.plugins, this.shell, server);
         this.chat.mount();
         return this.chat;
       });
@@ -98,7 +111,8 @@ export function boot(api, dataset) {
     init(options) {
       if (embed) methods.destroy();
       const merged = Object.assign({}, DEFAULTS, fromTag, options);
-      const instance = new Embed(merged);
+      const instance = new Embed(merged, new Set([...Object.keys(fromTag),
+        ...Object.keys(options || {})]));
       embed = instance;
       instance.plugins.notify("onInit", {apiUrl: merged.apiUrl, title: merged.title,
         transport: typeof merged.transport === "function" ? "custom" : merged.transport});

@@ -18,7 +18,10 @@ export const sendingMethods = {
       metadata: {page: location.origin + location.pathname, language: navigator.language},
       clientMsgId: entry.clientMsgId, attachments: entry.attachments.map((file) => file.id),
     };
-    if (this.options.userIdentifier) payload.userIdentifier = this.options.userIdentifier;
+    const answers = this.answers || {userIdentifier: {}, metadata: {}};
+    const identifier = Object.assign({}, answers.userIdentifier, this.options.userIdentifier);
+    if (Object.keys(identifier).length) payload.userIdentifier = identifier;
+    if (Object.keys(answers.metadata).length) payload.metadata.preChat = answers.metadata;
     if (this.options.identifierHash) payload.identifierHash = this.options.identifierHash;
     return payload;
   },
@@ -28,6 +31,14 @@ export const sendingMethods = {
     const text = this.input.value.trim();
     const uploading = this.files.some((file) => file.uploading);
     if ((!text && !this.files.length) || uploading || this.status === "closed") return;
+    if (this.offline && !this.session.ticketId) {
+      const email = this.offline.email();
+      if (email === null) return;
+      if (email) {
+        this.answers = this.answers || {userIdentifier: {}, metadata: {}};
+        this.answers.userIdentifier.email = email;
+      }
+    }
     this.outbox.add(text, this.files.splice(0));
     this.saveOutbox();
     this.input.value = "";

@@ -235,5 +235,11 @@ export function socketTransport(ctx) {
       const {ticketId} = ctx.session();
       if (ticketId && socket && socket.connected) socket.emit("read", {ticketId, seq}, () => {});
     },
+    /** The customer's rating of the closed conversation (once; `conflict` after). */
+    async rate(score, comment) {
+      const payload = {ticketId: ctx.session().ticketId, score};
+      if (comment) payload.comment = comment;
+      await emit("ticket:rate", payload);
+    },
   };
 }

@@ -58,4 +58,5 @@ export const PANEL_STYLES = `
 .chip span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .chip button { width: 22px; height: 22px; padding: 0; border: 0; border-radius: 50%; display: grid; place-items: center; background: transparent; color: var(--_muted); }
 .chip svg { width: 14px; height: 14px; }
+.preview { position: absolute; right: 0; bottom: 70px; width: max-content; max-width: min(280px, calc(100vw - 40px)); padding: .6rem .8rem; border: 1px solid var(--_border); border-radius: 12px; background: var(--_bg); color: var(--_text); text-align: left; box-shadow: 0 6px 20px rgba(0, 0, 0, .18); overflow: hidden; display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; }
 `;

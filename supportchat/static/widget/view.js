@@ -107,13 +107,26 @@ export const viewMethods = {
     this.launcher.replaceChildren(icon(...(this.isOpen ? ICONS.close : ICONS.chat)), this.badge);
     this.badge.hidden = this.unread === 0 || this.isOpen;
     this.badge.textContent = this.unread > 9 ? "9+" : String(this.unread);
+    // While closed, the latest answer shows beside the launcher; pressing it opens the chat.
+    if (!this.preview) {
+      this.previewLabel = h("span");
+      this.preview = h("button", {type: "button", class: "preview", part: "preview", hidden: true,
+        onclick: () => this.open()}, h("span", {class: "sr-only"}, "New message: "), this.previewLabel);
+      this.root.append(this.preview); // after the launcher: the panel + launcher CSS stays
+    }
+    this.preview.hidden = inline || this.isOpen || !this.unread || !this.previewText;
+    this.previewLabel.textContent = this.previewText || "";
     this.launcher.setAttribute("aria-label", this.unread && !this.isOpen
       ? `Open chat: ${this.options.title} (${this.unread} new)`
       : `${this.isOpen ? "Close" : "Open"} chat: ${this.options.title}`);
     const closed = this.status === "closed";
     this.closedBox.hidden = !closed;
-    this.composer.hidden = closed;
+    this.composer.hidden = closed || Boolean(this.gate);
     this.handoffButton.hidden = closed || !this.botActive || !this.transport.handoff;
+    if (this.offline && this.session.ticketId) {
+      this.offline.element.remove();
+      this.offline = null;
+    }
     this.renderLog();
     this.renderChips();
   },
@@ -174,6 +187,7 @@ export const viewMethods = {
     const mine = role === "guest";
     const classes = ["msg", mine ? "mine" : "theirs", entry ? entry.state : "sent"];
     if (role === "bot") classes.push("bot"); // what the AI wrote, told apart from people
+    if (row.key === "welcome") classes.push("welcome");
     const meta = h("div", {class: "meta"});
     if (entry && entry.state === "pending") {
       meta.append(h("span", {}, "Sending…"));
