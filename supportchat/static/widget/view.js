@@ -186,8 +186,8 @@ export const viewMethods = {
     }
     const mine = role === "guest";
     const classes = ["msg", mine ? "mine" : "theirs", entry ? entry.state : "sent"];
-    if (role === "bot") classes.push("bot"); // what the AI wrote, told apart from people
-    if (row.key === "welcome") classes.push("welcome");
+    if (row.key === "welcome") classes.push("welcome"); // the site's greeting, not the AI
+    else if (role === "bot") classes.push("bot"); // what the AI wrote, told apart from people
     const meta = h("div", {class: "meta"});
     if (entry && entry.state === "pending") {
       meta.append(h("span", {}, "Sending…"));
