@@ -9,7 +9,13 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from support.browser import Dashboard, browsers, chromium, screenshot  # noqa: F401
+from support.browser import (  # noqa: F401
+    Dashboard,
+    browsers,
+    chromium,
+    screenshot,
+    serious_violations,
+)
 from support.socket_clients import new_ticket, peers, server_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -18,18 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture
 def server(live_server_factory):
     return live_server_factory()
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def admin_page(browsers, server, path: str):

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from support.browser import Dashboard, browsers, chromium  # noqa: F401
+from support.browser import Dashboard, browsers, chromium, serious_violations  # noqa: F401
 from support.socket_clients import new_ticket, peers  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -16,18 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture
 def server(live_server_factory):
     return live_server_factory(CONNECT_RATE_LIMIT="off")
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def test_an_agent_works_the_inbox_with_the_keyboard_alone(server, browsers, peers):

@@ -228,3 +228,15 @@ def luminance(css_color: str) -> float:
     """Relative luminance (0 black … 1 white) of a computed ``rgb(…)``/``rgba(…)`` colour."""
     red, green, blue = (int(part) / 255 for part in re.findall(r"[\d.]+", css_color)[:3])
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
