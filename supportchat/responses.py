@@ -108,6 +108,10 @@ class ChatPosted(View):
     replies: list[MessageView]
 
 
+class Done(View):
+    ok: Literal[True]
+
+
 class ChatMessages(View):
     ticketId: str
     status: Literal["open", "closed"]

@@ -249,3 +249,23 @@ def test_signing_in_and_opening_the_inbox_asks_for_nothing_missing(server, brows
     Dashboard(tab, server).sign_in()
     tab.page.goto(server.url + "/favicon.ico")
     assert missing == []
+
+
+def test_over_long_polling_too_each_side_sees_typing_and_read_receipts(server, host_site, browsers):
+    agent = Dashboard(browsers.tab(), server).sign_in()
+    customer = Widget(browsers.tab())
+    customer.page.goto(host_site.page_with_widget(server, transport="polling"))
+    customer.open()
+    customer.send("Do you ship to Norway?")
+    agent.open("Do you ship to Norway?")
+    mine = customer.page.locator(".log .msg.mine", has_text="Do you ship to Norway?")
+    expect(mine.locator(".meta")).to_contain_text("Seen")  # the agent opened it
+
+    customer.page.get_by_role("textbox", name="Message").press_sequentially("and Iceland")
+    expect(agent.page.locator("#typing")).to_have_text(re.compile(r"^Visitor \w+ is typing…$"))
+    agent.page.get_by_role("textbox", name="Reply to the customer").press_sequentially("Yes")
+    expect(customer.page.locator(".typing")).to_have_text("Support is typing…")
+
+    agent.reply("Yes, to both.")
+    expect(customer.bubble("Yes, to both.")).to_be_visible()
+    expect(agent.message("Yes, to both.").locator(".meta")).to_contain_text("Seen")

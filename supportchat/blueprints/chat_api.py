@@ -85,7 +85,7 @@ def typing():
     actor = _known_guest(payload.clientId)
     ticket = tickets.for_session(ctx, actor, payload.sessionId)
     tickets.typing(ctx, actor, ticket.id, payload.typing)
-    return "", 204
+    return jsonify({"ok": True})
 
 
 @bp.post("/chat/read")
@@ -96,7 +96,7 @@ def read():
     actor = _known_guest(payload.clientId)
     ticket = tickets.for_session(ctx, actor, payload.sessionId)
     tickets.mark_read(ctx, actor, ticket.id, payload.seq)
-    return "", 204
+    return jsonify({"ok": True})
 
 
 def _known_guest(sent_in_body: str | None):

@@ -135,9 +135,11 @@ DOCS: dict[str, Doc] = {
     ),
     "chat_api.widget_config": Doc({200: responses.ChatConfig}, tag=CHAT),
     "chat_api.typing": Doc(
-        {204: ""}, (400, 404, 409), body=schemas.ChatTyping, security=GUEST, tag=CHAT
+        {200: responses.Done}, (400, 404, 409), body=schemas.ChatTyping, security=GUEST, tag=CHAT
     ),
-    "chat_api.read": Doc({204: ""}, (400, 404), body=schemas.ChatRead, security=GUEST, tag=CHAT),
+    "chat_api.read": Doc(
+        {200: responses.Done}, (400, 404), body=schemas.ChatRead, security=GUEST, tag=CHAT
+    ),
     "uploads.upload": Doc(
         {201: responses.Uploaded},
         (400, 401, 404, 409, 413, 415, 429),

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +18,7 @@ from ..ops import metrics
 log = logging.getLogger(__name__)
 RETRY_FIRST, RETRY_MAX = 0.5, 10.0  # seconds between attempts to get Redis back, doubling
 TYPING_SECONDS = 8.0  # an agent's "typing" shows this long unless renewed or stopped
+TOLD_KEPT = 10_000  # long pollers whose last answer a process remembers
 
 
 class Waiters:
@@ -28,6 +29,7 @@ class Waiters:
         self._waiting: Counter[str] = Counter()
         self._released = False
         self._typing: dict[str, float] = {}  # ticket id → until when an agent is typing
+        self._told: OrderedDict[str, Any] = OrderedDict()  # poller → what it last heard
 
     def wait(self, ticket_id: str, timeout: float, ready: Callable[[], bool]) -> bool:
         """Block this greenlet until ``ready()`` is true, checking it again whenever the ticket
@@ -73,6 +75,17 @@ class Waiters:
             del self._typing[ticket_id]
             until = None
         return until is not None
+
+    def told(self, poller: str) -> Any:
+        """What this process last answered ``poller`` (None when it does not remember)."""
+        return self._told.get(poller)
+
+    def tell(self, poller: str, news: Any) -> None:
+        """Remember the answer given to ``poller``, keeping the most recent TOLD_KEPT."""
+        self._told[poller] = news
+        self._told.move_to_end(poller)
+        if len(self._told) > TOLD_KEPT:
+            self._told.popitem(last=False)
 
     def wake_all(self) -> None:
         """Release every long poll to check its ticket again (wake-ups may have been missed)."""

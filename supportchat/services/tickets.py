@@ -175,19 +175,24 @@ def poll(
     only this greenlet sleeps, holding no database connection)."""
     ticket = for_session(ctx, actor, session_id)
     found: list[Message] = []
-    typing = ctx.publish.waiters.agent_typing(ticket.id)
+    # News of the agents is news against what this customer's previous poll was told.
+    poller = f"{ticket.id} {actor.client_key}"
+    told = ctx.publish.waiters.told(poller) or _agents(ctx, ticket)
 
     def arrived() -> bool:
         found[:] = ctx.store.messages_after(ticket.id, since, JOIN_LIMIT, include_notes=False)
         now = ctx.store.get_ticket(ticket.id) or ticket
-        return (
-            bool(found)
-            or (now.status, now.agent_read_seq) != (ticket.status, ticket.agent_read_seq)
-            or ctx.publish.waiters.agent_typing(ticket.id) != typing
-        )
+        return bool(found) or now.status != ticket.status or _agents(ctx, now) != told
 
     ctx.publish.waiters.wait(ticket.id, wait if ticket.status == "open" else 0, arrived)
-    return ctx.store.get_ticket(ticket.id) or ticket, found
+    now = ctx.store.get_ticket(ticket.id) or ticket
+    ctx.publish.waiters.tell(poller, _agents(ctx, now))
+    return now, found
+
+
+def _agents(ctx: Context, ticket: Ticket) -> tuple[bool, int]:
+    """What a polling customer hears of the agents: whether one types, how far they read."""
+    return ctx.publish.waiters.agent_typing(ticket.id), ticket.agent_read_seq
 
 
 def history(

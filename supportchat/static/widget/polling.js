@@ -37,6 +37,29 @@ export function pollingTransport(ctx) {
   let failures = 0;
   let state = "idle";
   let stopped = false;
+  let agentTyping = false;
+  let agentReadSeq = 0;
+
+  /** What a poll says of the agents: typing, and how far they have read (PROTOCOL.md §3.4). */
+  function agents(body) {
+    const ticketId = ctx.session().ticketId;
+    if (Boolean(body.agentTyping) !== agentTyping) {
+      agentTyping = Boolean(body.agentTyping);
+      ctx.on.typing({ticketId, sender: {role: "agent", name: ""}, typing: agentTyping});
+    }
+    if (body.agentReadSeq > agentReadSeq) {
+      agentReadSeq = body.agentReadSeq;
+      ctx.on.read({ticketId, role: "agent", seq: agentReadSeq});
+    }
+  }
+
+  /** The customer's side of typing and read receipts; a lost one is not worth a retry. */
+  function tell(path, body) {
+    const {sessionId, ticketId} = ctx.session();
+    if (!ticketId || stopped) return;
+    request(`${ctx.apiUrl}/${path}`, {method: "POST", headers: httpHeaders(options, ctx.clientId()),
+      body: Object.assign({sessionId}, body)}).catch(() => {});
+  }
 
   function setState(next, reason) {
     if (next === state) return;
@@ -68,6 +91,7 @@ export function pollingTransport(ctx) {
       setState("connected");
       ctx.on.telemetry({type: "poll", since, received: body.messages.length, ms: Date.now() - started});
       ctx.on.messages(body.messages, {status: body.status, live: false});
+      agents(body);
       if (body.status === "closed") return;
       // A server that answers at once (no long polling) is asked at most every pollIntervalMs.
       schedule(body.messages.length ? 0 : Math.max(0, options.pollIntervalMs - (Date.now() - started)));
@@ -110,5 +134,7 @@ export function pollingTransport(ctx) {
       if (controller) controller.abort();
       schedule(0);
     },
+    typing: (typing) => tell("typing", {typing}),
+    read: (seq) => tell("read", {seq}),
   };
 }
