@@ -41,7 +41,6 @@ function close() {
   open = null;
   list.hidden = true;
   ui.reply.removeAttribute("aria-activedescendant");
-  ui.reply.setAttribute("aria-expanded", "false");
 }
 
 function render() {
@@ -50,7 +49,6 @@ function render() {
     onmousedown: (event) => { event.preventDefault(); insert(item); },
   }, h("code", null, `/${item.shortcut}`), " ", h("span", null, item.title))));
   list.hidden = false;
-  ui.reply.setAttribute("aria-expanded", "true");
   ui.reply.setAttribute("aria-activedescendant", `canned-${open.items[open.active].id}`);
 }
 
