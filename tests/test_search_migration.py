@@ -1,4 +1,4 @@
-"""Migration 0008 indexes what was stored before it: tickets and messages written at
+"""Migration 0009 indexes what was stored before it: tickets and messages written at
 revision 0003 are found by search, and tagged tickets start with no labels (SQLite,
 PostgreSQL); downgrading removes the search structures again."""
 
@@ -58,3 +58,20 @@ def test_existing_messages_and_customers_are_searchable_after_the_upgrade(tmp_pa
             }[db.engine.dialect.name]
             assert conn.execute(text(names)).all() == []
         db.engine.dispose()
+
+
+def test_on_sqlite_the_upgraded_schema_keeps_every_search_trigger(tmp_path):
+    """A later migration that copies `tickets` (Alembic's batch mode) would drop them."""
+    app = create_app(base_config(tmp_path / "instance", f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        with db.engine.connect() as conn:
+            names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+            triggers = {name for (name,) in names}
+    assert {
+        "search_message_added",
+        "search_message_removed",
+        "search_ticket_added",
+        "search_customer_changed",
+        "search_ticket_removed",
+    } <= triggers

@@ -16,12 +16,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("tickets") as batch:
-        batch.add_column(sa.Column("rating_comment", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("rated_at", sa.DateTime(), nullable=True))
+    op.add_column("tickets", sa.Column("rating_comment", sa.Text(), nullable=True))
+    op.add_column("tickets", sa.Column("rated_at", sa.DateTime(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("tickets") as batch:
-        batch.drop_column("rated_at")
-        batch.drop_column("rating_comment")
+    op.drop_column("tickets", "rated_at")
+    op.drop_column("tickets", "rating_comment")

@@ -3,7 +3,7 @@
 Search reads the database's own text index, never every message: on SQLite the FTS5 table
 ``search_index`` (one row per message and one per ticket's customer, kept by triggers), on
 PostgreSQL GIN indexes on ``to_tsvector('simple', …)`` of messages and of the customer's
-label and identifiers (migration 0008 creates both; the expressions here must stay equal to
+label and identifiers (migration 0009 creates both; the expressions here must stay equal to
 the indexed ones). A ticket matches when one of its messages, or its customer, has every word.
 """
 

@@ -1,9 +1,10 @@
 """search, labels and canned responses: the text indexes of messages and customers
 (SQLite FTS5 kept by triggers; PostgreSQL GIN on tsvector expressions), ticket tags and
-canned responses
+canned responses. A later migration that rebuilds `tickets` or `messages` on SQLite (Alembic's
+batch mode copies the table) drops these triggers and must create them again.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-28 08:50:00
 
 """
@@ -11,8 +12,8 @@ Create Date: 2026-11-28 08:50:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
