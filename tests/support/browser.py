@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .apps import LiveServer, free_port, require
+from .http import QuietHandler
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -86,9 +87,8 @@ def browsers(chromium) -> Iterator[Browsers]:
     opened.close()
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep test output readable
-        pass
+class _QuietHandler(QuietHandler, SimpleHTTPRequestHandler):
+    """Serves the host site's files."""
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 
 import jwt
 
@@ -53,3 +54,11 @@ def sign_in(client, role: str = "agent", email: str = "ana@example.com") -> Sign
     token = token_pair(client, email, role)["accessToken"]
     subject = jwt.decode(token, options={"verify_signature": False})["sub"]
     return SignedIn(subject, email, token)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """The request handler of a stand-in server on a loopback port (a webhook receiver, an AI
+    provider, a host site), logging nothing so that test output shows only what fails."""
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's signature
+        """Log nothing."""

@@ -10,9 +10,10 @@ import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 from .apps import free_port
+from .http import QuietHandler
 
 
 @dataclass
@@ -49,7 +50,7 @@ class WebhookReceiver:
     def __post_init__(self):
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
@@ -72,9 +73,6 @@ class WebhookReceiver:
                     self.wfile.write(answer)
                 except OSError:
                     pass  # the client stopped reading
-
-            def log_message(self, *args):
-                pass
 
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
