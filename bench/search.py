@@ -102,7 +102,7 @@ def _fill(store, backend: str, tickets: int, messages: int) -> None:
     if backend == "mongo":
         from supportchat.stores import Message
         from supportchat.stores.mongo_documents import message_document, ticket_document
-        from supportchat.stores.sql import ticket_from_row
+        from supportchat.stores.sql_rows import ticket_from_row
 
         for ticket, rows in _rows(tickets, messages, rng):
             store.tickets.insert_one(ticket_document(ticket_from_row(ticket)))

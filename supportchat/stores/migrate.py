@@ -15,7 +15,7 @@ from pymongo import ReplaceOne
 from sqlalchemy import Engine, func, insert, select
 
 from ..models import TicketLabel
-from . import Message, StoredFile, Ticket, sql
+from . import Message, StoredFile, Ticket, sql_rows
 from . import mongo as m
 
 # Tickets first: messages and files refer to them.
@@ -29,7 +29,7 @@ class SqlSide:
     """The SQL tables of the ticket store."""
 
     name = "sql"
-    TABLES = {"tickets": sql.tickets, "messages": sql.messages, "files": sql.files}
+    TABLES = {"tickets": sql_rows.tickets, "messages": sql_rows.messages, "files": sql_rows.files}
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -135,8 +135,8 @@ def _message_row(message: Message) -> dict[str, Any]:
 
 
 _FROM_ROW = {
-    "tickets": sql.ticket_from_row,
-    "messages": sql.message_from_row,
+    "tickets": sql_rows.ticket_from_row,
+    "messages": sql_rows.message_from_row,
     "files": lambda row: StoredFile(**row),
 }
 _TO_ROW = {"tickets": _ticket_row, "messages": _message_row, "files": asdict}

@@ -31,17 +31,12 @@ docs/mongodb.md for the quirks met while testing).
 
 from __future__ import annotations
 
-import os
 import random
-import threading
 import time
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
-from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
-from pymongo.collection import Collection
-from pymongo.database import Database
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..clock import utcnow
@@ -58,6 +53,8 @@ from . import (
     preview,
     rated_already,
 )
+from .mongo_bot import MongoBot
+from .mongo_connection import MongoConnection
 from .mongo_documents import (
     file_document,
     file_from_document,
@@ -67,77 +64,22 @@ from .mongo_documents import (
     ticket_document,
     ticket_from_document,
 )
-from .mongo_guest_seq import number_guest_seq, settle
-from .mongo_indexes import NEWEST, NEWEST_FILES, create_indexes
+from .mongo_guest_seq import MongoGuestSeq, settle
+from .mongo_indexes import NEWEST, NEWEST_FILES
 from .mongo_reports import report as database_report
 from .mongo_search import MongoSearch
 from .reports import ReportData
 
-# Down or unreachable answers `unavailable` within a few seconds instead of hanging;
-# options written in MONGO_URI win over these.
-CLIENT_DEFAULTS = {
-    "serverSelectionTimeoutMS": 2000,
-    "connectTimeoutMS": 2000,
-    "socketTimeoutMS": 5000,
-    "appname": "supportchat",
-}
 # Appends to one ticket that lose the compare-and-set retry; each loss means another won.
 APPEND_ATTEMPTS = 50
 
 
-class MongoTicketStore(MongoSearch):
+class MongoTicketStore(MongoConnection, MongoSearch, MongoGuestSeq, MongoBot):
     """TicketStore on one MongoDB database; the client is made on first use, per process."""
 
     def __init__(self, uri: str, database: str):
-        self.uri = uri
-        self.database = database
-        self._client: MongoClient | None = None
-        self._pid = 0
-        self._indexed = False
-        self._lock = threading.Lock()
+        super().__init__(uri, database)
         self.outbox = None  # services.outbox: events recorded right after the changes
-
-    @property
-    def db(self) -> Database:
-        """The database; the first use in a process connects and creates the indexes."""
-        with self._lock:
-            if self._client is None or self._pid != os.getpid():
-                # A client inherited across fork() must not be used: each process makes its own.
-                given = {name.lower() for name, _ in parse_qsl(self.uri.partition("?")[2])}
-                options = {
-                    key: value for key, value in CLIENT_DEFAULTS.items() if key.lower() not in given
-                }
-                self._client, self._pid = MongoClient(self.uri, **options), os.getpid()
-                self._indexed = False
-        db = self._client[self.database]
-        if not self._indexed:
-            # Outside the lock: while MongoDB is down, callers fail side by side, not in a queue.
-            create_indexes(db)
-            number_guest_seq(db)
-            self._indexed = True
-        return db
-
-    @property
-    def tickets(self) -> Collection:
-        """The ``tickets`` collection."""
-        return self.db.tickets
-
-    @property
-    def messages(self) -> Collection:
-        """The ``messages`` collection."""
-        return self.db.messages
-
-    @property
-    def files(self) -> Collection:
-        """The ``files`` collection."""
-        return self.db.files
-
-    def close(self) -> None:
-        """Close this process's connections; the next use reconnects."""
-        with self._lock:
-            if self._client is not None and self._pid == os.getpid():
-                self._client.close()
-            self._client = None
 
     def create_ticket(
         self,
@@ -401,48 +343,6 @@ class MongoTicketStore(MongoSearch):
 
     def ping(self) -> None:
         self.db.client.admin.command("ping")
-
-    def guest_position(self, ticket_id: str, seq: int) -> int:
-        self._settled_last_seq(ticket_id)
-        doc = self.messages.find_one(
-            {"ticketId": ticket_id, "seq": {"$lte": seq}, "guestSeq": {"$exists": True}},
-            {"guestSeq": 1},
-            sort=[("seq", DESCENDING)],
-        )
-        return doc["guestSeq"] if doc else 0
-
-    def agent_position(self, ticket_id: str, guest_seq: int) -> int:
-        self._settled_last_seq(ticket_id)
-        doc = self.messages.find_one({"ticketId": ticket_id, "guestSeq": guest_seq}, {"seq": 1})
-        return doc["seq"] if doc else 0
-
-    def set_bot(self, ticket_id: str, active: bool) -> tuple[Ticket, bool]:
-        doc = self.tickets.find_one_and_update(
-            {"_id": ticket_id, "botActive": {"$ne": active}},
-            {"$set": {"botActive": active, "updatedAt": ms(utcnow())}},
-            projection={"pending": 0},
-            return_document=ReturnDocument.AFTER,
-        )
-        if doc is not None:
-            return ticket_from_document(doc), True
-        return self._found(self.tickets.find_one({"_id": ticket_id}, {"pending": 0})), False
-
-    def claim_ai(self, ticket_id: str, seq: int) -> bool:
-        claimed = self.tickets.find_one_and_update(
-            {
-                "_id": ticket_id,
-                "status": "open",
-                "botActive": True,
-                "$or": [{"aiSeq": {"$lt": seq}}, {"aiSeq": {"$exists": False}}],
-            },
-            {"$set": {"aiSeq": seq}},
-            projection={"_id": 1},
-        )
-        return claimed is not None
-
-    def bot_tickets(self, limit: int) -> list[Ticket]:
-        docs = self.tickets.find({"status": "open", "botActive": True}, {"pending": 0})
-        return [ticket_from_document(doc) for doc in docs.limit(limit)]
 
     def report(self, start: datetime, end: datetime, bucket: str) -> ReportData:
         """The reports' figures, computed by the database (stores/reports.py)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -66,3 +66,21 @@ def _numbered(db: Database, ticket_id: str) -> bool:
         return True
     again = db.tickets.find_one({"_id": ticket_id}, {"lastGuestSeq": 1})
     return again is None or "lastGuestSeq" in again
+
+
+class MongoGuestSeq:
+    """Mixed into MongoTicketStore: translation between the two sequences of a ticket."""
+
+    def guest_position(self, ticket_id: str, seq: int) -> int:
+        self._settled_last_seq(ticket_id)
+        doc = self.messages.find_one(
+            {"ticketId": ticket_id, "seq": {"$lte": seq}, "guestSeq": {"$exists": True}},
+            {"guestSeq": 1},
+            sort=[("seq", DESCENDING)],
+        )
+        return doc["guestSeq"] if doc else 0
+
+    def agent_position(self, ticket_id: str, guest_seq: int) -> int:
+        self._settled_last_seq(ticket_id)
+        doc = self.messages.find_one({"ticketId": ticket_id, "guestSeq": guest_seq}, {"seq": 1})
+        return doc["seq"] if doc else 0

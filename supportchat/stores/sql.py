@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
 from ..errors import AppError, not_found
-from ..models import FileRow, MessageRow, TicketRow, new_id
+from ..models import new_id
 from . import (
     Message,
     NewMessage,
@@ -34,12 +34,11 @@ from . import (
 )
 from .group_commit import Append, GroupCommit
 from .reports import ReportData
+from .sql_bot import SqlBot
+from .sql_guest_seq import SqlGuestSeq
 from .sql_reports import report as database_report
+from .sql_rows import files, message_from_row, messages, ticket_from_row, tickets
 from .sql_search import SqlSearch, labelled_ticket_ids
-
-tickets = TicketRow.__table__
-messages = MessageRow.__table__
-files = FileRow.__table__
 
 # The statements every message runs, built once: building one and its cache key per call
 # was a tenth of the server's time under load (bench/RESULTS.md).
@@ -85,7 +84,7 @@ _NUMBERING = {
 }
 
 
-class SqlTicketStore(SqlSearch):
+class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot):
     """TicketStore on a SQLAlchemy engine."""
 
     def __init__(self, engine: Engine):
@@ -355,61 +354,6 @@ class SqlTicketStore(SqlSearch):
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
 
-    def guest_position(self, ticket_id: str, seq: int) -> int:
-        stmt = (
-            select(messages.c.guest_seq)
-            .where(
-                messages.c.ticket_id == ticket_id,
-                messages.c.seq <= seq,
-                messages.c.guest_seq.is_not(None),
-            )
-            .order_by(messages.c.seq.desc())
-            .limit(1)
-        )
-        with self.engine.connect() as conn:
-            return conn.execute(stmt).scalar() or 0
-
-    def agent_position(self, ticket_id: str, guest_seq: int) -> int:
-        stmt = select(messages.c.seq).where(
-            messages.c.ticket_id == ticket_id, messages.c.guest_seq == guest_seq
-        )
-        with self.engine.connect() as conn:
-            return conn.execute(stmt).scalar() or 0
-
-    def set_bot(self, ticket_id: str, active: bool) -> tuple[Ticket, bool]:
-        where = tickets.c.id == ticket_id
-        with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(tickets)
-                .where(where, tickets.c.bot_active != active)
-                .values(bot_active=active, updated_at=utcnow())
-            ).rowcount
-            row = conn.execute(select(tickets).where(where)).first()
-        if row is None:
-            raise not_found()
-        return ticket_from_row(row._mapping), changed == 1
-
-    def claim_ai(self, ticket_id: str, seq: int) -> bool:
-        with self.engine.begin() as conn:
-            return (
-                conn.execute(
-                    update(tickets)
-                    .where(
-                        tickets.c.id == ticket_id,
-                        tickets.c.status == "open",
-                        tickets.c.bot_active.is_(True),
-                        tickets.c.ai_seq < seq,
-                    )
-                    .values(ai_seq=seq)
-                ).rowcount
-                == 1
-            )
-
-    def bot_tickets(self, limit: int) -> list[Ticket]:
-        stmt = select(tickets).where(tickets.c.status == "open", tickets.c.bot_active.is_(True))
-        with self.engine.connect() as conn:
-            return [ticket_from_row(row._mapping) for row in conn.execute(stmt.limit(limit))]
-
     def report(self, start: datetime, end: datetime, bucket: str) -> ReportData:
         """The reports' figures, computed by the database (stores/reports.py)."""
         return database_report(self.engine, start, end, bucket)
@@ -456,49 +400,3 @@ class SqlTicketStore(SqlSearch):
                 },
             ).first()
         return message_from_row(row._mapping) if row else None
-
-
-def ticket_from_row(row) -> Ticket:
-    assignee = (
-        {"id": row["assignee_id"], "name": row["assignee_name"]} if row["assignee_id"] else None
-    )
-    return Ticket(
-        id=row["id"],
-        client_key=row["client_key"],
-        session_id=row["session_id"],
-        status=row["status"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        closed_at=row["closed_at"],
-        closed_by=row["closed_by"],
-        customer=row["customer"],
-        assignee=assignee,
-        last_seq=row["last_seq"],
-        last_public_seq=row["last_public_seq"],
-        last_message_at=row["last_message_at"],
-        last_message_preview=row["last_message_preview"],
-        agent_read_seq=row["agent_read_seq"],
-        guest_read_seq=row["guest_read_seq"],
-        rating=row["rating"],
-        last_guest_seq=row["last_guest_seq"],
-        bot_active=bool(row["bot_active"]),
-        ai_seq=row["ai_seq"],
-        labels=tuple(row["labels"] or ()),
-        rating_comment=row["rating_comment"],
-        rated_at=row["rated_at"],
-    )
-
-
-def message_from_row(row) -> Message:
-    return Message(
-        id=row["id"],
-        ticket_id=row["ticket_id"],
-        seq=row["seq"],
-        client_msg_id=row["client_msg_id"],
-        sender={"id": row["sender_id"], "role": row["sender_role"], "name": row["sender_name"]},
-        text=row["text"],
-        attachments=row["attachments"] or [],
-        kind=row["kind"],
-        created_at=row["created_at"],
-        guest_seq=row["guest_seq"],
-    )

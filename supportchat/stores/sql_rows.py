@@ -1,0 +1,57 @@
+"""The SQL store's tables and how a row becomes a Ticket or a Message (the MongoDB store's
+counterpart is mongo_documents.py)."""
+
+from __future__ import annotations
+
+from ..models import FileRow, MessageRow, TicketRow
+from . import Message, Ticket
+
+tickets = TicketRow.__table__
+messages = MessageRow.__table__
+files = FileRow.__table__
+
+
+def ticket_from_row(row) -> Ticket:
+    assignee = (
+        {"id": row["assignee_id"], "name": row["assignee_name"]} if row["assignee_id"] else None
+    )
+    return Ticket(
+        id=row["id"],
+        client_key=row["client_key"],
+        session_id=row["session_id"],
+        status=row["status"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        closed_at=row["closed_at"],
+        closed_by=row["closed_by"],
+        customer=row["customer"],
+        assignee=assignee,
+        last_seq=row["last_seq"],
+        last_public_seq=row["last_public_seq"],
+        last_message_at=row["last_message_at"],
+        last_message_preview=row["last_message_preview"],
+        agent_read_seq=row["agent_read_seq"],
+        guest_read_seq=row["guest_read_seq"],
+        rating=row["rating"],
+        last_guest_seq=row["last_guest_seq"],
+        bot_active=bool(row["bot_active"]),
+        ai_seq=row["ai_seq"],
+        labels=tuple(row["labels"] or ()),
+        rating_comment=row["rating_comment"],
+        rated_at=row["rated_at"],
+    )
+
+
+def message_from_row(row) -> Message:
+    return Message(
+        id=row["id"],
+        ticket_id=row["ticket_id"],
+        seq=row["seq"],
+        client_msg_id=row["client_msg_id"],
+        sender={"id": row["sender_id"], "role": row["sender_role"], "name": row["sender_name"]},
+        text=row["text"],
+        attachments=row["attachments"] or [],
+        kind=row["kind"],
+        created_at=row["created_at"],
+        guest_seq=row["guest_seq"],
+    )
