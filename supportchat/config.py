@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -12,80 +11,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from limits import parse_many
+from .config_values import (
+    choice,
+    comma_list,
+    flag,
+    float_in,
+    header_names,
+    int_in,
+    networks,
+    rate,
+    text,
+)
 
 
 class ConfigError(Exception):
     """A setting that stops start-up; the message names the variable and the reason."""
-
-
-def _text(value: str) -> str:
-    return value.strip()
-
-
-def _int_in(low: int, high: int) -> Callable[[str], int]:
-    def parse(value: str) -> int:
-        number = int(value)
-        if not low <= number <= high:
-            raise ValueError(f"must be between {low} and {high}")
-        return number
-
-    return parse
-
-
-def _csv(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def _header_names(value: str) -> list[str]:
-    names = _csv(value)
-    for name in names:
-        if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", name):
-            raise ValueError(f"{name!r} is not an HTTP header name such as X-Org")
-    return names
-
-
-def _networks(value: str) -> list[str]:
-    from .services.network import parse_network
-
-    entries = _csv(value)
-    for entry in entries:
-        parse_network(entry)  # raises ValueError naming the entry
-    return entries
-
-
-def _rate(value: str) -> str:
-    value = value.strip()
-    if value.lower() != "off":
-        parse_many(value)  # raises ValueError with the offending part
-    return value
-
-
-def _bool(value: str) -> bool:
-    value = value.strip().lower()
-    if value not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-        raise ValueError("must be true or false")
-    return value in ("true", "1", "yes", "on")
-
-
-def _choice(*choices: str) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        value = value.strip().lower()
-        if value not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)}")
-        return value
-
-    return parse
-
-
-def _float_in(low: float, high: float) -> Callable[[str], float]:
-    def parse(value: str) -> float:
-        number = float(value)
-        if not low <= number <= high:
-            raise ValueError(f"must be between {low:g} and {high:g}")
-        return number
-
-    return parse
 
 
 @dataclass(frozen=True)
@@ -93,7 +33,7 @@ class Setting:
     """One environment variable: its parser, its default and whether it is a secret."""
 
     name: str
-    parse: Callable[[str], Any] = _text
+    parse: Callable[[str], Any] = text
     default: Any = None
     secret: bool = False
     aliases: tuple[str, ...] = ()
@@ -103,7 +43,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SUPPORTCHAT_ENV",
-        _choice("development", "production"),
+        choice("development", "production"),
         "development",
         help="production makes unset secrets a start-up error",
     ),
@@ -113,8 +53,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AUTH_BEARER_TOKEN", secret=True, help="static admin token for /api/admin/*"),
     Setting("AUTH_JWT_ISSUER", help="required iss claim when set"),
     Setting("AUTH_JWT_AUDIENCE", help="required aud claim when set"),
-    Setting("ACCESS_TOKEN_MINUTES", _int_in(1, 24 * 60), 15, help="access token lifetime"),
-    Setting("REFRESH_TOKEN_HOURS", _int_in(1, 24 * 90), 12, help="refresh token lifetime"),
+    Setting("ACCESS_TOKEN_MINUTES", int_in(1, 24 * 60), 15, help="access token lifetime"),
+    Setting("REFRESH_TOKEN_HOURS", int_in(1, 24 * 90), 12, help="refresh token lifetime"),
     Setting("DATABASE_URL", help="SQLAlchemy URL; default SQLite in the instance folder"),
     Setting("MONGO_URI", secret=True, help="set: tickets and messages in MongoDB"),
     Setting("MONGO_DB", help="database name when MONGO_URI has none"),
@@ -125,63 +65,67 @@ SETTINGS: tuple[Setting, ...] = (
         help="names this deployment's Redis channels and keys; deployments sharing one "
         "Redis need different ones",
     ),
-    Setting("ALLOWED_ORIGINS", _csv, [], help="origins or host names allowed to embed the widget"),
+    Setting(
+        "ALLOWED_ORIGINS", comma_list, [], help="origins or host names allowed to embed the widget"
+    ),
     Setting(
         "ALLOWED_HEADERS",
-        _header_names,
+        header_names,
         [],
         help="request headers embedding sites may send besides the widget's own",
     ),
     Setting(
         "DEFAULT_LOCALE",
-        _choice("en", "de", "fr", "es", "pt"),
+        choice("en", "de", "fr", "es", "pt"),
         "en",
         help="the widget's language when neither the page nor the site sets one",
     ),
     Setting(
-        "TRUSTED_PROXIES", _int_in(0, 10), 0, help="proxy hops whose X-Forwarded-For is believed"
+        "TRUSTED_PROXIES", int_in(0, 10), 0, help="proxy hops whose X-Forwarded-For is believed"
     ),
-    Setting("BLOCKLIST", _networks, [], help="addresses or networks refused at the door"),
+    Setting("BLOCKLIST", networks, [], help="addresses or networks refused at the door"),
     Setting("UPLOAD_DIR", help="where uploads are kept; default instance/uploads"),
-    Setting("MAX_UPLOAD_MB", _int_in(1, 1024), 10),
-    Setting("MAX_MESSAGE_CHARS", _int_in(1, 16000), 4000),
-    Setting("INBOX_DIGEST_ROWS", _int_in(1, 500), 500, help="most rows in one inbox:updated frame"),
+    Setting("MAX_UPLOAD_MB", int_in(1, 1024), 10),
+    Setting("MAX_MESSAGE_CHARS", int_in(1, 16000), 4000),
+    Setting("INBOX_DIGEST_ROWS", int_in(1, 500), 500, help="most rows in one inbox:updated frame"),
     Setting("IDENTITY_HMAC_SECRET", secret=True, help="verifies customer identities"),
-    Setting("MESSAGE_RATE_LIMIT", _rate, "10 per 10 seconds"),
-    Setting("CONNECT_RATE_LIMIT", _rate, "60 per minute"),
+    Setting("MESSAGE_RATE_LIMIT", rate, "10 per 10 seconds"),
+    Setting("CONNECT_RATE_LIMIT", rate, "60 per minute"),
     Setting(
         "LOGIN_RATE_LIMIT",
-        _rate,
+        rate,
         "5 per minute",
         help="failed sign-ins per address and per account and address",
     ),
     Setting(
         "LOGIN_ACCOUNT_RATE_LIMIT",
-        _rate,
+        rate,
         "10 per minute; 30 per hour; 100 per day",
         help="failed sign-ins per account from any address; its longer windows make "
         "distributed guessing wait longer and longer",
     ),
     Setting(
         "NEW_CONVERSATION_RATE_LIMIT",
-        _rate,
+        rate,
         "30 per 10 minutes",
         help="conversations opened per client address (HTTP and sockets together)",
     ),
     Setting(
         "REQUIRE_2FA_FOR_ADMINS",
-        _bool,
+        flag,
         False,
         help="true: admins must set up two-factor sign-in before they can sign in",
     ),
     Setting(
         "TWO_FACTOR_REMEMBER_DAYS",
-        _int_in(0, 365),
+        int_in(0, 365),
         30,
         help="days a browser is spared two-factor codes after a sign-in; 0: never",
     ),
-    Setting("PROFANITY_FILTER", _choice("off", "mask", "reject"), "off"),
-    Setting("PROFANITY_WORDS", _csv, [], help="comma-separated words for the profanity filter"),
+    Setting("PROFANITY_FILTER", choice("off", "mask", "reject"), "off"),
+    Setting(
+        "PROFANITY_WORDS", comma_list, [], help="comma-separated words for the profanity filter"
+    ),
     Setting(
         "BASE_URL",
         help="public origin, e.g. https://support.example.com; required in "
@@ -192,22 +136,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AI_MODEL"),
     Setting(
         "AI_TIMEOUT_SECONDS",
-        _int_in(1, 300),
+        int_in(1, 300),
         20,
         help="longest wait for an AI answer, retries included; then the ticket is handed over",
     ),
     Setting(
         "AI_REPLY_WAIT_SECONDS",
-        _int_in(0, 60),
+        int_in(0, 60),
         0,
         help="POST /api/chat waits this long for the AI's answer to return it as reply",
     ),
-    Setting("AI_RETRIES", _int_in(0, 5), 2, help="retries of a 429/5xx AI answer, with backoff"),
-    Setting("AI_TICKET_RATE_LIMIT", _rate, "30 per day", help="AI model calls per ticket"),
-    Setting("AI_RATE_LIMIT", _rate, "600 per hour", help="AI model calls of the whole site"),
+    Setting("AI_RETRIES", int_in(0, 5), 2, help="retries of a 429/5xx AI answer, with backoff"),
+    Setting("AI_TICKET_RATE_LIMIT", rate, "30 per day", help="AI model calls per ticket"),
+    Setting("AI_RATE_LIMIT", rate, "600 per hour", help="AI model calls of the whole site"),
     Setting(
         "AI_CONTEXT_CHARS",
-        _int_in(500, 200_000),
+        int_in(500, 200_000),
         12000,
         help="characters of recent messages sent to the model with each question",
     ),
@@ -218,15 +162,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "AI_TOOLS",
-        _bool,
+        flag,
         True,
         help="offer the model a handoff_to_human tool; false for servers without tool calls",
     ),
     Setting("HOST", default="127.0.0.1"),
-    Setting("PORT", _int_in(1, 65535), 5000),
+    Setting("PORT", int_in(1, 65535), 5000),
     Setting(
         "WEB_CONCURRENCY",
-        _int_in(1, 64),
+        int_in(1, 64),
         1,
         help="gunicorn workers per process group; above 1 only WebSocket-only clients work",
     ),
@@ -235,29 +179,29 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "SHUTDOWN_TIMEOUT",
-        _int_in(1, 600),
+        int_in(1, 600),
         20,
         help="seconds a stopping process gives in-flight requests to finish",
     ),
     Setting(
         "HEADER_TIMEOUT",
-        _int_in(1, 300),
+        int_in(1, 300),
         10,
         help="seconds a client has to send a request's line and headers (supportchat serve)",
     ),
     Setting(
         "MAX_CONNECTIONS_PER_ADDRESS",
-        _int_in(0, 100_000),
+        int_in(0, 100_000),
         100,
         help="open connections one client address may hold; 0: no cap; not applied "
         "behind TRUSTED_PROXIES, where every connection comes from the proxy",
     ),
     Setting("ADMIN_EMAIL", help="with ADMIN_PASSWORD: the first admin on an empty database"),
     Setting("ADMIN_PASSWORD", secret=True),
-    Setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info"),
+    Setting("LOG_LEVEL", choice("debug", "info", "warning", "error"), "info"),
     Setting(
         "LOG_FORMAT",
-        _choice("text", "json"),
+        choice("text", "json"),
         "",
         help="text: readable lines; json: one object a line (default: json in production)",
     ),
@@ -266,31 +210,31 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "WEBHOOK_RETRY_HOURS",
-        _float_in(0.0001, 24 * 30),
+        float_in(0.0001, 24 * 30),
         24.0,
         help="hours a failing webhook delivery is retried before it is given up",
     ),
     Setting(
         "WEBHOOK_ALLOW_PRIVATE",
-        _bool,
+        flag,
         False,
         help="true: webhooks may reach loopback, private and link-local addresses",
     ),
     Setting(
         "WEBHOOK_TIMEOUT_SECONDS",
-        _float_in(0.1, 60),
+        float_in(0.1, 60),
         10.0,
         help="seconds a webhook receiver has to answer",
     ),
     Setting(
         "WEBHOOK_RETRY_BASE_SECONDS",
-        _float_in(0.01, 3600),
+        float_in(0.01, 3600),
         10.0,
         help="the first retry's delay; each further retry waits about twice as long",
     ),
     Setting(
         "OUTBOX_POLL_SECONDS",
-        _float_in(0.05, 60),
+        float_in(0.05, 60),
         1.0,
         help="how often each process looks for due webhook and email deliveries",
     ),
@@ -306,7 +250,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "MAIL_TRANSCRIPTS",
-        _bool,
+        flag,
         False,
         help="true: a closed conversation's transcript is emailed to the customer "
         "when their email is known",
