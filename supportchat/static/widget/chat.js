@@ -8,9 +8,10 @@ import {OUTBOX_KEY, browser, loadClientId, loadSession, newSession, writeClientI
 import {Outbox} from "./outbox.js";
 import {pollingTransport} from "./polling.js";
 import {socketTransport} from "./socket.js";
+import {offerMethods} from "./offers.js";
 import {sendingMethods} from "./sending.js";
 import {viewMethods} from "./view.js";
-import {h, uuid4} from "../shared/helpers.js";
+import {uuid4} from "../shared/helpers.js";
 
 const TYPING_SHOWN_MS = 6000;
 const storage = browser.storage;
@@ -235,54 +236,6 @@ export class Widget {
     this.render();
   }
 
-  /** Before the first message: the pre-chat form when the team configured one, and the
-   * offline message with an email field while nobody is online (PROTOCOL.md §3.4). */
-  offerForms() {
-    const config = this.server.config;
-    if (!config || this.session.ticketId || this.outbox.entries.length || this.gate
-      || this.offline) return;
-    const form = config.preChatForm;
-    const wanted = form && form.enabled && form.fields.length;
-    if (!wanted && config.online !== false) return;
-    import("./forms.js").then(({gateForm, offlineBox, splitAnswers}) => {
-      if (this.session.ticketId) return;
-      if (config.online === false) {
-        this.offline = offlineBox(this.root, config.offlineMessage);
-        this.panel.insertBefore(this.offline.element, this.composer);
-      }
-      if (wanted) {
-        this.gate = gateForm(this.root, {fields: form.fields, submitLabel: "Start the chat"},
-          (values) => {
-            this.answers = splitAnswers(values);
-            this.gate.remove();
-            this.gate = null;
-            this.render();
-            this.input.focus();
-          });
-        this.panel.insertBefore(this.gate, this.composer);
-        if (this.isOpen) this.gate.querySelector("input, textarea").focus();
-      }
-      this.render();
-    });
-  }
-
-  /** Ask for a rating of the closed conversation when the team wants one (csat) and the
-   * transport can send it (the socket; HTTP polling has no rating route). */
-  offerRating() {
-    const csat = this.server.config && this.server.config.csat;
-    if (!csat || !csat.enabled || this.rated || this.ratingBox || !this.transport.rate) return;
-    this.ratingBox = h("div");
-    this.closedBox.insertBefore(this.ratingBox, this.newButton);
-    const box = this.ratingBox;
-    import("./rating.js").then(({ratingPrompt}) => {
-      if (box !== this.ratingBox) return; // a new conversation began meanwhile
-      box.replaceWith(this.ratingBox = ratingPrompt(this.root, (score, comment) =>
-        this.transport.rate(score, comment).then(() => {
-          this.rated = true;
-        })));
-    });
-  }
-
   markRead() {
     if (!this.isOpen || document.visibilityState !== "visible" || this.lastSeq <= this.readSent) return;
     this.readSent = this.lastSeq;
@@ -308,17 +261,6 @@ export class Widget {
     }
   }
 
-  /** The customer asks for a person instead of the bot (websocket transport). */
-  async requestPerson() {
-    try {
-      await this.transport.handoff();
-      this.botActive = false;
-      this.render();
-    } catch (error) {
-      this.showAlert(error.message);
-    }
-  }
-
   transportError(error) {
     if (error.code === "not_found") {
       // The stored conversation is not this browser's any more (identity rotated, data
@@ -331,4 +273,4 @@ export class Widget {
   }
 }
 
-Object.assign(Widget.prototype, sendingMethods, viewMethods);
+Object.assign(Widget.prototype, sendingMethods, viewMethods, offerMethods);
