@@ -30,6 +30,7 @@ class Agent(db.Model):
     role: Mapped[str] = mapped_column(String(10), default="agent")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    preferences: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the agent's own choices
 
 
 class Setting(db.Model):
@@ -129,6 +130,9 @@ class TicketRow(db.Model):
     labels: Mapped[list[str] | None] = mapped_column(JSON)  # the tags; ticket_labels finds them
     rating_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The oldest customer message no agent has answered yet (None: an agent wrote last).
+    waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
+    first_reply_at: Mapped[datetime | None] = mapped_column(DateTime)  # first agent answer
 
     __table_args__ = (
         Index("ix_tickets_inbox", "status", "last_message_at", "id"),
@@ -144,6 +148,7 @@ class TicketRow(db.Model):
         ),
         Index("ix_tickets_session", "session_id", "created_at"),
         Index("ix_tickets_created", "created_at"),  # reports
+        Index("ix_tickets_waiting", "status", "waiting_since", "id"),  # "waiting longest"
     )
 
 

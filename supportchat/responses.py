@@ -95,6 +95,7 @@ class TicketView(View):
     lastMessageAt: Timestamp
     lastMessagePreview: str
     unread: bool
+    waitingSince: Timestamp | None
     botActive: bool
     labels: list[str]
     rating: Rating | None

@@ -330,6 +330,33 @@ def test_customer_and_agent_messages_after_a_bot_reply_move_the_preview_again(ti
     assert after.agent_read_seq == after.last_seq == 4
 
 
+def test_the_customer_waits_from_the_oldest_unanswered_message_until_an_agent_answers(
+    ticket_store,
+):
+    _app, store = ticket_store
+    ticket = open_ticket(store, text="Where is my order?")
+    asked = store.get_ticket(ticket.id).waiting_since
+    assert asked is not None and asked == ticket.last_message_at
+    next_millisecond()
+    store.append_message(ticket.id, NewMessage(sender=BOT, text="Thanks!"))
+    store.append_message(ticket.id, NewMessage(sender=GUEST, text="Hello?"))
+    store.append_message(ticket.id, NewMessage(sender=AGENT, text="Checking", kind="note"))
+    waiting = store.get_ticket(ticket.id)
+    assert waiting.waiting_since == asked  # neither the bot, a second ask nor a note moves it
+    assert waiting.first_reply_at is None
+    next_millisecond()
+    store.append_message(ticket.id, NewMessage(sender=AGENT, text="On its way."))
+    answered = store.get_ticket(ticket.id)
+    assert answered.waiting_since is None
+    assert answered.first_reply_at == answered.last_message_at
+    next_millisecond()
+    store.append_message(ticket.id, NewMessage(sender=GUEST, text="Thanks, and another thing"))
+    store.append_message(ticket.id, NewMessage(sender=AGENT, text="Sure"))
+    again = store.get_ticket(ticket.id)
+    assert again.waiting_since is None
+    assert again.first_reply_at == answered.first_reply_at  # the first answer stays the first
+
+
 def test_appending_to_an_unknown_ticket_is_not_found(ticket_store):
     _app, store = ticket_store
     with pytest.raises(AppError) as raised:

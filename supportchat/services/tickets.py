@@ -346,6 +346,7 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
             if ticket.rating
             else None
         ),
+        "waitingSince": iso(ticket.waiting_since),
         "botActive": ticket.bot_active,
         "labels": list(ticket.labels) if for_agent else [],
     }

@@ -37,6 +37,9 @@ class Ticket:
     rating: int | None = None  # the customer's score, 1..5 (PROTOCOL.md §2, v1.1)
     rating_comment: str | None = None
     rated_at: datetime | None = None
+    # The oldest customer message no agent has answered yet; None when an agent wrote last.
+    waiting_since: datetime | None = None
+    first_reply_at: datetime | None = None  # the first public agent message (reports)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ def ticket_document(ticket: Ticket) -> dict[str, Any]:
         "labels": list(ticket.labels),
         "ratingComment": ticket.rating_comment,
         "ratedAt": ms(ticket.rated_at),
+        "waitingSince": ms(ticket.waiting_since),
+        "firstReplyAt": ms(ticket.first_reply_at),
     }
     if ticket.status == "open" and ticket.session_id:
         doc["openSessionId"] = ticket.session_id
@@ -79,6 +81,8 @@ def ticket_from_document(doc: dict[str, Any]) -> Ticket:
         labels=tuple(doc.get("labels") or ()),
         rating_comment=doc.get("ratingComment"),  # tickets stored before ratings had comments
         rated_at=at(doc.get("ratedAt")),
+        waiting_since=at(doc.get("waitingSince")),  # tickets stored before: not waiting
+        first_reply_at=at(doc.get("firstReplyAt")),
     )
 
 

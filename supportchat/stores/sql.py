@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, case, insert, select, tuple_, update
+from sqlalchemy import Engine, and_, bindparam, case, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
@@ -69,6 +69,11 @@ def _numbering(public: bool, writer: str):
         values["last_guest_seq"] = tickets.c.last_guest_seq + 1
         if writer != "bot":
             values["last_message_preview"] = bindparam("preview_text")
+        if writer == "guest":  # the customer waits from their oldest unanswered message
+            values["waiting_since"] = func.coalesce(tickets.c.waiting_since, bindparam("now"))
+        elif writer == "agent":  # an answer ends the wait
+            values["waiting_since"] = None
+            values["first_reply_at"] = func.coalesce(tickets.c.first_reply_at, bindparam("now"))
     return (
         update(tickets)
         .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open")
@@ -127,6 +132,8 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot):
             "labels": None,
             "rating_comment": None,
             "rated_at": None,
+            "waiting_since": None,
+            "first_reply_at": None,
         }
         try:
             with self.engine.begin() as conn:

@@ -39,6 +39,8 @@ def ticket_from_row(row) -> Ticket:
         labels=tuple(row["labels"] or ()),
         rating_comment=row["rating_comment"],
         rated_at=row["rated_at"],
+        waiting_since=row["waiting_since"],
+        first_reply_at=row["first_reply_at"],
     )
 
 
