@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -23,14 +23,16 @@ from sqlalchemy import Engine, bindparam, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
-from ..models import Delivery, OutboxEvent, Webhook, new_id
+from ..models import Agent, Delivery, OutboxEvent, TicketRow, Webhook, new_id
+from ..realtime import presence
 from ..stores import Message, Ticket
-from . import audit, business_hours, settings
+from . import audit, chat_config, mail, settings
 from .tickets import ticket_view
 
 events_table = OutboxEvent.__table__
 deliveries_table = Delivery.__table__
 webhooks_table = Webhook.__table__
+agents_table, tickets_table = Agent.__table__, TicketRow.__table__
 
 EVENT_TYPES = (
     "ticket.created",
@@ -51,7 +53,7 @@ AUDIT_EVENTS = {
     "agent.create": "agent.created",
     "agent.update": "agent.updated",
 }
-MAIL_TEAM, MAIL_TRANSCRIPT = "mail:team", "mail:transcript"
+MAIL_TEAM, MAIL_TRANSCRIPT, MAIL_AGENT = "mail:team", "mail:transcript", mail.AGENT_TARGET
 _IDS = uuid.UUID("5b0a3c52-4a39-4f43-9a52-2f6a4ad7c0de")
 
 
@@ -112,15 +114,21 @@ class Outbox:
         engine: Engine,
         config: dict[str, Any],
         message_view: Callable[[Message], dict[str, Any]],
+        tickets: Callable[[list[str]], list[Ticket]],
     ):
         self.engine, self.config, self.message_view = engine, config, message_view
+        self.tickets = tickets  # the ticket store's reader, for stores without ``conn``
 
     def messages(self, conn, stored: list[Message]) -> None:
-        """``message.created`` (``note.created`` for notes) for newly stored messages."""
+        """``message.created`` (``note.created`` for notes) for newly stored messages, with
+        the emails they call for."""
+        agents = self._agents_to_mail(conn, stored)
         events = []
         for message in stored:
             type = "note.created" if message.kind == "note" else "message.created"
-            targets = (MAIL_TEAM,) if self._new_after_hours(message) else ()
+            targets = (MAIL_TEAM,) if self._new_while_offline(message) else ()
+            if message.id in agents:
+                targets += (MAIL_AGENT + agents[message.id],)
             data = self.message_view(message)
             events.append(
                 Event(event_id(type, message.id), type, message.created_at, data, targets)
@@ -170,14 +178,66 @@ class Outbox:
     def _mail_on(self) -> bool:
         return bool(self.config.get("SMTP_URL") and self.config.get("MAIL_FROM"))
 
-    def _new_after_hours(self, message: Message) -> bool:
-        """A customer's first message, outside business hours, with a team address to tell."""
+    def _new_while_offline(self, message: Message) -> bool:
+        """A customer's first message while the chat is offline (the rule of
+        ``/api/chat/config``: the widget showed its offline form), with a team to tell."""
         if message.seq != 1 or message.sender["role"] != "guest" or not self._mail_on():
             return False
         if not self.config.get("TEAM_EMAIL"):
             return False
-        hours = settings.section("behavior").get("businessHours")
-        return business_hours.within(hours, datetime.now(UTC)) is False
+        return not chat_config.online(settings.section("behavior"))
+
+    def _agents_to_mail(self, conn, stored: list[Message]) -> dict[str, str]:
+        """Message id → agent id, for customer messages that start a wait (the ticket's
+        ``waiting_since`` is the message's own time: nobody was waiting on an answer yet) in
+        a ticket assigned to an active agent who asked for email (mail.wants_offline_mail)
+        and has no dashboard open (realtime.presence). Later messages of the same wait add
+        no email, so a burst of messages sends one."""
+        firsts: dict[str, Message] = {}
+        for message in stored:  # in seq order: a ticket's first of the batch is its oldest
+            if message.sender["role"] == "guest" and message.kind == "message":
+                firsts.setdefault(message.ticket_id, message)
+        if not firsts or not self._mail_on():
+            return {}
+        started = {
+            ticket_id: assignee
+            for ticket_id, since, assignee in self._waits(conn, list(firsts))
+            if assignee and since == firsts[ticket_id].created_at
+        }
+        if not started:
+            return {}
+        query = select(agents_table.c.id, agents_table.c.active, agents_table.c.preferences)
+        query = query.where(agents_table.c.id.in_(set(started.values())))
+        if conn is None:
+            with self.engine.connect() as own:
+                rows = own.execute(query).all()
+        else:
+            rows = conn.execute(query).all()
+        wanting = {row.id for row in rows if mail.wants_offline_mail(row.active, row.preferences)}
+        here = presence.current()
+        return {
+            firsts[ticket_id].id: agent_id
+            for ticket_id, agent_id in started.items()
+            if agent_id in wanting and not here.online(agent_id)
+        }
+
+    def _waits(self, conn, ticket_ids: list[str]) -> list[tuple[str, Any, str | None]]:
+        """(ticket id, waiting since, assignee id) of the tickets, as just written: in
+        ``conn``'s transaction, or from the ticket store."""
+        if conn is None:
+            return [
+                (ticket.id, ticket.waiting_since, (ticket.assignee or {}).get("id"))
+                for ticket in self.tickets(ticket_ids)
+            ]
+        columns = tickets_table.c
+        return [
+            tuple(row)
+            for row in conn.execute(
+                select(columns.id, columns.waiting_since, columns.assignee_id).where(
+                    columns.id.in_(ticket_ids)
+                )
+            )
+        ]
 
     def _transcript(self, ticket: Ticket) -> bool:
         email = (ticket.customer.get("userIdentifier") or {}).get("email")
