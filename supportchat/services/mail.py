@@ -23,7 +23,7 @@ from . import business_hours, settings
 from .webhooks import Attempt
 
 TRANSCRIPT_LIMIT = 1000  # messages in one transcript
-AGENT_TARGET = "mail:agent:"  # + the agent's id
+AGENT_TARGET = "mail:agent"  # its event's data: {agentId, message}
 OFFLINE_PREFERENCE = "emailWhenOffline"  # in agents.preferences
 
 
@@ -36,8 +36,8 @@ def compose(config: dict[str, Any], target: str, event: OutboxEvent) -> EmailMes
     """The email a mail delivery sends, or None when there is no one to send it to."""
     if target == "mail:team":
         return _new_conversation(config, event)
-    if target.startswith(AGENT_TARGET):
-        return _to_agent(config, target.removeprefix(AGENT_TARGET), event.data)
+    if target == AGENT_TARGET:
+        return _to_agent(config, event.data["agentId"], event.data["message"])
     return _transcript(config, event.data)
 
 

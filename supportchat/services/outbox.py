@@ -54,6 +54,8 @@ AUDIT_EVENTS = {
     "agent.update": "agent.updated",
 }
 MAIL_TEAM, MAIL_TRANSCRIPT, MAIL_AGENT = "mail:team", "mail:transcript", mail.AGENT_TARGET
+# The event behind an agent's email; no webhook can subscribe to it (not in EVENT_TYPES).
+AGENT_MAIL = "mail.agent"
 _IDS = uuid.UUID("5b0a3c52-4a39-4f43-9a52-2f6a4ad7c0de")
 
 
@@ -127,12 +129,21 @@ class Outbox:
         for message in stored:
             type = "note.created" if message.kind == "note" else "message.created"
             targets = (MAIL_TEAM,) if self._new_while_offline(message) else ()
-            if message.id in agents:
-                targets += (MAIL_AGENT + agents[message.id],)
             data = self.message_view(message)
             events.append(
                 Event(event_id(type, message.id), type, message.created_at, data, targets)
             )
+            if message.id in agents:  # an event of its own: it names whom to tell
+                mail_data = {"agentId": agents[message.id], "message": data}
+                events.append(
+                    Event(
+                        event_id(AGENT_MAIL, message.id),
+                        AGENT_MAIL,
+                        message.created_at,
+                        mail_data,
+                        (MAIL_AGENT,),
+                    )
+                )
         self.record(conn, events)
 
     def ticket(self, conn, type: str, ticket: Ticket) -> None:
