@@ -176,3 +176,21 @@ def test_an_agent_connected_to_another_process_gets_no_email(cluster, smtp, peer
     assert len(smtp.messages) == 1
     plain = message.get_body(("plain",)).get_content()
     assert "Asked on B after you left" in plain and "while you are on A" not in plain
+
+
+@pytest.mark.redis
+def test_expired_heartbeats_are_ignored_and_swept(app_builder, shared_redis):  # noqa: F811
+    import redis
+
+    app = app_builder(None, **shared_redis)
+    presence = app.extensions["supportchat.presence"]
+    store = redis.Redis.from_url(shared_redis["REDIS_URL"])
+    key = f"{shared_redis['REDIS_PREFIX']}:presence"
+    now = time.time()
+    store.zadd(key, {"crashed:ana": now - 1, "alive:bo": now + 30})
+    assert not presence.online("ana") and presence.online("bo") and presence.anyone()
+    presence.beat()
+    assert store.zscore(key, "crashed:ana") is None and store.zscore(key, "alive:bo") is not None
+    store.zrem(key, "alive:bo")
+    assert not presence.anyone()
+    store.close()

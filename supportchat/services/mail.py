@@ -20,23 +20,17 @@ from flask import current_app
 from ..extensions import db
 from ..models import Agent, OutboxEvent
 from . import business_hours, settings
+from .outbox import MAIL_AGENT, wants_offline_mail
 from .webhooks import Attempt
 
 TRANSCRIPT_LIMIT = 1000  # messages in one transcript
-AGENT_TARGET = "mail:agent"  # its event's data: {agentId, message}
-OFFLINE_PREFERENCE = "emailWhenOffline"  # in agents.preferences
-
-
-def wants_offline_mail(active: bool, preferences: dict[str, Any] | None) -> bool:
-    """Whether an agent gets email for their tickets while offline: active, and opted in."""
-    return bool(active and (preferences or {}).get(OFFLINE_PREFERENCE) is True)
 
 
 def compose(config: dict[str, Any], target: str, event: OutboxEvent) -> EmailMessage | None:
     """The email a mail delivery sends, or None when there is no one to send it to."""
     if target == "mail:team":
         return _new_conversation(config, event)
-    if target == AGENT_TARGET:
+    if target == MAIL_AGENT:
         return _to_agent(config, event.data["agentId"], event.data["message"])
     return _transcript(config, event.data)
 

@@ -26,7 +26,7 @@ from ..clock import utcnow
 from ..models import Agent, Delivery, OutboxEvent, TicketRow, Webhook, new_id
 from ..realtime import presence
 from ..stores import Message, Ticket
-from . import audit, chat_config, mail, settings
+from . import audit, chat_config, settings
 from .tickets import ticket_view
 
 events_table = OutboxEvent.__table__
@@ -53,9 +53,11 @@ AUDIT_EVENTS = {
     "agent.create": "agent.created",
     "agent.update": "agent.updated",
 }
-MAIL_TEAM, MAIL_TRANSCRIPT, MAIL_AGENT = "mail:team", "mail:transcript", mail.AGENT_TARGET
-# The event behind an agent's email; no webhook can subscribe to it (not in EVENT_TYPES).
+MAIL_TEAM, MAIL_TRANSCRIPT, MAIL_AGENT = "mail:team", "mail:transcript", "mail:agent"
+# The event behind an agent's email ({agentId, message}); no webhook can subscribe to it (not
+# in EVENT_TYPES).
 AGENT_MAIL = "mail.agent"
+OFFLINE_PREFERENCE = "emailWhenOffline"  # in agents.preferences
 _IDS = uuid.UUID("5b0a3c52-4a39-4f43-9a52-2f6a4ad7c0de")
 
 
@@ -90,6 +92,11 @@ _FAN_OUT = insert(deliveries_table).from_select(
     )
     .where(webhooks_table.c.active, events_table.c.id.in_(bindparam("ids", expanding=True))),
 )
+
+
+def wants_offline_mail(active: bool, preferences: dict[str, Any] | None) -> bool:
+    """Whether an agent gets email about their tickets while offline: active, and opted in."""
+    return bool(active and (preferences or {}).get(OFFLINE_PREFERENCE) is True)
 
 
 @dataclass(frozen=True)
@@ -201,7 +208,7 @@ class Outbox:
     def _agents_to_mail(self, conn, stored: list[Message]) -> dict[str, str]:
         """Message id → agent id, for customer messages that start a wait (the ticket's
         ``waiting_since`` is the message's own time: nobody was waiting on an answer yet) in
-        a ticket assigned to an active agent who asked for email (mail.wants_offline_mail)
+        a ticket assigned to an active agent who asked for email (wants_offline_mail)
         and has no dashboard open (realtime.presence). Later messages of the same wait add
         no email, so a burst of messages sends one."""
         firsts: dict[str, Message] = {}
@@ -224,7 +231,7 @@ class Outbox:
                 rows = own.execute(query).all()
         else:
             rows = conn.execute(query).all()
-        wanting = {row.id for row in rows if mail.wants_offline_mail(row.active, row.preferences)}
+        wanting = {row.id for row in rows if wants_offline_mail(row.active, row.preferences)}
         here = presence.current()
         return {
             firsts[ticket_id].id: agent_id
