@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import Engine, bindparam, insert, literal, select
@@ -92,6 +92,30 @@ _FAN_OUT = insert(deliveries_table).from_select(
     )
     .where(webhooks_table.c.active, events_table.c.id.in_(bindparam("ids", expanding=True))),
 )
+
+
+_AGENTS = select(agents_table.c.id, agents_table.c.active, agents_table.c.preferences).where(
+    agents_table.c.id.in_(bindparam("ids", expanding=True))
+)
+_ASSIGNEES = (
+    select(
+        tickets_table.c.id.label("ticket_id"),
+        tickets_table.c.waiting_since,
+        agents_table.c.id.label("agent_id"),
+        agents_table.c.active,
+        agents_table.c.preferences,
+    )
+    .select_from(tickets_table.join(agents_table, agents_table.c.id == tickets_table.c.assignee_id))
+    .where(tickets_table.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+class _Assignee(NamedTuple):
+    ticket_id: str
+    waiting_since: datetime | None
+    agent_id: str
+    active: bool
+    preferences: dict[str, Any] | None
 
 
 def wants_offline_mail(active: bool, preferences: dict[str, Any] | None) -> bool:
@@ -208,53 +232,42 @@ class Outbox:
     def _agents_to_mail(self, conn, stored: list[Message]) -> dict[str, str]:
         """Message id → agent id, for customer messages that start a wait (the ticket's
         ``waiting_since`` is the message's own time: nobody was waiting on an answer yet) in
-        a ticket assigned to an active agent who asked for email (wants_offline_mail)
-        and has no dashboard open (realtime.presence). Later messages of the same wait add
-        no email, so a burst of messages sends one."""
+        a ticket assigned to an active agent who asked for email (wants_offline_mail) and
+        has no dashboard open (realtime.presence). Later messages of the same wait add no
+        email, so a burst of messages sends one."""
         firsts: dict[str, Message] = {}
         for message in stored:  # in seq order: a ticket's first of the batch is its oldest
             if message.sender["role"] == "guest" and message.kind == "message":
                 firsts.setdefault(message.ticket_id, message)
         if not firsts or not self._mail_on():
             return {}
-        started = {
-            ticket_id: assignee
-            for ticket_id, since, assignee in self._waits(conn, list(firsts))
-            if assignee and since == firsts[ticket_id].created_at
-        }
-        if not started:
-            return {}
-        query = select(agents_table.c.id, agents_table.c.active, agents_table.c.preferences)
-        query = query.where(agents_table.c.id.in_(set(started.values())))
-        if conn is None:
-            with self.engine.connect() as own:
-                rows = own.execute(query).all()
-        else:
-            rows = conn.execute(query).all()
-        wanting = {row.id for row in rows if wants_offline_mail(row.active, row.preferences)}
         here = presence.current()
         return {
-            firsts[ticket_id].id: agent_id
-            for ticket_id, agent_id in started.items()
-            if agent_id in wanting and not here.online(agent_id)
+            firsts[row.ticket_id].id: row.agent_id
+            for row in self._assignees(conn, list(firsts))
+            if row.waiting_since == firsts[row.ticket_id].created_at
+            and wants_offline_mail(row.active, row.preferences)
+            and not here.online(row.agent_id)
         }
 
-    def _waits(self, conn, ticket_ids: list[str]) -> list[tuple[str, Any, str | None]]:
-        """(ticket id, waiting since, assignee id) of the tickets, as just written: in
-        ``conn``'s transaction, or from the ticket store."""
-        if conn is None:
-            return [
-                (ticket.id, ticket.waiting_since, (ticket.assignee or {}).get("id"))
-                for ticket in self.tickets(ticket_ids)
-            ]
-        columns = tickets_table.c
+    def _assignees(self, conn, ticket_ids: list[str]) -> list[Any]:
+        """The assigned tickets among ``ticket_ids`` as just written, with their assignees:
+        rows of (ticket_id, waiting_since, agent_id, active, preferences). One query in
+        ``conn``'s transaction; without it, the ticket store's tickets and the agents."""
+        if conn is not None:
+            return conn.execute(_ASSIGNEES, {"ids": ticket_ids}).all()
+        waits = {
+            ticket.assignee["id"]: (ticket.id, ticket.waiting_since)
+            for ticket in self.tickets(ticket_ids)
+            if ticket.assignee
+        }
+        if not waits:
+            return []
+        with self.engine.connect() as own:
+            agents = own.execute(_AGENTS, {"ids": list(waits)}).all()
         return [
-            tuple(row)
-            for row in conn.execute(
-                select(columns.id, columns.waiting_since, columns.assignee_id).where(
-                    columns.id.in_(ticket_ids)
-                )
-            )
+            _Assignee(*waits[agent.id], agent.id, agent.active, agent.preferences)
+            for agent in agents
         ]
 
     def _transcript(self, ticket: Ticket) -> bool:
