@@ -7,7 +7,9 @@ the change: the event exists exactly when the change does. Stores without such t
 again is a no-op. Agents, settings and the outbox always live in SQL.
 
 Recording costs two statements per transaction: the event rows, and one ``INSERT … SELECT``
-that makes a delivery for every active webhook subscribed to the event's type.
+that makes a delivery for every active webhook subscribed to the event's type. With email on,
+a transaction with customer messages also reads their tickets' assignees (one query), for
+agents' email.
 """
 
 from __future__ import annotations
