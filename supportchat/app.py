@@ -86,7 +86,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _configure_extensions(app: Flask) -> None:
     from .ops import logs, observe
-    from .realtime import fanout, waker
+    from .realtime import fanout, presence, waker
     from .sockets import wire
 
     cfg = app.config
@@ -161,6 +161,7 @@ def _configure_extensions(app: Flask) -> None:
         ping_timeout=20,
     )
     app.extensions["supportchat.waker"] = waker.make_waker(cfg, fanout.connection_options())
+    app.extensions["supportchat.presence"] = presence.make_presence(app)
     if cfg["TRUSTED_PROXIES"]:
         # Wrapped after socketio.init_app, so Socket.IO's middleware (and with it every
         # connect's blocklist check) sees the corrected REMOTE_ADDR too. ProxyFix believes

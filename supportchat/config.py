@@ -246,7 +246,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_FROM", help="sender address of emails, e.g. support@example.com"),
     Setting(
         "TEAM_EMAIL",
-        help="gets new conversations that start outside business hours",
+        help="gets new conversations that start while the chat is offline",
     ),
     Setting(
         "MAIL_TRANSCRIPTS",

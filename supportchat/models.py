@@ -226,7 +226,7 @@ class OutboxEvent(db.Model):
 
 class Delivery(db.Model):
     """One event on its way to one target: a webhook's id, or ``mail:team`` /
-    ``mail:transcript``; claimed by a worker with a lease (services.outbox_worker)."""
+    ``mail:transcript`` / ``mail:agent``; claimed by a worker with a lease (services.outbox_worker)."""
 
     __tablename__ = "outbox_deliveries"
 

@@ -1,5 +1,6 @@
 """Email through the outbox, received by a real SMTP server (aiosmtpd) on a loopback port:
-new conversations outside business hours to the team, transcripts to customers."""
+new conversations while the chat is offline to the team, transcripts to customers
+(agents' own email: test_mail_agents.py; with agents online: test_presence.py)."""
 
 from __future__ import annotations
 
@@ -82,19 +83,41 @@ def test_a_new_conversation_outside_business_hours_is_emailed_to_the_team(mail_a
     assert len(smtp.messages) == 1
 
 
-def test_within_business_hours_or_without_hours_no_email_is_sent(mail_app, smtp):
-    client = mail_app.test_client()
-    say(client, "always open: no hours set", session="s-a")
+def test_within_business_hours_no_email_is_sent(mail_app, smtp):
     hours(mail_app, OPEN_ALL_DAY)
-    say(client, "open now", session="s-b")
+    say(mail_app.test_client(), "open now")
     deliver(mail_app)
     assert smtp.messages == []
+
+
+def test_without_hours_a_conversation_nobody_is_online_for_is_emailed_to_the_team(mail_app, smtp):
+    # No business hours and no agent connected: /api/chat/config says offline, and the
+    # widget's offline form sends the customer's details with the first message.
+    client = mail_app.test_client()
+    assert client.get("/api/chat/config").get_json()["online"] is False
+    body = {
+        "sessionId": "offline-form",
+        "message": "Please call me back <soon>",
+        "userIdentifier": {"name": "Jane & Co", "email": "jane@example.com"},
+    }
+    response = client.post("/api/chat", json=body, headers={"X-Client-Id": GUEST})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    ticket_id = response.get_json()["ticketId"]
+    deliver(mail_app)
+    [message] = smtp.wait_for(1)
+    assert message["To"] == "team@example.com"
+    assert message["Subject"].endswith("(while nobody was online)")
+    plain, html = parts(message)
+    assert "Please call me back <soon>" in plain and "while nobody was online" in plain
+    assert "Please call me back &lt;soon&gt;" in html
+    assert f"https://help.example.com/agent/dashboard#ticket={ticket_id}" in plain
 
 
 def test_closing_a_conversation_emails_its_transcript_without_notes(mail_app, smtp):
     from supportchat.context import current
     from supportchat.services import actors, messages, tickets
 
+    hours(mail_app, OPEN_ALL_DAY)  # online: no email to the team
     client = mail_app.test_client()
     admin = sign_in(client, "admin", "admin@example.com")
     ticket_id = say(client, "My order <#42> is late", email="jane@example.com")["message"][

@@ -127,6 +127,7 @@ def start(app: Flask) -> None:
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     fanout.listen(app.extensions["socketio"].server)
     app.extensions["supportchat.waker"].start()
+    app.extensions["supportchat.presence"].start()  # heartbeats of this process's agents
     ai_replies.recover_soon(app)  # customer messages a previous process left unanswered
     app.extensions["supportchat.outbox_worker"].start()
 

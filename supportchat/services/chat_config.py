@@ -1,4 +1,5 @@
-"""What the widget reads before the first message (PROTOCOL.md §3.4 ``/api/chat/config``)."""
+"""What the widget reads before the first message (PROTOCOL.md §3.4 ``/api/chat/config``),
+and the one rule of whether the chat is online, which the team's email follows too."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..context import Context
-from ..extensions import socketio
+from ..realtime import presence
 from . import business_hours
 from .uploads import ALLOWED_TYPES
 
@@ -14,10 +15,9 @@ from .uploads import ALLOWED_TYPES
 def view(ctx: Context) -> dict[str, Any]:
     """Branding, whether the team answers now, the forms and what may be uploaded."""
     branding, behavior = ctx.section("branding"), ctx.section("behavior")
-    online = business_hours.within(behavior["businessHours"], datetime.now(UTC))
     return {
         "branding": {key: branding[key] for key in ("title", "primaryColor", "welcomeMessage")},
-        "online": agents_connected() if online is None else online,
+        "online": online(behavior),
         "offlineMessage": behavior["offlineMessage"],
         "preChatForm": behavior["preChatForm"],
         "csat": behavior["csat"],
@@ -26,8 +26,9 @@ def view(ctx: Context) -> dict[str, Any]:
     }
 
 
-def agents_connected() -> bool:
-    """Whether an agent's socket is connected to this process (without business hours set,
-    "online" means somebody is there to answer)."""
-    manager = socketio.server.manager
-    return next(iter(manager.get_participants("/agent", "agents")), None) is not None
+def online(behavior: dict[str, Any]) -> bool:
+    """Whether the chat is online (else the widget offers its offline form): within the
+    business hours, or, when none are set, while an agent has the dashboard open in any
+    server process (realtime.presence)."""
+    within = business_hours.within(behavior["businessHours"], datetime.now(UTC))
+    return presence.current().anyone() if within is None else within

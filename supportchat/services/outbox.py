@@ -7,7 +7,9 @@ the change: the event exists exactly when the change does. Stores without such t
 again is a no-op. Agents, settings and the outbox always live in SQL.
 
 Recording costs two statements per transaction: the event rows, and one ``INSERT … SELECT``
-that makes a delivery for every active webhook subscribed to the event's type.
+that makes a delivery for every active webhook subscribed to the event's type. With email on,
+a transaction with customer messages also reads their tickets' assignees (one query), for
+agents' email.
 """
 
 from __future__ import annotations
@@ -15,22 +17,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import Engine, bindparam, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
-from ..models import Delivery, OutboxEvent, Webhook, new_id
+from ..models import Agent, Delivery, OutboxEvent, TicketRow, Webhook, new_id
+from ..realtime import presence
 from ..stores import Message, Ticket
-from . import audit, business_hours, settings
+from . import audit, chat_config, settings
 from .tickets import ticket_view
 
 events_table = OutboxEvent.__table__
 deliveries_table = Delivery.__table__
 webhooks_table = Webhook.__table__
+agents_table, tickets_table = Agent.__table__, TicketRow.__table__
 
 EVENT_TYPES = (
     "ticket.created",
@@ -51,7 +55,11 @@ AUDIT_EVENTS = {
     "agent.create": "agent.created",
     "agent.update": "agent.updated",
 }
-MAIL_TEAM, MAIL_TRANSCRIPT = "mail:team", "mail:transcript"
+MAIL_TEAM, MAIL_TRANSCRIPT, MAIL_AGENT = "mail:team", "mail:transcript", "mail:agent"
+# The event behind an agent's email ({agentId, message}); no webhook can subscribe to it (not
+# in EVENT_TYPES).
+AGENT_MAIL = "mail.agent"
+OFFLINE_PREFERENCE = "emailWhenOffline"  # in agents.preferences
 _IDS = uuid.UUID("5b0a3c52-4a39-4f43-9a52-2f6a4ad7c0de")
 
 
@@ -88,6 +96,35 @@ _FAN_OUT = insert(deliveries_table).from_select(
 )
 
 
+_AGENTS = select(agents_table.c.id, agents_table.c.active, agents_table.c.preferences).where(
+    agents_table.c.id.in_(bindparam("ids", expanding=True))
+)
+_ASSIGNEES = (
+    select(
+        tickets_table.c.id.label("ticket_id"),
+        tickets_table.c.waiting_since,
+        agents_table.c.id.label("agent_id"),
+        agents_table.c.active,
+        agents_table.c.preferences,
+    )
+    .select_from(tickets_table.join(agents_table, agents_table.c.id == tickets_table.c.assignee_id))
+    .where(tickets_table.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+class _Assignee(NamedTuple):
+    ticket_id: str
+    waiting_since: datetime | None
+    agent_id: str
+    active: bool
+    preferences: dict[str, Any] | None
+
+
+def wants_offline_mail(active: bool, preferences: dict[str, Any] | None) -> bool:
+    """Whether an agent gets email about their tickets while offline: active, and opted in."""
+    return bool(active and (preferences or {}).get(OFFLINE_PREFERENCE) is True)
+
+
 @dataclass(frozen=True)
 class Event:
     """One event to store: ``targets`` are deliveries besides the subscribed webhooks."""
@@ -112,19 +149,34 @@ class Outbox:
         engine: Engine,
         config: dict[str, Any],
         message_view: Callable[[Message], dict[str, Any]],
+        tickets: Callable[[list[str]], list[Ticket]],
     ):
         self.engine, self.config, self.message_view = engine, config, message_view
+        self.tickets = tickets  # the ticket store's reader, for stores without ``conn``
 
     def messages(self, conn, stored: list[Message]) -> None:
-        """``message.created`` (``note.created`` for notes) for newly stored messages."""
+        """``message.created`` (``note.created`` for notes) for newly stored messages, with
+        the emails they call for."""
+        agents = self._agents_to_mail(conn, stored)
         events = []
         for message in stored:
             type = "note.created" if message.kind == "note" else "message.created"
-            targets = (MAIL_TEAM,) if self._new_after_hours(message) else ()
+            targets = (MAIL_TEAM,) if self._new_while_offline(message) else ()
             data = self.message_view(message)
             events.append(
                 Event(event_id(type, message.id), type, message.created_at, data, targets)
             )
+            if message.id in agents:  # an event of its own: it names whom to tell
+                mail_data = {"agentId": agents[message.id], "message": data}
+                events.append(
+                    Event(
+                        event_id(AGENT_MAIL, message.id),
+                        AGENT_MAIL,
+                        message.created_at,
+                        mail_data,
+                        (MAIL_AGENT,),
+                    )
+                )
         self.record(conn, events)
 
     def ticket(self, conn, type: str, ticket: Ticket) -> None:
@@ -170,14 +222,55 @@ class Outbox:
     def _mail_on(self) -> bool:
         return bool(self.config.get("SMTP_URL") and self.config.get("MAIL_FROM"))
 
-    def _new_after_hours(self, message: Message) -> bool:
-        """A customer's first message, outside business hours, with a team address to tell."""
+    def _new_while_offline(self, message: Message) -> bool:
+        """A customer's first message while the chat is offline (the rule of
+        ``/api/chat/config``: the widget showed its offline form), with a team to tell."""
         if message.seq != 1 or message.sender["role"] != "guest" or not self._mail_on():
             return False
         if not self.config.get("TEAM_EMAIL"):
             return False
-        hours = settings.section("behavior").get("businessHours")
-        return business_hours.within(hours, datetime.now(UTC)) is False
+        return not chat_config.online(settings.section("behavior"))
+
+    def _agents_to_mail(self, conn, stored: list[Message]) -> dict[str, str]:
+        """Message id → agent id, for customer messages that start a wait (the ticket's
+        ``waiting_since`` is the message's own time: nobody was waiting on an answer yet) in
+        a ticket assigned to an active agent who asked for email (wants_offline_mail) and
+        has no dashboard open (realtime.presence). Later messages of the same wait add no
+        email, so a burst of messages sends one."""
+        firsts: dict[str, Message] = {}
+        for message in stored:  # in seq order: a ticket's first of the batch is its oldest
+            if message.sender["role"] == "guest" and message.kind == "message":
+                firsts.setdefault(message.ticket_id, message)
+        if not firsts or not self._mail_on():
+            return {}
+        here = presence.current()
+        return {
+            firsts[row.ticket_id].id: row.agent_id
+            for row in self._assignees(conn, list(firsts))
+            if row.waiting_since == firsts[row.ticket_id].created_at
+            and wants_offline_mail(row.active, row.preferences)
+            and not here.online(row.agent_id)
+        }
+
+    def _assignees(self, conn, ticket_ids: list[str]) -> list[Any]:
+        """The assigned tickets among ``ticket_ids`` as just written, with their assignees:
+        rows of (ticket_id, waiting_since, agent_id, active, preferences). One query in
+        ``conn``'s transaction; without it, the ticket store's tickets and the agents."""
+        if conn is not None:
+            return conn.execute(_ASSIGNEES, {"ids": ticket_ids}).all()
+        waits = {
+            ticket.assignee["id"]: (ticket.id, ticket.waiting_since)
+            for ticket in self.tickets(ticket_ids)
+            if ticket.assignee
+        }
+        if not waits:
+            return []
+        with self.engine.connect() as own:
+            agents = own.execute(_AGENTS, {"ids": list(waits)}).all()
+        return [
+            _Assignee(*waits[agent.id], agent.id, agent.active, agent.preferences)
+            for agent in agents
+        ]
 
     def _transcript(self, ticket: Ticket) -> bool:
         email = (ticket.customer.get("userIdentifier") or {}).get("email")

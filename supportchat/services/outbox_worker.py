@@ -212,7 +212,10 @@ def install(app, context, stores: list) -> Outbox:
     with app.app_context():
         engine = db.engine
     outbox = Outbox(
-        engine, app.config, lambda message: messages.message_view(context, message, for_agent=True)
+        engine,
+        app.config,
+        lambda message: messages.message_view(context, message, for_agent=True),
+        context.store.get_tickets,
     )
     for store in stores:
         store.outbox = outbox

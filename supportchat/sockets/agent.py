@@ -8,6 +8,7 @@ from flask import current_app, request
 from flask_socketio import join_room
 
 from ..errors import AppError
+from ..realtime import presence
 from ..realtime.publish import AGENTS_ROOM
 from ..services import auth, network, ratelimit
 from . import events as handlers
@@ -48,11 +49,18 @@ class AgentNamespace(ChatNamespace):
             claims = auth.verify_access_token(token or "")
         except AppError as error:
             raise refuse(error) from None
-        self.remember(auth.actor_from_claims(claims))
+        actor = auth.actor_from_claims(claims)
+        self.remember(actor)
         join_room(AGENTS_ROOM)
+        presence.current().arrived(actor.id)
         self.socketio.start_background_task(
             self._watch, current_app._get_current_object(), request.sid, claims
         )
+
+    def on_disconnect(self, reason=None):
+        actor_id = self._actor_id(request.sid)
+        if actor_id is not None:
+            presence.current().left(actor_id)
 
     def _watch(self, app, sid: str, claims: dict) -> None:
         """Disconnect the socket when its token expires, or within WATCH_SECONDS of its being
