@@ -129,7 +129,7 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30) -> LiveServer:
+    def start(self, timeout: float = 90) -> LiveServer:
         """Start the process and wait until /healthz answers."""
         env = {**os.environ, **self.env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.log_path = Path(self.env["INSTANCE_PATH"]) / f"server-{self.port}.log"

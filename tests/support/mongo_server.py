@@ -65,7 +65,7 @@ class NxServer:
     def uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30) -> NxServer:
+    def start(self, timeout: float = 90) -> NxServer:
         """Start (or restart, same port and data) and wait until it answers a ping."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / "nx-27017.out", "ab")
