@@ -1,6 +1,7 @@
 """The inbox's "waiting longest" order (``sort=waiting``, PROTOCOL.md §3.6): only tickets
 whose customer waits for an agent, the oldest wait first, in keyset pages that hold still while
-customers write in; over HTTP on SQLite, PostgreSQL and MongoDB, and over Socket.IO."""
+customers write in; over HTTP on SQLite, PostgreSQL and MongoDB, and over Socket.IO, where a
+customer handed over by the AI bot waits from their first unanswered message."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
+from test_ai_replies import ai_server, is_handoff, provider  # noqa: F401 (fixtures)
 
 from support.apps import base_config, make_app
 from support.http import sign_in
@@ -222,3 +224,27 @@ def test_ticket_list_sorts_by_the_longest_wait_over_a_socket(live_server_factory
         assert error["code"] == "invalid" and error["details"]["field"] == "sort", bad
     guest = peers.guest(server)
     assert guest.error("ticket:list", {"sort": "waiting"})["code"] == "forbidden"
+
+
+@pytest.mark.slow
+def test_a_handed_over_customer_waits_from_their_first_unanswered_message(ai_server, peers):  # noqa: F811
+    server = ai_server()
+    agent = peers.agent(server)
+    first = peers.guest(server)
+    created = new_ticket(first, "My order never came")
+    handed = created["ticket"]["id"]
+    first.wait_for("chat:message", lambda m: m["sender"]["role"] == "bot")
+    second = peers.guest(server)
+    later = new_ticket(second, "Do you ship to Norway?")["ticket"]["id"]
+    second.wait_for("chat:message", lambda m: m["sender"]["role"] == "bot")
+    first.send(handed, "That did not help")
+    first.wait_for("chat:message", lambda m: m["text"] == "Answer: That did not help")
+    first.ok("ticket:handoff", {"ticketId": handed})
+    first.wait_for("chat:message", is_handoff)
+
+    # The bot's answers answered nobody: the first customer has waited longest.
+    listed = agent.ok("ticket:list", {"sort": "waiting"})["tickets"]
+    assert [t["id"] for t in listed] == [handed, later]
+    assert listed[0]["waitingSince"] == created["message"]["createdAt"]
+    agent.ok("chat:message", {"ticketId": handed, "text": "A colleague here: let me check"})
+    assert [t["id"] for t in agent.ok("ticket:list", {"sort": "waiting"})["tickets"]] == [later]
