@@ -29,7 +29,8 @@ export const me = {id: workspace.dataset.agentId, name: workspace.dataset.agentN
 export const ui = {
   connection: $("connection"), list: $("ticket-list"), inboxError: $("inbox-error"),
   inboxEmpty: $("inbox-empty"), loadMore: $("load-more"), status: $("filter-status"),
-  assigned: $("filter-assigned"), sort: $("filter-sort"), empty: $("conversation-empty"), body: $("conversation-body"),
+  assigned: $("filter-assigned"), empty: $("conversation-empty"), body: $("conversation-body"),
+  sort: $("filter-sort"),
   title: $("ticket-title"), meta: $("ticket-meta"), assign: $("assign"), close: $("close-ticket"),
   error: $("conversation-error"), loadEarlier: $("load-earlier"), messages: $("messages"),
   typing: $("typing"), closedNote: $("closed-note"), composer: $("composer"), reply: $("reply"),
