@@ -386,6 +386,6 @@ def decode_cursor(cursor: str | None, sort: str = "newest") -> tuple[datetime, s
     except (ValueError, UnicodeDecodeError):
         raise AppError(
             "invalid",
-            "cursor is not one this server gave out; start from the first page.",
+            "cursor is not one this server gave out for this list; start from the first page.",
             {"field": "cursor"},
         ) from None
