@@ -141,6 +141,9 @@ class Conversation(View):
     status: Literal["open", "closed"]
     assignee: Assignee | None
     labels: list[str]
+    waitingSince: Timestamp | None = Field(
+        description="The customer's oldest unanswered message; null once an agent answered."
+    )
     match: SearchMatch | None = Field(None, description="With q: why the row matched.")
 
 

@@ -79,6 +79,7 @@ class TicketList(Payload):
     limit: int = Field(25, ge=1, le=100)
     q: SearchText | None = None
     label: Label | None = None
+    sort: Literal["newest", "waiting"] = "newest"
 
 
 class TicketRef(Payload):
@@ -171,6 +172,7 @@ class InboxQuery(Query):
     assigned: Literal["me", "none", "any"] = "any"
     q: SearchText | None = None
     label: Label | None = None
+    sort: Literal["newest", "waiting"] = "newest"
 
 
 class HistoryQuery(Query):

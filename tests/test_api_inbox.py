@@ -24,6 +24,7 @@ CONVERSATION_FIELDS = {
     "status",
     "assignee",
     "labels",
+    "waitingSince",
 }
 
 
@@ -198,7 +199,8 @@ def test_the_inbox_over_real_http(live_server):
     assert body["conversations"][0]["lastMessagePreview"] == "Hi there"
 
 
-# 100,000 tickets on PostgreSQL: every page is an index range, never a scan and a sort.
+# 100,000 tickets on PostgreSQL: every page is an index range, never a scan and a sort, in
+# either order (the longest wait of one status first: ix_tickets_waiting).
 
 SEED_TICKETS = """
 INSERT INTO tickets (id, client_key, session_id, status, created_at, updated_at, customer,
@@ -225,12 +227,18 @@ def test_an_inbox_page_among_100k_tickets_is_read_from_an_index(postgres_url, tm
         engine = db.engine
         with engine.begin() as conn:
             conn.exec_driver_sql(SEED_TICKETS, {"agent": agent.id})
+            # Half the customers wait for an answer ("waiting longest").
+            conn.exec_driver_sql(
+                "UPDATE tickets SET waiting_since = last_message_at WHERE id < '8'"
+            )
             conn.exec_driver_sql("ANALYZE tickets")
             assert conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar() == 100_000
         pages: list[tuple[str, dict]] = []
 
         def capture(_conn, _cursor, statement, parameters, _context, _many):
-            if "ORDER BY tickets.last_message_at DESC" in statement:
+            if "ORDER BY tickets.last_message_at DESC" in statement or (
+                "ORDER BY tickets.waiting_since" in statement
+            ):
                 pages.append((statement, parameters))
 
         event.listen(engine, "before_cursor_execute", capture)
@@ -240,6 +248,9 @@ def test_an_inbox_page_among_100k_tickets_is_read_from_an_index(postgres_url, tm
             {"status": "closed"},
             {"assigned": "me"},
             {"assigned": "none"},
+            {"sort": "waiting"},
+            {"sort": "waiting", "status": "closed"},
+            {"sort": "waiting", "assigned": "me"},
         ]
         for params in queries:
             first = inbox(client, agent.headers, limit=25, **params)

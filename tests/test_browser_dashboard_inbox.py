@@ -1,12 +1,16 @@
-"""The dashboard's inbox: infinite scroll, the unread filter and live rows that stay put under
-the pointer, in a real Chromium against a live server."""
+"""The dashboard's inbox: infinite scroll, the unread filter, the "waiting longest" order and
+live rows that stay put under the pointer, in a real Chromium against a live server."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import MetaData, Table, create_engine, update
 
-from support.browser import Dashboard, browsers, chromium  # noqa: F401
+from support.browser import Dashboard, browsers, chromium, serious_violations  # noqa: F401
 from support.socket_clients import new_ticket, peers  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -58,3 +62,60 @@ def test_unread_only_and_rows_that_do_not_move_under_the_pointer(server, browser
     )  # updated where it was
     agent.page.mouse.move(900, 20)  # the pointer leaves: newest activity first again
     expect(rows.first).to_contain_text("Oldest, now the latest")
+
+
+def wait_since(server, ticket_id: str, minutes: int) -> None:
+    """Make the ticket's customer wait since ``minutes`` ago (test data, in the server's DB)."""
+    engine = create_engine(server.env["DATABASE_URL"])
+    tickets = Table("tickets", MetaData(), autoload_with=engine)
+    since = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(minutes=minutes)
+    with engine.begin() as conn:
+        conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(waiting_since=since))
+    engine.dispose()
+
+
+def test_waiting_longest_shows_the_waits_and_follows_answers_live(server, browsers, peers):
+    helper = peers.agent(server)  # another agent, answering over its own socket
+    guests = [peers.guest(server) for _ in range(3)]
+    ids = []
+    for guest, text in zip(
+        guests, ("First to ask", "Answered already", "Last to ask"), strict=True
+    ):
+        ids.append(new_ticket(guest, text)["ticket"]["id"])
+        time.sleep(0.01)
+    helper.ok("chat:message", {"ticketId": ids[1], "text": "Here you go"})
+    wait_since(server, ids[0], 12)
+    tab = browsers.tab()
+    tab.page.clock.install()  # the minute ticks on demand
+    agent = Dashboard(tab, server).sign_in()
+    rows = agent.page.locator("#ticket-list li")
+    expect(rows).to_have_count(3)
+
+    agent.page.get_by_label("Sort").select_option(label="Waiting longest")
+    expect(rows).to_have_count(2)
+    expect(rows.locator(".preview")).to_have_text(["First to ask", "Last to ask"])
+    expect(rows.locator("time.waited")).to_have_text(["waiting 12 min", "waiting 0 min"])
+    assert serious_violations(agent.page) == []
+
+    # The answered customer writes again: they join, at the end; an answer takes a ticket off.
+    guests[1].ok("chat:message", {"ticketId": ids[1], "text": "One more question"})
+    expect(rows.locator(".preview")).to_have_text(
+        ["First to ask", "Last to ask", "One more question"]
+    )
+    helper.ok("chat:message", {"ticketId": ids[2], "text": "Sorted"})
+    expect(rows.locator(".preview")).to_have_text(["First to ask", "One more question"])
+
+    # Under the pointer rows keep their places: the first customer, answered and writing
+    # again, now waits least, yet stays where the pointer rests until it leaves.
+    rows.first.hover()
+    helper.ok("chat:message", {"ticketId": ids[0], "text": "Answered at last"})
+    guests[0].ok("chat:message", {"ticketId": ids[0], "text": "Still there?"})
+    expect(rows.locator(".preview")).to_have_text(["Still there?", "One more question"])
+    agent.page.mouse.move(900, 20)
+    expect(rows.locator(".preview")).to_have_text(["One more question", "Still there?"])
+
+    agent.page.clock.fast_forward("01:00")
+    expect(rows.first.locator("time.waited")).to_have_text("waiting 1 min")
+    agent.page.get_by_label("Sort").select_option(label="Newest activity")
+    expect(rows).to_have_count(3)
+    expect(rows.locator("time.waited")).to_have_count(0)

@@ -24,6 +24,7 @@ ROW_FIELDS = {
     "status",
     "assignee",
     "labels",
+    "waitingSince",
     "lastSeq",
 }
 

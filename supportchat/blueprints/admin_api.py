@@ -141,11 +141,20 @@ def revoke_token():
 @bp.get("/admin/inbox")
 @agents_only
 def inbox():
-    """A page of conversations, newest activity first, with a keyset cursor for the next."""
+    """A page of conversations, newest activity first or the longest waiting first, with a
+    keyset cursor for the next."""
     params = api.query(schemas.InboxQuery)
     ctx, q = current(), search.words(params.q)
     found, next_cursor = tickets.page(
-        ctx, g.actor, params.status, params.assigned, params.cursor, params.limit, q, params.label
+        ctx,
+        g.actor,
+        params.status,
+        params.assigned,
+        params.cursor,
+        params.limit,
+        q,
+        params.label,
+        params.sort,
     )
     rows = [inbox_row(ticket) for ticket in found]
     if q:

@@ -46,6 +46,7 @@ def row(ticket: Ticket) -> dict[str, Any]:
         "status": view["status"],
         "assignee": view["assignee"],
         "labels": view["labels"],
+        "waitingSince": view["waitingSince"],
     }
 
 

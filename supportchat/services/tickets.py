@@ -127,22 +127,25 @@ def page(
     limit: int = 25,
     text: str | None = None,
     label: str | None = None,
+    sort: str = "newest",
 ) -> tuple[list[Ticket], str | None]:
-    """A page of the inbox, newest activity first, and the cursor of the next page; ``text``
-    (checked by services.search) and ``label`` narrow it."""
+    """A page of the inbox and the cursor of the next page: newest activity first, or by
+    ``sort="waiting"`` only the waiting tickets, the longest wait first; ``text`` (checked by
+    services.search) and ``label`` narrow it."""
     require_agent(actor)
     assignee = {"me": actor.id, "none": "none", "any": None}[assigned]
     found = ctx.store.list_tickets(
         TicketQuery(
             status=status,
             assignee=assignee,
-            cursor=decode_cursor(cursor),
+            sort=sort,
+            cursor=decode_cursor(cursor, sort),
             limit=limit + 1,
             text=text,
             label=label and label.lower(),
         )
     )
-    next_cursor = encode_cursor(found[limit - 1]) if len(found) > limit else None
+    next_cursor = encode_cursor(found[limit - 1], sort) if len(found) > limit else None
     return found[:limit], next_cursor
 
 
@@ -352,28 +355,37 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
     }
 
 
-def encode_cursor(ticket: Ticket) -> str:
-    """An opaque keyset cursor pointing just after ``ticket``."""
+# A "waiting" cursor starts with this, so that neither order takes the other's cursors.
+WAITING_CURSOR = "waiting|"
+
+
+def encode_cursor(ticket: Ticket, sort: str = "newest") -> str:
+    """An opaque keyset cursor pointing just after ``ticket`` in the inbox's ``sort`` order."""
+    if sort == "waiting":
+        return keyset_cursor(ticket.waiting_since, ticket.id, WAITING_CURSOR)
     return keyset_cursor(ticket.last_message_at, ticket.id)
 
 
-def keyset_cursor(moment: datetime, row_id: str) -> str:
-    """An opaque cursor just after the row (``moment``, ``row_id``) of a newest-first list."""
-    raw = f"{moment.isoformat()}|{row_id}"
+def keyset_cursor(moment: datetime, row_id: str, prefix: str = "") -> str:
+    """An opaque cursor just after the row (``moment``, ``row_id``) of a keyset-ordered list."""
+    raw = f"{prefix}{moment.isoformat()}|{row_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    """The (last_message_at, id) inside a cursor, or AppError ``invalid``."""
+def decode_cursor(cursor: str | None, sort: str = "newest") -> tuple[datetime, str] | None:
+    """The (moment, id) inside a cursor of the ``sort`` order, or AppError ``invalid``."""
     if not cursor:
         return None
+    prefix = WAITING_CURSOR if sort == "waiting" else ""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, ticket_id = raw.split("|", 1)
+        if not raw.startswith(prefix):
+            raise ValueError(cursor)
+        moment, ticket_id = raw.removeprefix(prefix).split("|", 1)
         return datetime.fromisoformat(moment), ticket_id
     except (ValueError, UnicodeDecodeError):
         raise AppError(
             "invalid",
-            "cursor is not one this server gave out; start from the first page.",
+            "cursor is not one this server gave out for this list; start from the first page.",
             {"field": "cursor"},
         ) from None

@@ -55,6 +55,7 @@ def ticket_list(actor: Actor, data: Any) -> dict[str, Any]:
         payload.limit,
         q,
         payload.label,
+        payload.sort,
     )
     views = [ticket_view(ticket, for_agent=True) for ticket in found]
     if q:

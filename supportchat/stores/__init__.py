@@ -85,13 +85,14 @@ class StoredFile:
 
 @dataclass(frozen=True)
 class TicketQuery:
-    """A page request for the inbox: filters, keyset cursor and size."""
+    """A page request for the inbox: filters, order, keyset cursor and size."""
 
     status: str = "open"  # open | closed | all
     assignee: str | None = None  # None: anyone; "none": unassigned; else an agent id
-    cursor: tuple[datetime, str] | None = (
-        None  # (last_message_at, id) of the previous page's last row
-    )
+    # "newest": latest activity first; "waiting": only waiting tickets, the longest wait first
+    sort: str = "newest"
+    # The previous page's last row: (last_message_at, id), or (waiting_since, id) by "waiting"
+    cursor: tuple[datetime, str] | None = None
     limit: int = 25
     text: str | None = None  # words every matching ticket has in one message or its customer
     label: str | None = None  # only tickets with this tag

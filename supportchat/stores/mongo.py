@@ -65,7 +65,7 @@ from .mongo_documents import (
     ticket_from_document,
 )
 from .mongo_guest_seq import MongoGuestSeq, settle
-from .mongo_indexes import NEWEST, NEWEST_FILES
+from .mongo_indexes import NEWEST, NEWEST_FILES, WAITING
 from .mongo_reports import report as database_report
 from .mongo_search import MongoSearch
 from .reports import ReportData
@@ -155,13 +155,14 @@ class MongoTicketStore(MongoConnection, MongoSearch, MongoGuestSeq, MongoBot):
             where["labels"] = query.label
         if query.text:
             where["_id"] = {"$in": self.matching_ticket_ids(query.text)}
+        field, after, order = "lastMessageAt", "$lt", NEWEST
+        if query.sort == "waiting":  # index "waiting"
+            field, after, order = "waitingSince", "$gt", WAITING
+            where["waitingSince"] = {"$ne": None}
         if query.cursor:
             at, last_id = ms(query.cursor[0]), query.cursor[1]
-            where["$or"] = [
-                {"lastMessageAt": {"$lt": at}},
-                {"lastMessageAt": at, "_id": {"$lt": last_id}},
-            ]
-        docs = self.tickets.find(where, {"pending": 0}).sort(NEWEST).limit(query.limit)
+            where["$or"] = [{field: {after: at}}, {field: at, "_id": {after: last_id}}]
+        docs = self.tickets.find(where, {"pending": 0}).sort(order).limit(query.limit)
         return [ticket_from_document(doc) for doc in docs]
 
     def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:

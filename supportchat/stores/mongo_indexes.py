@@ -8,12 +8,14 @@ from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
 NEWEST = [("lastMessageAt", DESCENDING), ("_id", DESCENDING)]
+WAITING = [("waitingSince", ASCENDING), ("_id", ASCENDING)]  # "waiting longest" first
 NEWEST_FILES = [("createdAt", DESCENDING), ("_id", DESCENDING)]
 
 INDEXES: dict[str, list[IndexModel]] = {
     "tickets": [
         IndexModel([("status", ASCENDING), *NEWEST], name="inbox"),
         IndexModel(NEWEST, name="activity"),
+        IndexModel([("status", ASCENDING), *WAITING], name="waiting"),
         IndexModel([("assignee.id", ASCENDING), *NEWEST], name="assignee"),
         IndexModel([("sessionId", ASCENDING), ("createdAt", DESCENDING)], name="session"),
         # One open ticket per session: the field exists only while the ticket is open.

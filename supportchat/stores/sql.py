@@ -177,13 +177,18 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot):
             stmt = stmt.where(self.search_condition(query.text))
         if query.label:
             stmt = stmt.where(tickets.c.id.in_(labelled_ticket_ids(query.label)))
-        if query.cursor:
-            stmt = stmt.where(
-                tuple_(tickets.c.last_message_at, tickets.c.id) < tuple_(*query.cursor)
-            )
-        stmt = stmt.order_by(tickets.c.last_message_at.desc(), tickets.c.id.desc()).limit(
-            query.limit
-        )
+        if query.sort == "waiting":  # index ix_tickets_waiting
+            stmt = stmt.where(tickets.c.waiting_since.is_not(None))
+            key = tuple_(tickets.c.waiting_since, tickets.c.id)
+            if query.cursor:
+                stmt = stmt.where(key > tuple_(*query.cursor))
+            order = [tickets.c.waiting_since.asc(), tickets.c.id.asc()]
+        else:
+            key = tuple_(tickets.c.last_message_at, tickets.c.id)
+            if query.cursor:
+                stmt = stmt.where(key < tuple_(*query.cursor))
+            order = [tickets.c.last_message_at.desc(), tickets.c.id.desc()]
+        stmt = stmt.order_by(*order).limit(query.limit)
         with self.engine.connect() as conn:
             return [ticket_from_row(row._mapping) for row in conn.execute(stmt)]
 

@@ -30,6 +30,7 @@ export const ui = {
   connection: $("connection"), list: $("ticket-list"), inboxError: $("inbox-error"),
   inboxEmpty: $("inbox-empty"), loadMore: $("load-more"), status: $("filter-status"),
   assigned: $("filter-assigned"), empty: $("conversation-empty"), body: $("conversation-body"),
+  sort: $("filter-sort"),
   title: $("ticket-title"), meta: $("ticket-meta"), assign: $("assign"), close: $("close-ticket"),
   error: $("conversation-error"), loadEarlier: $("load-earlier"), messages: $("messages"),
   typing: $("typing"), closedNote: $("closed-note"), composer: $("composer"), reply: $("reply"),

@@ -1,4 +1,4 @@
-/** The ticket list: filters, pages, live updates, keyboard navigation. */
+/** The ticket list: filters, order, pages, live updates, keyboard navigation. */
 import {h} from "../shared/helpers.js";
 import {PAGE_SIZE, emit, formatWhen, me, showError, socket, state, ui} from "./context.js";
 import {openTicket, renderHeader} from "./conversation.js";
@@ -9,6 +9,7 @@ export function matchesFilters(ticket) {
   const status = ui.status.value;
   const assigned = ui.assigned.value;
   if (status !== "all" && ticket.status !== status) return false;
+  if (longestWait() && !ticket.waitingSince) return false; // answered: no longer waiting
   if (!keeps(ticket, state.tickets.has(ticket.id))) return false;
   if (assigned === "me") return Boolean(ticket.assignee) && ticket.assignee.id === me.id;
   if (assigned === "none") return !ticket.assignee;
@@ -20,9 +21,28 @@ export function byActivity(a, b) {
   return b.lastMessageAt.localeCompare(a.lastMessageAt) || b.id.localeCompare(a.id);
 }
 
+/** The longest wait first, as the server pages them with `sort: "waiting"`. */
+export function byWait(a, b) {
+  return (a.waitingSince || "").localeCompare(b.waitingSince || "") || a.id.localeCompare(b.id);
+}
+
+/** Whether the list shows only the customers who wait, the longest wait first. */
+const longestWait = () => ui.sort.value === "waiting";
+const inOrder = () => (longestWait() ? byWait : byActivity);
+
+/** How long the customer has waited since `iso`: "waiting 12 min", "waiting 2 h 5 min". */
+export function waitedFor(iso, now = Date.now()) {
+  const minutes = Math.max(0, Math.floor((now - Date.parse(iso)) / 60_000));
+  if (minutes < 60) return `waiting ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `waiting ${hours} h ${minutes % 60} min`;
+  return `waiting ${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
 export async function loadTickets(reset) {
   const generation = reset ? ++state.listGeneration : state.listGeneration;
-  const query = {status: ui.status.value, assigned: ui.assigned.value, limit: PAGE_SIZE, ...extraQuery()};
+  const query = {status: ui.status.value, assigned: ui.assigned.value, sort: ui.sort.value,
+    limit: PAGE_SIZE, ...extraQuery()};
   if (!reset && state.nextCursor) query.cursor = state.nextCursor;
   ui.loadMore.disabled = true;
   try {
@@ -57,7 +77,8 @@ export function upsertTicket(ticket) {
 socket.on("ticket:created", upsertTicket);
 socket.on("ticket:updated", upsertTicket); // close, assign, read: at once, one ticket each
 
-const DIGESTED = ["lastMessageAt", "lastMessagePreview", "unread", "status", "assignee", "lastSeq"];
+const DIGESTED = ["lastMessageAt", "lastMessagePreview", "unread", "status", "assignee",
+  "waitingSince", "lastSeq"];
 
 /** One inbox row of a digest merged into what the page holds; false when it is stale. */
 function applyRow(row) {
@@ -101,13 +122,13 @@ document.addEventListener("pointermove", (event) => {
 function inPlace(a, b) {
   const first = heldOrder.get(a.id) ?? Infinity;
   const second = heldOrder.get(b.id) ?? Infinity;
-  return first === second ? byActivity(a, b) : first - second;
+  return first === second ? inOrder()(a, b) : first - second;
 }
 
 export function renderList() {
   // "Unread" filters what is loaded (ticket:list has no such filter); the open one stays.
   const tickets = Array.from(state.tickets.values()).filter((ticket) => !ui.unreadOnly.checked
-    || ticket.unread || ticket.id === state.selected).sort(heldOrder ? inPlace : byActivity);
+    || ticket.unread || ticket.id === state.selected).sort(heldOrder ? inPlace : inOrder());
   const focused = document.activeElement && document.activeElement.closest("#ticket-list li");
   const focusedId = focused ? focused.dataset.id : null;
   ui.list.replaceChildren(...tickets.map((ticket) => {
@@ -119,7 +140,9 @@ export function renderList() {
     h("div", {class: "row"},
       h("span", {class: "label"}, ticket.customer.label),
       ticket.unread ? h("span", {class: "badge", "aria-label": "unread"}, "New") : null,
-      h("time", {datetime: ticket.lastMessageAt}, formatWhen(ticket.lastMessageAt))),
+      longestWait() && ticket.waitingSince
+        ? h("time", {class: "waited", datetime: ticket.waitingSince}, waitedFor(ticket.waitingSince))
+        : h("time", {datetime: ticket.lastMessageAt}, formatWhen(ticket.lastMessageAt))),
     h("div", {class: "preview"}, ticket.lastMessagePreview || "(no messages yet)"), ...rowExtras(ticket),
     h("div", {class: "meta"}, `${ticket.status === "closed" ? "Closed · " : ""}${assignee}`));
   }));
@@ -166,3 +189,10 @@ new IntersectionObserver((entries) => {
 ui.unreadOnly.addEventListener("change", renderList);
 ui.status.addEventListener("change", () => loadTickets(true));
 ui.assigned.addEventListener("change", () => loadTickets(true));
+ui.sort.addEventListener("change", () => loadTickets(true));
+// The waits grow by the minute, in place: rows neither re-render nor move.
+setInterval(() => {
+  for (const time of ui.list.querySelectorAll("time.waited")) {
+    time.textContent = waitedFor(time.getAttribute("datetime"));
+  }
+}, 60_000);
