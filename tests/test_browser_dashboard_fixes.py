@@ -39,6 +39,9 @@ def test_a_closed_ticket_has_no_reply_box_and_says_who_closed_it(server, browser
     agent = Dashboard(browsers.tab(), server).sign_in()
     agent.open("Please close this when done")
     expect(agent.page.get_by_role("textbox", name="Reply to the customer")).to_be_visible()
+    agent.page.reload()  # a fresh page from the link opens it too
+    expect(agent.page.locator("#messages")).to_contain_text("Linked from an email")
+    expect(agent.page.locator("#messages")).not_to_contain_text("Some other conversation")
     agent.close_ticket()
 
     expect(agent.page.get_by_role("textbox", name="Reply to the customer")).to_be_hidden()
@@ -102,3 +105,16 @@ def test_a_failed_history_load_offers_retry_and_clears_once_it_loads(server, bro
     expect(agent.message("Opened while offline")).to_be_visible()
     expect(error).to_be_hidden()
     expect(retry).to_be_hidden()
+
+
+def test_a_link_to_a_ticket_opens_that_conversation(server, browsers, peers):
+    """The link in an agent's email (services/mail.py) is /agent/dashboard#ticket=<id>."""
+    ticket = new_ticket(peers.guest(server), "Linked from an email")["ticket"]
+    new_ticket(peers.guest(server), "Some other conversation")
+    agent = Dashboard(browsers.tab(), server).sign_in()
+    agent.page.goto(f"{server.url}/agent/dashboard#ticket={ticket['id']}")
+    expect(agent.page.locator("#messages")).to_contain_text("Linked from an email")
+    expect(agent.page.get_by_role("textbox", name="Reply to the customer")).to_be_visible()
+    agent.page.reload()  # a fresh page from the link opens it too
+    expect(agent.page.locator("#messages")).to_contain_text("Linked from an email")
+    expect(agent.page.locator("#messages")).not_to_contain_text("Some other conversation")

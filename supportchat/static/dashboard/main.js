@@ -4,7 +4,7 @@
  */
 import {cookie, setConnection, showError, socket, state, ui} from "./context.js";
 import {loadTickets} from "./inbox.js";
-import {resync} from "./conversation.js";
+import {openTicket, resync} from "./conversation.js";
 import {retryFailed} from "./replies.js";
 import "./search.js";
 import "./labels.js";
@@ -22,8 +22,17 @@ socket.on("connect", () => {
   if (state.selected) {
     resync();
     retryFailed();
+  } else {
+    openLinked();
   }
 });
+
+/** A link to one conversation, such as an email's "/agent/dashboard#ticket=<id>", opens it. */
+function openLinked() {
+  const linked = /^#ticket=([0-9a-f]{1,64})$/i.exec(location.hash);
+  if (linked) openTicket(linked[1]);
+}
+window.addEventListener("hashchange", openLinked);
 
 // The server's link to the other processes was down: same connection, fetch what was missed.
 socket.on("resync", () => {
