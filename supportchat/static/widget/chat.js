@@ -235,14 +235,15 @@ export class Widget {
 
   setStatus(status) {
     if (!status || status === this.status) return;
+    const writing = this.root.activeElement === this.input;
     this.status = status;
     if (status === "closed") {
       this.outbox.closeAll();
       this.saveOutbox();
-      if (this.root.activeElement === this.input) this.newButton.focus();
       this.offerRating();
     }
     this.render();
+    if (writing && status === "closed") this.newButton.focus(); // the composer is gone
   }
 
   markRead() {

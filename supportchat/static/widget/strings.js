@@ -67,7 +67,8 @@ export function locale() {
  * `vars.name`. @param {string} key @param {Object<string, any>} [vars] @returns {string}
  */
 export function t(key, vars = {}) {
-  return (words[key] || EN[key] || key).replace(/\{(\w+)\}/g, (_all, name) => String(vars[name]));
+  return (words[key] || EN[key] || key).replace(/\{(\w+)\}/g,
+    (all, name) => (name in vars ? String(vars[name]) : all));
 }
 
 /**

@@ -24,8 +24,9 @@ export const viewMethods = {
     adoptStyles(this.root, PANEL_STYLES);
     const title = String(this.options.title);
     this.statusLine = h("p", {class: "status", role: "status"});
-    this.log = h("ol", {class: "log", part: "log", role: "log", "aria-live": "polite",
-      "data-t-label": "messages", tabindex: "0"});
+    this.list = h("ol");
+    this.log = h("div", {class: "log", part: "log", role: "log", "aria-live": "polite",
+      "data-t-label": "messages", tabindex: "0"}, this.list);
     this.hint = h("p", {class: "hint", "data-t": "hint"});
     this.typingLabel = h("span");
     this.typingRow = h("div", {class: "typing", hidden: true, "aria-live": "polite"},
@@ -177,8 +178,8 @@ export const viewMethods = {
         element = fresh;
         this.elements.set(row.key, element);
       }
-      const expected = previous ? previous.nextSibling : this.log.firstChild;
-      if (expected !== element) this.log.insertBefore(element, expected);
+      const expected = previous ? previous.nextSibling : this.list.firstChild;
+      if (expected !== element) this.list.insertBefore(element, expected);
       previous = element;
     }
     this.hint.hidden = rows.length > 0; // the log stays: a live region must exist before news
