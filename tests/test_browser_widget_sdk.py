@@ -19,6 +19,7 @@ from support.browser import (  # noqa: F401
     chromium,
     host_site,
     luminance,
+    screenshot,
     serious_violations,
 )
 from support.socket_clients import peers, server_app  # noqa: F401
@@ -83,6 +84,7 @@ def test_a_german_page_gets_the_widget_in_german(server, host_site, browsers):
     launcher.click()
     box = page.get_by_role("textbox", name="Nachricht")
     expect(box).to_be_focused()
+    assert box.evaluate("e => e.matches(':lang(de)')")  # the shadow root's text is German
     assert box.get_attribute("placeholder") == "Nachricht schreiben…"
     expect(page.get_by_role("button", name="Senden")).to_be_visible()
     expect(page.get_by_role("button", name="Chat schließen", exact=True)).to_be_visible()
@@ -90,6 +92,7 @@ def test_a_german_page_gets_the_widget_in_german(server, host_site, browsers):
     box.fill("Wo ist mein Paket?")
     box.press("Enter")
     expect(page.locator(".msg.mine.sent .sr-only")).to_have_text("Sie:")
+    screenshot(page, "widget-de")
     assert customer.tab.errors == []
 
 
