@@ -38,6 +38,30 @@ def test_the_loader_names_modules_any_site_may_import_and_cache_for_good(client)
     assert client.get(modules + "widget.js").status_code == 404
 
 
+def test_modules_are_served_without_their_whole_line_comments(client):
+    modules = modules_path(client.get("/widget.js").get_data(as_text=True))
+    served = client.get(modules + "widget/launcher.js").get_data(as_text=True)
+    assert "export function buildShell(options, onToggle) {" in served
+    assert "* @param {() => void} onToggle the launcher was pressed" not in served
+    assert "/**" not in served
+    assert '"http://www.w3.org/2000/svg"' in served  # "//" inside a string stays
+    assert "--_focus: var(--cs-focus-ring, #60a5fa);" in served  # template literals stay
+    assert client.get(modules + "socket.io.min.js").data.startswith(b"/*!")  # as it is
+    again = client.get(modules + "widget/launcher.js")
+    assert (
+        client.get(
+            modules + "widget/launcher.js", headers={"If-None-Match": again.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+
+
+def test_only_the_widget_s_own_files_are_served_from_the_versioned_path(client):
+    modules = modules_path(client.get("/widget.js").get_data(as_text=True))
+    for name in ("widget/../dashboard/main.js", "widget/../../config.py", "widget/nothing.js"):
+        assert client.get(modules + name).status_code == 404, name
+
+
 def test_a_loader_cached_before_a_release_is_sent_to_the_current_modules(client):
     modules = modules_path(client.get("/widget.js").get_data(as_text=True))
     response = client.get("/static/v/0123456789abcdef/widget/main.js")

@@ -332,6 +332,21 @@ def test_set_user_during_a_conversation_updates_the_ticket_s_customer(app_builde
     assert customer["label"] == "ceo@example.com" and customer["verified"] is False
 
 
+def test_custom_attributes_sent_during_a_conversation_update_the_ticket_s_customer(client):
+    import uuid
+
+    body = {"clientId": str(uuid.uuid4()), "sessionId": "attrs", "message": "Hi"}
+    first = {**body, "metadata": {"page": "https://shop.example/cart"}}
+    ticket_id = client.post("/api/chat", json=first).get_json()["ticketId"]
+    tagged = {**body, "message": "Again", "metadata": {"page": "/cart", "plan": "pro"}}
+    assert client.post("/api/chat", json=tagged).status_code == 200
+    customer = _customer(client, ticket_id)
+    assert customer["metadata"] == {"page": "/cart", "plan": "pro"}
+    assert customer["label"].startswith("Visitor")  # who it is did not change
+    assert client.post("/api/chat", json={**body, "message": "Bare"}).status_code == 200
+    assert _customer(client, ticket_id)["metadata"] == {"page": "/cart", "plan": "pro"}
+
+
 def test_agents_hear_the_new_customer_at_once(live_server, peers):
     import uuid
 

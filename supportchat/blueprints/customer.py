@@ -2,6 +2,8 @@
 
 import functools
 import hashlib
+import posixpath
+import re
 from pathlib import Path
 
 from flask import (
@@ -12,9 +14,9 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
+from werkzeug.security import safe_join
 
 from ..services import settings
 
@@ -28,6 +30,10 @@ MODULES_CACHE = "public, max-age=31536000, immutable"
 # dashboard, and the Socket.IO client the websocket transport loads.
 MODULE_FILES = ("widget/", "shared/", "socket.io.min.js")
 MODULES_PLACEHOLDER = "__SUPPORTCHAT_MODULES__"
+# Comments that fill whole lines (one /* … */ or // each): they explain the source to its
+# readers and were a fifth of what every customer downloaded (about 10 KB of 43 KB gzipped).
+# Code, strings and comments after code are left as they are.
+COMMENT_LINES = re.compile(r"^[ \t]*(?:/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)[ \t]*\n", re.MULTILINE)
 
 
 @functools.cache
@@ -77,17 +83,34 @@ def widget_js():
     return _cross_origin(response.make_conditional(request))
 
 
+@functools.cache
+def widget_module_text(static_folder: str, filename: str) -> bytes:
+    """A widget module as served: its whole-line comments left out (the minified Socket.IO
+    client as it is)."""
+    source = (Path(static_folder) / filename).read_bytes()
+    if filename == "socket.io.min.js":
+        return source
+    return COMMENT_LINES.sub("", source.decode("utf-8")).encode("utf-8")
+
+
 @bp.get("/static/v/<version>/<path:filename>")
 def widget_module(version: str, filename: str):
     """A widget module of one release, importable from any site."""
-    if not filename.startswith(MODULE_FILES):
+    path = safe_join(current_app.static_folder, filename)
+    name = posixpath.normpath(filename)
+    if path is None or not name.startswith(MODULE_FILES) or not name.endswith(".js"):
         abort(404)
     current = widget_version(current_app.static_folder)
     if version != current:
         # A loader cached before a release still names the old one: send it to the current one.
-        response = redirect(url_for("customer.widget_module", version=current, filename=filename))
+        response = redirect(url_for("customer.widget_module", version=current, filename=name))
     else:
-        response = send_from_directory(current_app.static_folder, filename)
+        if not Path(path).is_file():
+            abort(404)
+        text = widget_module_text(current_app.static_folder, name)
+        response = Response(text, mimetype="text/javascript")
         response.headers["Cache-Control"] = MODULES_CACHE
+        response.add_etag()
+        response = response.make_conditional(request)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return _cross_origin(response)

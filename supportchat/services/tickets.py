@@ -84,14 +84,15 @@ def _customer(ctx: Context, session: Session, visitor: str) -> dict[str, Any]:
 
 
 def _known_as(ctx: Context, ticket: Ticket, session: Session) -> Ticket:
-    """The open ticket, its customer updated when the session names someone new (the widget's
-    ``setUser`` during a conversation); agents hear of the change at once."""
-    if not session.user_identifier:
-        return ticket
-    customer = _customer(ctx, session, visitor_label(ticket.client_key))
+    """The open ticket, its customer updated when the session names someone new or brings other
+    metadata (the widget's ``setUser`` and ``setCustomAttributes`` during a conversation);
+    agents hear of the change at once."""
+    customer = dict(ticket.customer)
+    if session.user_identifier:
+        customer = _customer(ctx, session, visitor_label(ticket.client_key))
     customer["metadata"] = session.metadata or ticket.customer.get("metadata", {})
-    current = {key: ticket.customer.get(key) for key in ("userIdentifier", "verified")}
-    if current == {key: customer[key] for key in ("userIdentifier", "verified")}:
+    watched = ("userIdentifier", "verified", "metadata")
+    if all(customer.get(key) == ticket.customer.get(key) for key in watched):
         return ticket
     updated = ctx.store.update_customer(ticket.id, customer)
     announce(ctx, updated)

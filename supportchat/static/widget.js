@@ -16,7 +16,8 @@
   var existing = window.SupportChat;
   if (existing && typeof existing.init === "function") return; // the loader ran already
   var api = {q: existing && Array.isArray(existing.q) ? existing.q : []};
-  ["init", "open", "close", "destroy", "setUser", "rotateIdentity"].forEach(function (name) {
+  ["init", "open", "close", "toggle", "destroy", "setUser", "setCustomAttributes", "setLocale",
+    "setColorScheme", "rotateIdentity", "reset"].forEach(function (name) {
     api[name] = function () {
       api.q.push([name].concat(Array.prototype.slice.call(arguments)));
       return api;

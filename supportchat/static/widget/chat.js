@@ -11,15 +11,17 @@ import {socketTransport} from "./socket.js";
 import {offerMethods} from "./offers.js";
 import {sendingMethods} from "./sending.js";
 import {viewMethods} from "./view.js";
+import {t} from "./strings.js";
 import {uuid4} from "../shared/helpers.js";
 
 const TYPING_SHOWN_MS = 6000;
+/** Connection states named under the title (none while connected). */
+const SHOWN_STATES = ["connecting", "reconnecting", "disconnected"];
 const storage = browser.storage;
 
 /** Why nothing works when the support server does not accept this site (ALLOWED_ORIGINS). */
 function refusedMessage() {
-  return `The chat is not available on this website: the support server does not accept `
-    + `${location.origin}. If you run this site, ask the support team to allow it.`;
+  return t("refused", {origin: location.origin});
 }
 
 export class Widget {
@@ -60,6 +62,7 @@ export class Widget {
     /** @type {HTMLElement|null} the rating prompt while a closed conversation is shown */
     this.ratingBox = null;
     this.isOpen = false;
+    this.connectionState = "";
     this.files = [];
     this.flushing = false;
     this.retryTimer = null;
@@ -145,7 +148,7 @@ export class Widget {
     this.isOpen = true;
     this.unread = 0;
     this.render();
-    if (focus) (this.gate ? this.gate.querySelector("input, textarea") : this.input).focus();
+    if (focus) this.firstField().focus();
     this.scrollToEnd();
     this.markRead();
     this.plugins.notify("onWidgetOpen");
@@ -174,6 +177,8 @@ export class Widget {
     this.localMessages = [];
     this.outbox = new Outbox();
     this.lastSeq = 0;
+    this.unread = 0;
+    this.previewText = "";
     this.agentReadSeq = 0;
     this.readSent = 0;
     this.status = "open";
@@ -197,6 +202,7 @@ export class Widget {
       && !this.messages.has(message.id) && message.kind !== "note");
     if (!fresh.length) return;
     fresh.sort((a, b) => a.seq - b.seq);
+    const known = this.lastSeq > 0; // not the history of a conversation picked up again
     if (info.live && fresh[0].seq > this.lastSeq + 1) {
       this.plugins.notify("onTelemetry", {type: "gap", expected: this.lastSeq + 1, got: fresh[0].seq});
       this.transport.resync();
@@ -204,6 +210,7 @@ export class Widget {
     }
     // Bookkeeping first, synchronously, so a message arriving meanwhile is judged correctly.
     let theirs = 0;
+    let latest = null;
     for (const message of fresh) {
       this.messages.set(message.id, message);
       this.lastSeq = Math.max(this.lastSeq, message.seq);
@@ -211,8 +218,10 @@ export class Widget {
       else {
         theirs += 1;
         if (message.text) this.previewText = message.text;
+        if (message.kind === "message") latest = message;
       }
     }
+    if (latest && known && !this.isOpen) this.answeredWhileClosed(latest);
     this.saveOutbox();
     if (!this.isOpen || document.visibilityState !== "visible") this.unread += theirs;
     if (theirs) this.peerTyping({typing: false});
@@ -226,14 +235,15 @@ export class Widget {
 
   setStatus(status) {
     if (!status || status === this.status) return;
+    const writing = this.root.activeElement === this.input;
     this.status = status;
     if (status === "closed") {
       this.outbox.closeAll();
       this.saveOutbox();
-      if (this.root.activeElement === this.input) this.newButton.focus();
       this.offerRating();
     }
     this.render();
+    if (writing && status === "closed") this.newButton.focus(); // the composer is gone
   }
 
   markRead() {
@@ -245,16 +255,23 @@ export class Widget {
   peerTyping(event) {
     clearTimeout(this.peerTypingTimer);
     const show = Boolean(event.typing) && event.sender && event.sender.role !== "guest";
-    this.typingLabel.textContent = show ? `${event.sender.name || "Support"} is typing…` : "";
+    this.typingLabel.textContent = show ? t("typing", {name: event.sender.name || t("support")}) : "";
     this.typingRow.hidden = !show;
     if (show) this.peerTypingTimer = setTimeout(() => this.peerTyping({typing: false}), TYPING_SHOWN_MS);
   }
 
+  /** A reply while the panel is closed: told to screen readers (the log is hidden then) and,
+   * with the `sound` option, a short tone. @param {object} message */
+  answeredWhileClosed(message) {
+    this.announcer.textContent = t("announce", {name: message.sender.name || t("support"),
+      text: message.text || ""});
+    if (this.options.sound) import("./sound.js").then(({chime}) => chime());
+  }
+
   connection(event) {
     this.plugins.notify("onConnectionEvent", event);
-    const labels = {connecting: "Connecting…", connected: "", reconnecting: "Reconnecting…",
-      disconnected: "Offline — reconnecting…"};
-    this.statusLine.textContent = labels[event.state] || "";
+    this.connectionState = event.state;
+    this.showState();
     if (event.state === "connected") {
       this.showAlert(null);
       this.retryFailed();
@@ -268,9 +285,31 @@ export class Widget {
       this.startConversation();
       return;
     }
-    this.statusLine.textContent = "";
+    this.connectionState = "";
+    this.showState();
     this.showAlert(this.server.refused ? refusedMessage() : error.message);
+  }
+
+  /** The connection's state under the title, in the current language. */
+  showState() {
+    const state = this.connectionState;
+    this.statusLine.textContent = SHOWN_STATES.includes(state) ? t(state) : "";
+  }
+
+  /** Everything shown again in the current language (SupportChat.setLocale). */
+  relabel() {
+    this.relabelView();
+    this.showState();
+    if (this.server.refused) this.showAlert(refusedMessage());
   }
 }
 
-Object.assign(Widget.prototype, sendingMethods, viewMethods, offerMethods);
+Object.assign(Widget.prototype, sendingMethods, viewMethods, offerMethods, {
+  /** A message's payload; its metadata carries the page's custom attributes
+   * (`setCustomAttributes`, PROTOCOL.md §5). @this {Widget} */
+  payload(entry) {
+    const payload = sendingMethods.payload.call(this, entry);
+    payload.metadata = Object.assign({}, this.options.customAttributes, payload.metadata);
+    return payload;
+  },
+});

@@ -4,6 +4,7 @@
  */
 import {h} from "../shared/helpers.js";
 import {adoptStyles} from "./launcher.js";
+import {relabel, t} from "./strings.js";
 
 const STYLES = `
 .gate { padding: .8rem 1rem; border-top: 1px solid var(--_border); background: var(--_bg); overflow-y: auto; }
@@ -24,7 +25,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /**
  * A form of `fields`, validated here (required, email), calling `onSubmit(values)` when valid.
  * @param {ShadowRoot} root
- * @param {{intro?: string, fields: Field[], submitLabel: string}} spec
+ * @param {{intro?: string, fields: Field[], submitLabel: string}} spec `submitLabel` is a
+ *   strings.js key
  * @param {(values: Object<string, string>) => void} onSubmit
  * @returns {HTMLElement}
  */
@@ -37,20 +39,20 @@ export function gateForm(root, spec, onSubmit) {
       autocomplete: {name: "name", email: "email", phone: "tel"}[field.name] || null,
       "aria-required": field.required ? "true" : null, "aria-describedby": `${id}-problem`});
     const problem = h("p", {class: "problem", id: `${id}-problem`, hidden: true});
-    const label = field.required ? `${field.label} (required)` : field.label;
-    return {field, input, problem, element: h("div", {class: "field"},
-      h("label", {for: id}, label), input, problem)};
+    const label = field.required
+      ? h("label", {for: id, "data-t": "required", "data-t-vars": JSON.stringify({label: field.label})})
+      : h("label", {for: id}, field.label);
+    return {field, input, problem, element: h("div", {class: "field"}, label, input, problem)};
   });
-  const form = h("form", {class: "gate", part: "form", novalidate: true, "aria-label": spec.submitLabel,
+  const form = h("form", {class: "gate", part: "form", novalidate: true, "data-t-label": spec.submitLabel,
     onsubmit: (event) => {
       event.preventDefault();
       let firstBad = null;
       const values = {};
       for (const {field, input, problem} of controls) {
         const value = input.value.trim();
-        const message = field.required && !value ? `Please fill in ${field.label}.`
-          : field.type === "email" && value && !EMAIL.test(value)
-            ? "Please enter an email address like name@example.com." : "";
+        const message = field.required && !value ? t("fillIn", {label: field.label})
+          : field.type === "email" && value && !EMAIL.test(value) ? t("badEmail") : "";
         problem.textContent = message;
         problem.hidden = !message;
         input.setAttribute("aria-invalid", message ? "true" : "false");
@@ -62,7 +64,8 @@ export function gateForm(root, spec, onSubmit) {
     }},
   spec.intro ? h("p", {class: "intro"}, spec.intro) : null,
   ...controls.map((control) => control.element),
-  h("button", {type: "submit", class: "primary"}, spec.submitLabel));
+  h("button", {type: "submit", class: "primary", "data-t": spec.submitLabel}));
+  relabel(form);
   return form;
 }
 
@@ -83,23 +86,30 @@ export function splitAnswers(values) {
  * While nobody is online: the team's offline message and an email field above the composer;
  * the first message then leaves the address for the answer.
  * @param {ShadowRoot} root @param {string} text the offline message
+ * @param {() => void} onEnter Enter was pressed in the email field (on to the message)
  */
-export function offlineBox(root, text) {
+export function offlineBox(root, text, onEnter) {
   adoptStyles(root, STYLES);
   const input = h("input", {id: "cs-offline-email", type: "email", autocomplete: "email",
-    "aria-describedby": "cs-offline-problem"});
+    "aria-describedby": "cs-offline-problem", onkeydown: (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        onEnter();
+      }
+    }});
   const problem = h("p", {class: "problem", id: "cs-offline-problem", hidden: true});
   const element = h("div", {class: "gate", part: "offline"},
     text ? h("p", {class: "intro"}, text) : null,
-    h("div", {class: "field"}, h("label", {for: "cs-offline-email"},
-      "Your email, so we can answer you"), input, problem));
+    h("div", {class: "field"}, h("label", {for: "cs-offline-email", "data-t": "offlineEmail"}),
+      input, problem));
+  relabel(element);
   return {
     element,
     /** The address given ("" for none), or null (and the reason shown) when it is not one. */
     email() {
       const value = input.value.trim();
       const bad = value && !EMAIL.test(value);
-      problem.textContent = bad ? "Please enter an email address like name@example.com." : "";
+      problem.textContent = bad ? t("badEmail") : "";
       problem.hidden = !bad;
       input.setAttribute("aria-invalid", bad ? "true" : "false");
       if (bad) input.focus();

@@ -3,6 +3,26 @@
  * variables, and the launcher button. The panel (view.js) joins the same root on first open.
  */
 import {h} from "../shared/helpers.js";
+import {t} from "./strings.js";
+
+/** The dark defaults of the --cs-* variables: with a dark system theme, or when the page sets
+ * the dark scheme (`colorScheme`, `setColorScheme`). */
+const DARK = `
+  --_focus: var(--cs-focus-ring, #60a5fa);
+  --_bg: var(--cs-bg, #171a1f);
+  --_surface: var(--cs-surface, #0f1115);
+  --_text: var(--cs-text, #e7eaee);
+  --_muted: var(--cs-muted, #9aa4b1);
+  --_border: var(--cs-border, #2b313a);
+  --_bot-bg: var(--cs-bot-bubble-bg, #242a32);
+  --_input-bg: var(--cs-input-bg, #1d2127);
+  --_input-border: var(--cs-input-border, #3a424d);
+  --_input-placeholder: var(--cs-input-placeholder, #8a94a3);
+  --_error-bg: var(--cs-error-bg, #3a1d1b);
+  --_error-text: var(--cs-error-text, #fda29b);
+  --_error-border: var(--cs-error-border, #7a2e29);
+  --_typing-dot: var(--cs-typing-dot, #9aa4b1);
+`;
 
 /** The --cs-* theming variables (with light and dark defaults) and the launcher's look. */
 const LAUNCHER_STYLES = `
@@ -36,24 +56,9 @@ const LAUNCHER_STYLES = `
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: var(--_text);
 }
-@media (prefers-color-scheme: dark) {
-  :host {
-    --_focus: var(--cs-focus-ring, #60a5fa);
-    --_bg: var(--cs-bg, #171a1f);
-    --_surface: var(--cs-surface, #0f1115);
-    --_text: var(--cs-text, #e7eaee);
-    --_muted: var(--cs-muted, #9aa4b1);
-    --_border: var(--cs-border, #2b313a);
-    --_bot-bg: var(--cs-bot-bubble-bg, #242a32);
-    --_input-bg: var(--cs-input-bg, #1d2127);
-    --_input-border: var(--cs-input-border, #3a424d);
-    --_input-placeholder: var(--cs-input-placeholder, #8a94a3);
-    --_error-bg: var(--cs-error-bg, #3a1d1b);
-    --_error-text: var(--cs-error-text, #fda29b);
-    --_error-border: var(--cs-error-border, #7a2e29);
-    --_typing-dot: var(--cs-typing-dot, #9aa4b1);
-  }
-}
+@media (prefers-color-scheme: dark) { :host(:not([data-scheme="light"])) { ${DARK} } }
+:host([data-scheme="dark"]) { color-scheme: dark; ${DARK} }
+:host([data-scheme="light"]) { color-scheme: light; }
 :host([data-mode="inline"]) { position: relative; right: auto; bottom: auto; z-index: auto; display: block; height: 100%; }
 *, *::before, *::after { box-sizing: border-box; }
 [hidden] { display: none !important; }
@@ -117,8 +122,17 @@ export function buildShell(options, onToggle) {
   if (options.primaryColor) host.style.setProperty("--cs-primary", options.primaryColor);
   const badge = h("span", {class: "badge", part: "badge", hidden: true, "aria-hidden": "true"});
   const launcher = h("button", {type: "button", class: "launcher", part: "launcher",
-    "aria-controls": "cs-panel", "aria-expanded": "false", "aria-label": `Open chat: ${options.title}`,
-    onclick: onToggle}, icon(...ICONS.chat), badge);
+    "aria-controls": "cs-panel", "aria-expanded": "false", onclick: onToggle}, icon(...ICONS.chat), badge);
+  labelLauncher(launcher, options.title);
   root.append(launcher);
   return {host, root, launcher, badge};
+}
+
+/**
+ * Name the launcher for what pressing it does. @param {HTMLElement} launcher
+ * @param {string} title @param {boolean} [isOpen] @param {number} [unread]
+ */
+export function labelLauncher(launcher, title, isOpen = false, unread = 0) {
+  const key = isOpen ? "close" : unread ? "openNew" : "open";
+  launcher.setAttribute("aria-label", t(key, {title, n: unread}));
 }

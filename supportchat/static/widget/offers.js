@@ -17,11 +17,11 @@ export const offerMethods = {
     import("./forms.js").then(({gateForm, offlineBox, splitAnswers}) => {
       if (this.session.ticketId) return;
       if (config.online === false) {
-        this.offline = offlineBox(this.root, config.offlineMessage);
+        this.offline = offlineBox(this.root, config.offlineMessage, () => this.input.focus());
         this.panel.insertBefore(this.offline.element, this.composer);
       }
       if (wanted) {
-        this.gate = gateForm(this.root, {fields: form.fields, submitLabel: "Start the chat"},
+        this.gate = gateForm(this.root, {fields: form.fields, submitLabel: "start"},
           (values) => {
             this.answers = splitAnswers(values);
             this.gate.remove();
@@ -30,10 +30,16 @@ export const offerMethods = {
             this.input.focus();
           });
         this.panel.insertBefore(this.gate, this.composer);
-        if (this.isOpen) this.gate.querySelector("input, textarea").focus();
+        if (this.isOpen) this.firstField().focus();
       }
       this.render();
     });
+  },
+
+  /** @this {Widget} Where focus goes in the open panel: the pre-chat form's first field, else
+   * the message box (the offline form's email is optional: it is a Shift+Tab away). */
+  firstField() {
+    return this.gate ? this.gate.querySelector("input, textarea") : this.input;
   },
 
   /** @this {Widget} Ask for a rating of the closed conversation when the team wants one (csat) and the
@@ -46,10 +52,12 @@ export const offerMethods = {
     const box = this.ratingBox;
     import("./rating.js").then(({ratingPrompt}) => {
       if (box !== this.ratingBox) return; // a new conversation began meanwhile
+      const focused = this.closedBox.contains(this.root.activeElement);
       box.replaceWith(this.ratingBox = ratingPrompt(this.root, (score, comment) =>
         this.transport.rate(score, comment).then(() => {
           this.rated = true;
         })));
+      if (focused) this.ratingBox.querySelector("input").focus(); // into the form that appeared
     });
   },
 

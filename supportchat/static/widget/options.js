@@ -10,7 +10,12 @@ export const DEFAULTS = {
   // Extensions beyond the source document's options: the hosted /chat page renders the
   // widget into an element (no launcher) and greets with the configured welcome message.
   container: null, welcomeMessage: "",
+  // v1.1 (PROTOCOL.md §5): the language (else the page's, else the server's), light or dark
+  // (else the system's), a tone for answers while closed, and attributes agents see.
+  locale: null, colorScheme: "auto", sound: false, customAttributes: null,
 };
+
+export const COLOR_SCHEMES = ["light", "dark", "auto"];
 
 export const TRANSPORT_DEFAULTS = {
   webSocketUrl: null, authToken: null, headers: {}, heartbeatMs: 10000, backoffBaseMs: 500,
@@ -18,7 +23,7 @@ export const TRANSPORT_DEFAULTS = {
 };
 
 /** Options whose data-* value is JSON. */
-const JSON_OPTIONS = new Set(["userIdentifier", "transportOptions"]);
+const JSON_OPTIONS = new Set(["userIdentifier", "transportOptions", "customAttributes"]);
 
 /**
  * Options from a script tag's dataset (data-api-url → apiUrl): booleans as "" or "true",

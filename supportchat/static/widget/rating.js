@@ -4,6 +4,7 @@
  */
 import {h} from "../shared/helpers.js";
 import {adoptStyles} from "./launcher.js";
+import {relabel, t} from "./strings.js";
 
 const STYLES = `
 .rating { margin: 0 0 .8rem; text-align: left; }
@@ -37,15 +38,15 @@ export function ratingPrompt(root, send) {
       h("input", {type: "radio", name: "cs-score", value: String(score), required: true,
         onchange: () => labels.forEach((each, index) => each.classList.toggle("on", index < score))}),
       h("span", {"aria-hidden": "true"}, "★"),
-      h("span", {class: "sr-only"}, score === 1 ? "1 star" : `${score} stars`));
+      h("span", {class: "sr-only", "data-t": score === 1 ? "star" : "stars", "data-t-vars": `{"n":${score}}`}));
     labels.push(label);
     stars.append(label);
   }
   const comment = h("textarea", {id: "cs-rating-comment", maxlength: String(COMMENT_LIMIT)});
   const problem = h("p", {class: "problem", role: "alert", hidden: true});
-  const button = h("button", {type: "submit", class: "primary"}, "Send rating");
+  const button = h("button", {type: "submit", class: "primary", "data-t": "sendRating"});
   const box = h("div", {class: "rating", part: "rating"});
-  const form = h("form", {"aria-label": "Rate this conversation",
+  const form = h("form", {"data-t-label": "rate",
     onsubmit: async (event) => {
       event.preventDefault();
       const chosen = form.querySelector("input[name=cs-score]:checked");
@@ -54,19 +55,19 @@ export function ratingPrompt(root, send) {
       problem.hidden = true;
       try {
         await send(Number(chosen.value), comment.value.trim());
-        const thanks = h("p", {role: "status", tabindex: "-1"}, "Thank you for your feedback!");
+        const thanks = h("p", {role: "status", tabindex: "-1", "data-t": "thanks"}, t("thanks"));
         box.replaceChildren(thanks);
         thanks.focus();
       } catch (error) {
-        problem.textContent = error.code === "conflict" ? "This conversation has already been rated."
-          : error.message;
+        problem.textContent = error.code === "conflict" ? t("rated") : error.message;
         problem.hidden = false;
         button.disabled = false;
       }
     }},
-  h("fieldset", {}, h("legend", {}, "How did we do?"), stars),
-  h("label", {class: "comment-label", for: "cs-rating-comment"}, "Comment (optional)"),
+  h("fieldset", {}, h("legend", {"data-t": "howDid"}), stars),
+  h("label", {class: "comment-label", for: "cs-rating-comment", "data-t": "comment"}),
   comment, problem, button);
   box.append(form);
+  relabel(box);
   return box;
 }

@@ -15,7 +15,8 @@ export const PANEL_STYLES = `
 .icon-button { width: 38px; height: 38px; padding: 0; border: 0; border-radius: 10px; display: grid; place-items: center; background: transparent; color: inherit; }
 .icon-button:hover { background: rgba(255, 255, 255, .16); }
 :host([data-mode="inline"]) .head .icon-button { display: none; }
-.log { flex: 1; margin: 0; padding: 1rem; overflow-y: auto; list-style: none; display: flex; flex-direction: column; gap: .55rem; background: var(--_surface); }
+.log { flex: 1; padding: 1rem; overflow-y: auto; background: var(--_surface); }
+.log ol { margin: 0; padding: 0; list-style: none; display: flex; flex-direction: column; gap: .55rem; }
 .hint { margin: 0; padding: 1.5rem 2rem 0; text-align: center; color: var(--_muted); font-size: .88rem; background: var(--_surface); }
 .msg { display: flex; flex-direction: column; align-items: flex-start; max-width: 82%; }
 .msg.mine { align-self: flex-end; align-items: flex-end; }

@@ -1,21 +1,21 @@
 /** The Widget's panel (methods of Widget, chat.js): built on first open, then kept in step. */
 import {h} from "../shared/helpers.js";
-import {ICONS, adoptStyles, icon} from "./launcher.js";
+import {ICONS, adoptStyles, icon, labelLauncher} from "./launcher.js";
 import {PANEL_STYLES} from "./styles.js";
+import {locale, relabel, t} from "./strings.js";
 
 /** @typedef {import("./chat.js").Widget} Widget */
 
-/** @param {string} [iso] */
+/** @param {string} iso */
 function formatTime(iso) {
-  const date = iso ? new Date(iso) : new Date();
-  return date.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
+  return new Date(iso).toLocaleTimeString(locale(), {hour: "2-digit", minute: "2-digit"});
 }
 
-/** @param {number} bytes */
+/** "12 kB", "1,5 Mo": the size in the widget's language. @param {number} bytes */
 function formatSize(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  const [unit, size] = bytes < 1024 ? ["byte", bytes] : bytes < 1024 * 1024
+    ? ["kilobyte", bytes / 1024] : ["megabyte", bytes / 1024 / 1024];
+  return new Intl.NumberFormat(locale(), {style: "unit", unit, maximumFractionDigits: 1}).format(size);
 }
 
 export const viewMethods = {
@@ -24,9 +24,10 @@ export const viewMethods = {
     adoptStyles(this.root, PANEL_STYLES);
     const title = String(this.options.title);
     this.statusLine = h("p", {class: "status", role: "status"});
-    this.log = h("ol", {class: "log", part: "log", role: "log", "aria-live": "polite",
-      "aria-label": "Messages", tabindex: "0"});
-    this.hint = h("p", {class: "hint"}, "Send us a message and we will answer here.");
+    this.list = h("ol");
+    this.log = h("div", {class: "log", part: "log", role: "log", "aria-live": "polite",
+      "data-t-label": "messages", tabindex: "0"}, this.list);
+    this.hint = h("p", {class: "hint", "data-t": "hint"});
     this.typingLabel = h("span");
     this.typingRow = h("div", {class: "typing", hidden: true, "aria-live": "polite"},
       h("span", {class: "dots", "aria-hidden": "true"}, h("i"), h("i"), h("i")), this.typingLabel);
@@ -35,13 +36,13 @@ export const viewMethods = {
       onclick: () => {
         this.startConversation();
         this.input.focus();
-      }}, "Start a new conversation");
+      }, "data-t": "newChat"});
     this.handoffButton = h("button", {type: "button", class: "link-button handoff", hidden: true,
-      onclick: () => this.requestPerson()}, "Talk to a person");
+      onclick: () => this.requestPerson(), "data-t": "person"});
     this.closedBox = h("div", {class: "closed", part: "closed", hidden: true},
-      h("p", {}, "This conversation has been closed."), this.newButton);
-    this.input = h("textarea", {id: "cs-input", rows: "1", placeholder: "Write a message…",
-      "aria-label": "Message",
+      h("p", {"data-t": "closed"}), this.newButton);
+    this.input = h("textarea", {id: "cs-input", rows: "1", "data-t-placeholder": "write",
+      "data-t-label": "message",
       oninput: () => this.onInput(),
       onkeydown: (event) => {
         if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -55,7 +56,7 @@ export const viewMethods = {
         this.fileInput.value = "";
       }});
     this.chips = h("div", {class: "chips"});
-    this.sendButton = h("button", {type: "submit", class: "control send", "aria-label": "Send"},
+    this.sendButton = h("button", {type: "submit", class: "control send", "data-t-label": "send"},
       icon(...ICONS.send));
     this.composer = h("form", {class: "composer", part: "composer",
       onsubmit: (event) => {
@@ -63,7 +64,7 @@ export const viewMethods = {
         this.submit();
       }},
     this.chips, this.input, this.fileInput,
-    h("button", {type: "button", class: "control", "aria-label": "Attach a file",
+    h("button", {type: "button", class: "control", "data-t-label": "attach",
       onclick: () => this.fileInput.click()}, icon(...ICONS.attach)),
     this.sendButton);
     this.panel = h("section", {id: "cs-panel", class: "panel", part: "panel", role: "dialog",
@@ -73,11 +74,28 @@ export const viewMethods = {
       }},
     h("div", {class: "head", part: "header"},
       h("div", {class: "titles"}, h("h2", {}, title), this.statusLine),
-      h("button", {type: "button", class: "icon-button", "aria-label": "Close chat",
+      h("button", {type: "button", class: "icon-button", "data-t-label": "closeChat",
         onclick: () => this.close()}, icon(...ICONS.close))),
     this.alert, this.hint, this.log, this.typingRow, this.handoffButton, this.closedBox,
     this.composer);
     this.root.insertBefore(this.panel, this.launcher);
+    // While closed, the latest answer shows beside the launcher (pressing it opens the chat)
+    // and is read out from the announcer. After the launcher: the panel + launcher CSS stays.
+    this.previewLabel = h("span");
+    this.preview = h("button", {type: "button", class: "preview", part: "preview", hidden: true,
+      onclick: () => this.open()}, h("span", {class: "sr-only", "data-t": "newMessage"}), " ",
+    this.previewLabel);
+    this.announcer = h("div", {class: "sr-only", role: "status"});
+    this.root.append(this.preview, this.announcer);
+    relabel(this.root);
+  },
+
+  /** The panel's words again, in the current language. @this {Widget} */
+  relabelView() {
+    relabel(this.root);
+    for (const element of this.elements.values()) element.remove();
+    this.elements.clear(); // the rows are built again
+    this.render();
   },
 
   /** @this {Widget} */
@@ -107,18 +125,9 @@ export const viewMethods = {
     this.launcher.replaceChildren(icon(...(this.isOpen ? ICONS.close : ICONS.chat)), this.badge);
     this.badge.hidden = this.unread === 0 || this.isOpen;
     this.badge.textContent = this.unread > 9 ? "9+" : String(this.unread);
-    // While closed, the latest answer shows beside the launcher; pressing it opens the chat.
-    if (!this.preview) {
-      this.previewLabel = h("span");
-      this.preview = h("button", {type: "button", class: "preview", part: "preview", hidden: true,
-        onclick: () => this.open()}, h("span", {class: "sr-only"}, "New message: "), this.previewLabel);
-      this.root.append(this.preview); // after the launcher: the panel + launcher CSS stays
-    }
     this.preview.hidden = inline || this.isOpen || !this.unread || !this.previewText;
     this.previewLabel.textContent = this.previewText || "";
-    this.launcher.setAttribute("aria-label", this.unread && !this.isOpen
-      ? `Open chat: ${this.options.title} (${this.unread} new)`
-      : `${this.isOpen ? "Close" : "Open"} chat: ${this.options.title}`);
+    labelLauncher(this.launcher, this.options.title, this.isOpen, this.unread);
     const closed = this.status === "closed";
     this.closedBox.hidden = !closed;
     this.composer.hidden = closed || Boolean(this.gate);
@@ -169,8 +178,8 @@ export const viewMethods = {
         element = fresh;
         this.elements.set(row.key, element);
       }
-      const expected = previous ? previous.nextSibling : this.log.firstChild;
-      if (expected !== element) this.log.insertBefore(element, expected);
+      const expected = previous ? previous.nextSibling : this.list.firstChild;
+      if (expected !== element) this.list.insertBefore(element, expected);
       previous = element;
     }
     this.hint.hidden = rows.length > 0; // the log stays: a live region must exist before news
@@ -190,18 +199,18 @@ export const viewMethods = {
     else if (role === "bot") classes.push("bot"); // what the AI wrote, told apart from people
     const meta = h("div", {class: "meta"});
     if (entry && entry.state === "pending") {
-      meta.append(h("span", {}, "Sending…"));
+      meta.append(h("span", {}, t("sending")));
     } else if (entry) {
-      meta.append(h("span", {class: "problem"}, entry.error || "Not sent."));
+      meta.append(h("span", {class: "problem"}, entry.error || t("notSent")));
       meta.append(entry.retryable
-        ? h("button", {type: "button", class: "link-button", onclick: () => this.retryFailed(entry)}, "Retry")
-        : h("button", {type: "button", class: "link-button", onclick: () => this.dismiss(entry)}, "Dismiss"));
+        ? h("button", {type: "button", class: "link-button", onclick: () => this.retryFailed(entry)}, t("retry"))
+        : h("button", {type: "button", class: "link-button", onclick: () => this.dismiss(entry)}, t("dismiss")));
     } else if (message.createdAt) {
       meta.append(h("time", {datetime: message.createdAt}, formatTime(message.createdAt)));
-      if (row.seen) meta.append(h("span", {}, "· Seen"));
+      if (row.seen) meta.append(h("span", {}, `· ${t("seen")}`));
     }
     return h("li", {class: classes.join(" "), part: `message ${mine ? "mine" : "theirs"}`},
-      mine ? h("span", {class: "sr-only"}, "You:") : h("span", {class: "name"}, message.sender.name || "Support"),
+      mine ? h("span", {class: "sr-only"}, t("you")) : h("span", {class: "name"}, message.sender.name || t("support")),
       message.text ? h("div", {class: "bubble", part: "bubble"}, message.text) : null,
       this.renderFiles(message.attachments || []),
       meta);
@@ -221,8 +230,8 @@ export const viewMethods = {
   /** @this {Widget} */
   renderChips() {
     this.chips.replaceChildren(...this.files.map((file) => h("span", {class: "chip"},
-      h("span", {}, file.uploading ? `Uploading ${file.name}…` : file.name),
-      file.uploading ? null : h("button", {type: "button", "aria-label": `Remove ${file.name}`,
+      h("span", {}, file.uploading ? t("uploading", {name: file.name}) : file.name),
+      file.uploading ? null : h("button", {type: "button", "aria-label": t("remove", {name: file.name}),
         onclick: () => {
           this.files.splice(this.files.indexOf(file), 1);
           this.renderChips();

@@ -26,3 +26,11 @@ test("the defaults talk to the server the widget came from, over long polling", 
   assert.equal(DEFAULTS.transport, "polling");
   assert.equal(DEFAULTS.title, "Support");
 });
+
+test("the v1.1 options come from data-* too: language, colour scheme, sound, attributes", () => {
+  assert.deepEqual(optionsFromDataset({locale: "de", colorScheme: "dark", sound: "",
+    customAttributes: '{"plan": "pro"}'}),
+  {locale: "de", colorScheme: "dark", sound: true, customAttributes: {plan: "pro"}});
+  assert.equal(DEFAULTS.sound, false); // a tone only when the site asks for one
+  assert.equal(DEFAULTS.colorScheme, "auto");
+});
