@@ -26,7 +26,7 @@ WIDGET_MAX_AGE = 300
 MODULES_CACHE = "public, max-age=31536000, immutable"
 # What the versioned path serves: the widget's modules, the helpers it shares with the
 # dashboard, and the Socket.IO client the websocket transport loads.
-MODULE_FILES = ("widget/", "shared/", "socket.io.min.js")
+MODULE_FILES = ("widget/", "shared/", "socket.io.esm.min.js")
 MODULES_PLACEHOLDER = "__SUPPORTCHAT_MODULES__"
 
 

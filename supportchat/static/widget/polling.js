@@ -1,8 +1,9 @@
 /**
  * The default transport: POST /api/chat to send, GET /api/chat?sessionId&since&wait (long
- * polling) to receive.
+ * polling) to receive. The heartbeat is the same GET with wait=0 every heartbeatMs: no answer
+ * in time means the long poll hangs on a dead connection, so it is given up and made again.
  */
-import {backoff} from "./backoff.js";
+import {backoff, heartbeat} from "./backoff.js";
 import {httpHeaders, request, withQuery} from "./net.js";
 
 /**
@@ -39,6 +40,7 @@ export function pollingTransport(ctx) {
   let stopped = false;
   let agentTyping = false;
   let agentReadSeq = 0;
+  let stopBeating = () => {};
 
   /** What a poll says of the agents: typing, and how far they have read (PROTOCOL.md §3.4). */
   function agents(body) {
@@ -74,6 +76,32 @@ export function pollingTransport(ctx) {
     }
   }
 
+  /** What was new since `since`; `wait` > 0 makes it a long poll. */
+  async function fetchSince(since, wait, timeoutMs, signal) {
+    const body = await request(withQuery(ctx.apiUrl, {sessionId: ctx.session().sessionId, since, wait}), {
+      headers: httpHeaders(options, ctx.clientId()), timeoutMs, signal,
+    });
+    ctx.on.messages(body.messages, {status: body.status, live: false});
+    agents(body);
+    return body;
+  }
+
+  /** A refusal is an answer too; only silence or a failing network means a dead link. */
+  function ping() {
+    if (state !== "connected" || stopped || !ctx.session().ticketId) return null;
+    return fetchSince(ctx.lastSeq(), 0, options.heartbeatMs).catch((error) => {
+      if (error.retryable) throw error;
+    });
+  }
+
+  function dead() {
+    generation += 1;
+    if (controller) controller.abort();
+    failures += 1;
+    setState("reconnecting", "The support server did not answer in time; trying again.");
+    schedule(backoff(options, failures));
+  }
+
   async function poll() {
     const mine = ++generation;
     const since = ctx.lastSeq();
@@ -81,17 +109,11 @@ export function pollingTransport(ctx) {
     const started = Date.now();
     controller = new AbortController();
     try {
-      const body = await request(withQuery(ctx.apiUrl, {sessionId: ctx.session().sessionId, since, wait}), {
-        headers: httpHeaders(options, ctx.clientId()),
-        timeoutMs: options.longPollTimeoutMs,
-        signal: controller.signal,
-      });
+      const body = await fetchSince(since, wait, options.longPollTimeoutMs, controller.signal);
       if (mine !== generation) return;
       failures = 0;
       setState("connected");
       ctx.on.telemetry({type: "poll", since, received: body.messages.length, ms: Date.now() - started});
-      ctx.on.messages(body.messages, {status: body.status, live: false});
-      agents(body);
       if (body.status === "closed") return;
       // A server that answers at once (no long polling) is asked at most every pollIntervalMs.
       schedule(body.messages.length ? 0 : Math.max(0, options.pollIntervalMs - (Date.now() - started)));
@@ -109,6 +131,7 @@ export function pollingTransport(ctx) {
 
   return {
     start() {
+      stopBeating = heartbeat(options.heartbeatMs, ping, dead);
       if (ctx.session().ticketId) {
         setState("connecting");
         schedule(0);
@@ -116,6 +139,7 @@ export function pollingTransport(ctx) {
     },
     stop() {
       stopped = true;
+      stopBeating();
       generation += 1;
       clearTimeout(timer);
       if (controller) controller.abort();
