@@ -86,10 +86,22 @@ export function pollingTransport(ctx) {
     return body;
   }
 
-  /** A refusal is an answer too; only silence or a failing network means a dead link. */
+  function restart() {
+    generation += 1;
+    if (controller) controller.abort();
+    schedule(0);
+  }
+
+  /** A refusal is an answer too; only silence or a failing network means a dead link. An
+   * answer while reconnecting means the link is back: the waiting poll is made again now. */
   function ping() {
-    if (state !== "connected" || stopped || !ctx.session().ticketId) return null;
-    return fetchSince(ctx.lastSeq(), 0, options.heartbeatMs).catch((error) => {
+    if (stopped || !ctx.session().ticketId) return null;
+    return fetchSince(ctx.lastSeq(), 0, options.heartbeatMs).then(() => {
+      const stuck = state === "reconnecting";
+      failures = 0;
+      setState("connected");
+      if (stuck) restart();
+    }, (error) => {
       if (error.retryable) throw error;
     });
   }
@@ -153,11 +165,7 @@ export function pollingTransport(ctx) {
       setState("connected");
       return body;
     },
-    resync() {
-      generation += 1;
-      if (controller) controller.abort();
-      schedule(0);
-    },
+    resync: restart,
     typing: (typing) => tell("typing", {typing}),
     read: (seq) => tell("read", {seq}),
   };
