@@ -1,10 +1,8 @@
 /**
- * `transport: "websocket"` with a way out. A socket that cannot connect (WebSocket missing,
- * blocked or refused at a proxy, no connection within heartbeatMs) or keeps dropping (DROPS
- * failures within DROP_WINDOW_MS) gives way to long polling on apiUrl; the socket is tried again
- * after a growing wait and takes over once it has stayed up for heartbeatMs. Both resume after
- * the widget's lastSeq, and the outbox resends with the same clientMsgId: nothing is lost or
- * shown twice (chat.js drops messages it already has).
+ * `transport: "websocket"` with a way out (docs/widget.md, Transports): a socket that cannot
+ * connect or keeps dropping gives way to long polling on apiUrl until a later trial socket has
+ * stayed up for heartbeatMs. Both resume after the widget's lastSeq and the outbox resends with
+ * the same clientMsgId, so nothing is lost or doubled.
  */
 import {backoff} from "./backoff.js";
 import {pollingTransport} from "./polling.js";
