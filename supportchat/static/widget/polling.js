@@ -95,7 +95,7 @@ export function pollingTransport(ctx) {
   /** A refusal is an answer too; only silence or a failing network means a dead link. An
    * answer while reconnecting means the link is back: the waiting poll is made again now. */
   function ping() {
-    if (stopped || !ctx.session().ticketId) return null;
+    if (stopped || !ctx.session().ticketId || !(options.pollIntervalMs > 0)) return null;
     return fetchSince(ctx.lastSeq(), 0, options.heartbeatMs).then(() => {
       const stuck = state === "reconnecting";
       failures = 0;
