@@ -44,14 +44,20 @@ def stored_texts(agent, ticket_id: str) -> list[str]:
     return [m["text"] for m in agent.ok("ticket:join", {"ticketId": ticket_id})["messages"]]
 
 
-@pytest.mark.parametrize("block", ["proxy closes the socket", "no WebSocket constructor"])
+@pytest.mark.parametrize(
+    "block", ["proxy closes the socket", "upgrade refused", "no WebSocket constructor"]
+)
 def test_with_the_websocket_blocked_the_chat_works_over_long_polling(
     server, host_site, browsers, peers, block
 ):
-    customer = customer_on(browsers, host_site, server, transport="websocket")
+    # "upgrade refused": a plain web server (the host site's) answers the handshake with a 404.
+    refused = {"webSocketUrl": f"{host_site.origin}/socket.io"} if "refused" in block else {}
+    customer = customer_on(
+        browsers, host_site, server, transport="websocket", transportOptions=refused
+    )
     if block == "no WebSocket constructor":
         customer.page.add_init_script("delete window.WebSocket;")
-    else:
+    elif block == "proxy closes the socket":
         customer.page.route_web_socket(SOCKET_IO, lambda socket: socket.close())
     customer.page.goto(customer.url)
     customer.open()
@@ -61,10 +67,15 @@ def test_with_the_websocket_blocked_the_chat_works_over_long_polling(
 
     agent = peers.agent(server)
     ticket_id = joined_ticket(agent)
+    customer.page.get_by_role("textbox", name="Message").fill("Hello?")
+    agent.wait_for("typing", lambda event: event.get("typing") is True)
     agent.ok("typing", {"ticketId": ticket_id, "typing": True})
     expect(customer.page.locator(".typing")).to_contain_text("is typing")
     agent.ok("chat:message", {"ticketId": ticket_id, "text": "Yes, over long polling."})
     expect(customer.bubble("Yes, over long polling.")).to_be_visible()
+    agent.wait_for("read", lambda event: event.get("seq") == 2)  # the customer has seen it
+    agent.ok("read", {"ticketId": ticket_id, "seq": 2})
+    expect(customer.page.locator(".msg.mine").get_by_text("Seen")).to_be_visible()
     assert customer.texts() == ["Is anyone there?", "Yes, over long polling."]
     expect(customer.status()).to_have_text("")
     assert customer.tab.errors == []
