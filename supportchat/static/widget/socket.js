@@ -54,8 +54,7 @@ export function socketTransport(ctx) {
         if (timeout) {
           dead();
           reject(new ChatError("timeout", "The support server did not answer in time; trying again."));
-        }
-        else if (!ack || !ack.ok) reject(errorFromBody(ack && ack.error));
+        } else if (!ack || !ack.ok) reject(errorFromBody(ack && ack.error));
         else resolve(ack);
       });
     });
