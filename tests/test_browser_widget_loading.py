@@ -62,12 +62,12 @@ def test_the_conversation_code_is_fetched_on_first_open_not_before(server, host_
     customer.page.wait_for_load_state("networkidle")
 
     assert "widget/main.js" in modules and "widget/launcher.js" in modules
-    for later in ("widget/chat.js", "widget/view.js", "widget/socket.js", "socket.io.min.js"):
+    for later in ("widget/chat.js", "widget/view.js", "widget/socket.js", "socket.io.esm.min.js"):
         assert later not in modules, sorted(modules)
     customer.open()
     customer.send("Now I need help")
     expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
-    assert {"widget/chat.js", "widget/view.js", "socket.io.min.js"} <= set(modules)
+    assert {"widget/chat.js", "widget/view.js", "socket.io.esm.min.js"} <= set(modules)
 
 
 def test_calls_made_before_the_widget_arrived_still_apply(server, host_site, browsers, peers):

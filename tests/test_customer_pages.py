@@ -27,7 +27,7 @@ def test_the_embed_script_is_javascript_any_site_may_load(client):
 
 def test_the_loader_names_modules_any_site_may_import_and_cache_for_good(client):
     modules = modules_path(client.get("/widget.js").get_data(as_text=True))
-    for name in ("widget/main.js", "widget/chat.js", "shared/helpers.js", "socket.io.min.js"):
+    for name in ("widget/main.js", "widget/chat.js", "shared/helpers.js", "socket.io.esm.min.js"):
         response = client.get(modules + name)
         assert response.status_code == 200, name
         assert response.mimetype == "text/javascript"
@@ -46,7 +46,7 @@ def test_modules_are_served_without_their_whole_line_comments(client):
     assert "/**" not in served
     assert '"http://www.w3.org/2000/svg"' in served  # "//" inside a string stays
     assert "--_focus: var(--cs-focus-ring, #60a5fa);" in served  # template literals stay
-    assert client.get(modules + "socket.io.min.js").data.startswith(b"/*!")  # as it is
+    assert client.get(modules + "socket.io.esm.min.js").data.startswith(b"/*!")  # as it is
     again = client.get(modules + "widget/launcher.js")
     assert (
         client.get(

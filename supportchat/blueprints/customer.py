@@ -28,7 +28,7 @@ WIDGET_MAX_AGE = 300
 MODULES_CACHE = "public, max-age=31536000, immutable"
 # What the versioned path serves: the widget's modules, the helpers it shares with the
 # dashboard, and the Socket.IO client the websocket transport loads.
-MODULE_FILES = ("widget/", "shared/", "socket.io.min.js")
+MODULE_FILES = ("widget/", "shared/", "socket.io.esm.min.js")
 MODULES_PLACEHOLDER = "__SUPPORTCHAT_MODULES__"
 # Comments that fill whole lines (one /* … */ or // each): they explain the source to its
 # readers and were a fifth of what every customer downloaded (about 10 KB of 43 KB gzipped).
@@ -88,7 +88,7 @@ def widget_module_text(static_folder: str, filename: str) -> bytes:
     """A widget module as served: its whole-line comments left out (the minified Socket.IO
     client as it is)."""
     source = (Path(static_folder) / filename).read_bytes()
-    if filename == "socket.io.min.js":
+    if filename == "socket.io.esm.min.js":
         return source
     return COMMENT_LINES.sub("", source.decode("utf-8")).encode("utf-8")
 

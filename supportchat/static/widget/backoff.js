@@ -1,4 +1,4 @@
-/** Waiting between attempts. */
+/** Timing: waiting between attempts, and the heartbeat that notices a dead connection. */
 
 /**
  * Exponential backoff with jitter: attempt 1 waits about `backoffBaseMs`, never more than
@@ -16,4 +16,28 @@ export function backoff(options, attempt, random = Math.random) {
 /** @param {number} ms @returns {Promise<void>} */
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Every `ms`, `ping()` (a promise, or null when there is nothing to ask): one that fails or is
+ * not answered within `ms` calls `dead()`. A connection can die without a word (a proxy or a
+ * sleeping laptop drops it); only an unanswered question tells. @returns {() => void} stop
+ */
+export function heartbeat(ms, ping, dead) {
+  let timer = null;
+  let on = ms > 0;
+  const beat = () => {
+    timer = setTimeout(async () => {
+      const asked = ping();
+      const answered = asked && await Promise.race([asked.then(() => true, () => false),
+        sleep(ms).then(() => false)]);
+      if (on && asked && !answered) dead();
+      if (on) beat();
+    }, ms);
+  };
+  if (on) beat();
+  return () => {
+    on = false;
+    clearTimeout(timer);
+  };
 }

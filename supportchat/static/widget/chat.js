@@ -7,7 +7,8 @@ import {TRANSPORT_DEFAULTS} from "./options.js";
 import {OUTBOX_KEY, browser, loadClientId, loadSession, newSession, writeClientId} from "./identity.js";
 import {Outbox} from "./outbox.js";
 import {pollingTransport} from "./polling.js";
-import {socketTransport} from "./socket.js";
+import {failover} from "./failover.js";
+import {acceptFiles} from "./drop.js";
 import {offerMethods} from "./offers.js";
 import {sendingMethods} from "./sending.js";
 import {viewMethods} from "./view.js";
@@ -78,6 +79,7 @@ export class Widget {
 
   mount() {
     this.build();
+    acceptFiles(this);
     this.onVisibility = () => this.markRead();
     document.addEventListener("visibilitychange", this.onVisibility);
     this.render();
@@ -130,7 +132,7 @@ export class Widget {
       },
     };
     transport = typeof kind === "function" ? kind(ctx)
-      : kind === "websocket" ? socketTransport(ctx) : pollingTransport(ctx);
+      : kind === "websocket" ? failover(ctx) : pollingTransport(ctx);
     this.transport = transport;
     transport.start();
   }

@@ -1,4 +1,5 @@
 /** The widget's one error type: a PROTOCOL.md §1 code and a message a customer can act on. */
+import {t} from "./strings.js";
 
 /** Codes worth trying again: the same request may succeed later. */
 export const RETRYABLE = new Set(["network", "timeout", "offline", "unavailable", "rate_limited",
@@ -30,7 +31,7 @@ export function errorFromBody(body, retryAfterSeconds) {
   if (details.retryAfterMs === undefined && retryAfterSeconds) {
     details.retryAfterMs = Number(retryAfterSeconds) * 1000;
   }
-  return new ChatError(body.code, body.message || "Something went wrong; please try again.",
+  return new ChatError(body.code, body.message || t("wentWrong"),
     details);
 }
 
@@ -38,6 +39,6 @@ export function errorFromBody(body, retryAfterSeconds) {
 export function asChatError(error) {
   if (error instanceof ChatError) return error;
   const message = error && typeof error === "object" && "message" in error
-    ? String(error.message) : "Something went wrong; please try again.";
+    ? String(error.message) : t("wentWrong");
   return new ChatError("internal", message);
 }

@@ -1,5 +1,6 @@
 /** HTTP for the widget: fetch() with a deadline, JSON in and out, errors as ChatError. */
 import {ChatError, errorFromBody} from "./errors.js";
+import {t} from "./strings.js";
 
 const SEND_TIMEOUT_MS = 15000;
 
@@ -27,12 +28,11 @@ export async function request(url, init) {
         signal: controller.signal,
       });
     } catch (_error) {
-      if (signal && signal.aborted) throw new ChatError("aborted", "Cancelled.");
+      if (signal && signal.aborted) throw new ChatError("aborted", t("cancelled"));
       if (controller.signal.aborted) {
-        throw new ChatError("timeout", "The support server did not answer in time; trying again.");
+        throw new ChatError("timeout", t("noAnswer"));
       }
-      throw new ChatError("network", "Can't reach the support server; check your connection. "
-        + "Trying again.");
+      throw new ChatError("network", t("unreachable"));
     }
     let data = null;
     try {

@@ -1,16 +1,17 @@
 /**
  * The customer's unsent messages, oldest first: sent one at a time (the server numbers them as
- * typed), retried with the same clientMsgId (no duplicates), kept across reloads.
+ * typed), retried with the same clientMsgId (no duplicates), kept across reloads. The one
+ * retry policy: every attempt (a plugin's retry too) counts against MAX_ATTEMPTS and waits its
+ * backoff; then the message waits for the customer's Retry (or the connection coming back).
  */
 import {uuid4} from "../shared/helpers.js";
 import {backoff, sleep} from "./backoff.js";
 import {asChatError} from "./errors.js";
 import {clone} from "./plugins.js";
+import {t} from "./strings.js";
 
-export const AUTO_RETRIES = 5;
-export const PLUGIN_RETRIES = 3;
-export const OFFLINE = "Not connected to support right now; it will be sent when the connection is back.";
-const CLOSED = "Not sent: this conversation has been closed.";
+export const MAX_ATTEMPTS = 5;
+
 
 /**
  * @typedef {{clientMsgId: string, text: string, attachments: object[], createdAt: string,
@@ -23,7 +24,7 @@ export class Outbox {
   constructor(stored) {
     /** @type {Entry[]} */
     this.entries = (Array.isArray(stored) ? stored : []).filter((entry) => entry && entry.clientMsgId)
-      .map((entry) => Object.assign(entry, {state: "failed", retryable: true, error: OFFLINE}));
+      .map((entry) => Object.assign(entry, {state: "failed", retryable: true, error: t("notConnected")}));
   }
 
   /** @param {string} text @param {object[]} attachments @returns {Entry} */
@@ -61,10 +62,10 @@ export class Outbox {
    * @returns {number|null} milliseconds until the automatic retry, null for none
    */
   fail(entry, error, timing) {
-    entry.attempts += 1;
-    Object.assign(entry, {state: "failed", retryable: error.retryable, error: error.message});
-    if (!error.retryable || entry.attempts >= AUTO_RETRIES) return null;
-    return error.details.retryAfterMs || backoff(timing, entry.attempts);
+    const more = error.retryable && entry.attempts < MAX_ATTEMPTS;
+    Object.assign(entry, {state: "failed", retryable: error.retryable,
+      error: !error.retryable || more ? error.message : t("gaveUp")});
+    return more ? retryDelay(error, entry.attempts, timing) : null;
   }
 
   /** Put retryable failures (or just `only`, by hand) back in line. @param {Entry} [only] */
@@ -80,7 +81,7 @@ export class Outbox {
   /** The conversation closed: nothing here can be sent any more. */
   closeAll() {
     for (const entry of this.entries) {
-      Object.assign(entry, {state: "failed", retryable: false, error: CLOSED});
+      Object.assign(entry, {state: "failed", retryable: false, error: t("closedNotSent")});
     }
   }
 
@@ -92,28 +93,37 @@ export class Outbox {
   }
 }
 
+/** The wait before attempt `attempts` + 1: the server's Retry-After, else the backoff. */
+function retryDelay(error, attempts, timing) {
+  return error.details.retryAfterMs || backoff(timing, attempts);
+}
+
 /**
  * One message through the plugins and `send`: onBeforeSend may change, answer or abort it;
- * onSendError may ask for up to PLUGIN_RETRIES retries (after waitMs, maybe a new payload).
+ * onSendError may ask for a retry (maybe a new payload) while `entry` has attempts left, after
+ * its waitMs or the backoff, whichever is longer.
  * @param {import("./plugins.js").Plugins} plugins
  * @param {(payload: object) => Promise<object>} send
  * @param {{clientMsgId: string}} payload
+ * @param {{attempts: number}} entry counts every attempt
+ * @param {{backoffBaseMs: number, backoffMaxMs: number}} timing
  * @returns {Promise<{aborted: true}|{payload: object, response: object}|{error: import("./errors.js").ChatError}>}
  */
-export async function sendThrough(plugins, send, payload) {
+export async function sendThrough(plugins, send, payload, entry, timing) {
   const before = await plugins.beforeSend(payload);
   if (before.abort) return {aborted: true};
   let current = before.payload;
-  for (let pluginRetries = 0; ; pluginRetries += 1) {
+  for (;;) {
+    entry.attempts += 1;
     try {
       const response = before.response || await send(current);
       plugins.notify("onAfterSend", current, response);
       return {payload: current, response};
     } catch (raw) {
       const error = asChatError(raw);
-      const advice = pluginRetries < PLUGIN_RETRIES ? await plugins.sendError(error, current) : null;
+      const advice = entry.attempts < MAX_ATTEMPTS ? await plugins.sendError(error, current) : null;
       if (!advice) return {error};
-      await sleep(Number(advice.waitMs) || 0);
+      await sleep(Math.max(Number(advice.waitMs) || 0, retryDelay(error, entry.attempts, timing)));
       if (advice.payload) current = Object.assign(clone(advice.payload), {clientMsgId: payload.clientMsgId});
     }
   }

@@ -1,9 +1,11 @@
 /**
  * The default transport: POST /api/chat to send, GET /api/chat?sessionId&since&wait (long
- * polling) to receive.
+ * polling) to receive. The heartbeat is the same GET with wait=0 every heartbeatMs: no answer
+ * in time means the long poll hangs on a dead connection, so it is given up and made again.
  */
-import {backoff} from "./backoff.js";
+import {backoff, heartbeat} from "./backoff.js";
 import {httpHeaders, request, withQuery} from "./net.js";
+import {t} from "./strings.js";
 
 /**
  * @typedef {import("./identity.js").Session} Session
@@ -39,6 +41,7 @@ export function pollingTransport(ctx) {
   let stopped = false;
   let agentTyping = false;
   let agentReadSeq = 0;
+  let stopBeating = () => {};
 
   /** What a poll says of the agents: typing, and how far they have read (PROTOCOL.md §3.4). */
   function agents(body) {
@@ -74,6 +77,44 @@ export function pollingTransport(ctx) {
     }
   }
 
+  /** What was new since `since`; `wait` > 0 makes it a long poll. */
+  async function fetchSince(since, wait, timeoutMs, signal) {
+    const body = await request(withQuery(ctx.apiUrl, {sessionId: ctx.session().sessionId, since, wait}), {
+      headers: httpHeaders(options, ctx.clientId()), timeoutMs, signal,
+    });
+    ctx.on.messages(body.messages, {status: body.status, live: false});
+    agents(body);
+    return body;
+  }
+
+  function restart() {
+    generation += 1;
+    if (controller) controller.abort();
+    schedule(0);
+  }
+
+  /** A refusal is an answer too; only silence or a failing network means a dead link. An
+   * answer while reconnecting means the link is back: the waiting poll is made again now. */
+  function ping() {
+    if (stopped || !ctx.session().ticketId || !(options.pollIntervalMs > 0)) return null;
+    return fetchSince(ctx.lastSeq(), 0, options.heartbeatMs).then(() => {
+      const stuck = state === "reconnecting";
+      failures = 0;
+      setState("connected");
+      if (stuck) restart();
+    }, (error) => {
+      if (error.retryable) throw error;
+    });
+  }
+
+  function dead() {
+    generation += 1;
+    if (controller) controller.abort();
+    failures += 1;
+    setState("reconnecting", t("noAnswer"));
+    schedule(backoff(options, failures));
+  }
+
   async function poll() {
     const mine = ++generation;
     const since = ctx.lastSeq();
@@ -81,17 +122,11 @@ export function pollingTransport(ctx) {
     const started = Date.now();
     controller = new AbortController();
     try {
-      const body = await request(withQuery(ctx.apiUrl, {sessionId: ctx.session().sessionId, since, wait}), {
-        headers: httpHeaders(options, ctx.clientId()),
-        timeoutMs: options.longPollTimeoutMs,
-        signal: controller.signal,
-      });
+      const body = await fetchSince(since, wait, options.longPollTimeoutMs, controller.signal);
       if (mine !== generation) return;
       failures = 0;
       setState("connected");
       ctx.on.telemetry({type: "poll", since, received: body.messages.length, ms: Date.now() - started});
-      ctx.on.messages(body.messages, {status: body.status, live: false});
-      agents(body);
       if (body.status === "closed") return;
       // A server that answers at once (no long polling) is asked at most every pollIntervalMs.
       schedule(body.messages.length ? 0 : Math.max(0, options.pollIntervalMs - (Date.now() - started)));
@@ -109,6 +144,7 @@ export function pollingTransport(ctx) {
 
   return {
     start() {
+      stopBeating = heartbeat(options.heartbeatMs, ping, dead);
       if (ctx.session().ticketId) {
         setState("connecting");
         schedule(0);
@@ -116,6 +152,7 @@ export function pollingTransport(ctx) {
     },
     stop() {
       stopped = true;
+      stopBeating();
       generation += 1;
       clearTimeout(timer);
       if (controller) controller.abort();
@@ -129,11 +166,7 @@ export function pollingTransport(ctx) {
       setState("connected");
       return body;
     },
-    resync() {
-      generation += 1;
-      if (controller) controller.abort();
-      schedule(0);
-    },
+    resync: restart,
     typing: (typing) => tell("typing", {typing}),
     read: (seq) => tell("read", {seq}),
   };

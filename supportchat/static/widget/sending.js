@@ -65,7 +65,7 @@ export const sendingMethods = {
   /** @this {Widget} */
   async deliver(entry) {
     const outcome = await sendThrough(this.plugins, (payload) => this.transport.send(payload),
-      this.payload(entry));
+      this.payload(entry), entry, this.transportOptions);
     if ("aborted" in outcome) {
       this.outbox.remove(entry);
       this.saveOutbox();

@@ -1,45 +1,15 @@
 /**
- * The websocket transport: Socket.IO namespace /guest. ticket:create, chat:message,
- * ticket:join {sinceSeq} after every (re)connect, typing and read. Socket.IO's own ping/pong is
- * the heartbeat; heartbeatMs bounds how long an event may wait for its acknowledgement.
+ * The websocket transport: Socket.IO namespace /guest over WebSocket only (failover.js falls
+ * back to long polling on apiUrl). ticket:create, chat:message, ticket:join {sinceSeq} after
+ * every (re)connect, typing and read. Socket.IO's own ping comes from the server (every 20 s,
+ * 40 s of silence to notice a dead link); every heartbeatMs the widget asks ticket:join
+ * {sinceSeq} itself, and an event not acknowledged within heartbeatMs means a dead connection:
+ * it is closed and made again.
  */
-import {backoff} from "./backoff.js";
+import {backoff, heartbeat} from "./backoff.js";
 import {ChatError, errorFromBody} from "./errors.js";
 import {httpHeaders} from "./net.js";
-import {OFFLINE} from "./outbox.js";
-
-/** The vendored Socket.IO client (v4.8.x), served beside these modules. */
-const SOCKET_IO_URL = new URL("../socket.io.min.js", import.meta.url).href;
-
-let socketIoLoading = null;
-
-/** The vendored Socket.IO client's `io`, loaded once, without leaving a global behind. */
-function loadSocketIo() {
-  if (!socketIoLoading) {
-    socketIoLoading = new Promise((resolve, reject) => {
-      const previous = Object.getOwnPropertyDescriptor(window, "io");
-      const script = document.createElement("script");
-      script.src = SOCKET_IO_URL;
-      script.async = true;
-      script.onload = () => {
-        const io = window.io;
-        if (previous) Object.defineProperty(window, "io", previous);
-        else delete window.io;
-        script.remove();
-        if (typeof io === "function") resolve(io);
-        else reject(new Error("socket.io client did not load"));
-      };
-      script.onerror = () => {
-        socketIoLoading = null;
-        script.remove();
-        reject(new Error("socket.io client did not load"));
-      };
-      document.head.appendChild(script);
-    });
-  }
-  return socketIoLoading;
-}
-
+import {t} from "./strings.js";
 
 /** @param {import("./polling.js").TransportContext} ctx @returns {import("./polling.js").Transport} */
 export function socketTransport(ctx) {
@@ -49,6 +19,7 @@ export function socketTransport(ctx) {
   let failures = 0;
   let retryTimer = null;
   let everConnected = false;
+  let stopBeating = () => {};
   let announceConnected = () => {};
   const firstConnection = new Promise((resolve) => (announceConnected = resolve));
   const attempt = (number) => {
@@ -76,23 +47,25 @@ export function socketTransport(ctx) {
     await firstConnected();
     return new Promise((resolve, reject) => {
       if (!socket || !socket.connected) {
-        reject(new ChatError("offline", OFFLINE));
+        reject(new ChatError("offline", t("notConnected")));
         return;
       }
       socket.timeout(options.heartbeatMs).emit(event, payload, (timeout, ack) => {
-        if (timeout) reject(new ChatError("timeout", "The support server did not answer in time; trying again."));
-        else if (!ack || !ack.ok) reject(errorFromBody(ack && ack.error));
+        if (timeout) {
+          dead();
+          reject(new ChatError("timeout", t("noAnswer")));
+        } else if (!ack || !ack.ok) reject(errorFromBody(ack && ack.error));
         else resolve(ack);
       });
     });
   }
 
-  async function join() {
+  async function join(type = "join") {
     const {ticketId} = ctx.session();
     if (!ticketId) return;
     const since = ctx.lastSeq();
     const ack = await emit("ticket:join", since > 0 ? {ticketId, sinceSeq: since} : {ticketId});
-    ctx.on.telemetry({type: "join", since, received: ack.messages.length});
+    ctx.on.telemetry({type, since, received: ack.messages.length});
     ctx.on.ticket(ack.ticket);
     ctx.on.messages(ack.messages, {status: ack.ticket.status, live: false});
   }
@@ -117,6 +90,21 @@ export function socketTransport(ctx) {
     }
   }
 
+  /** Any answer will do: a refusal still proves the connection works. */
+  function ping() {
+    return ctx.session().ticketId ? join("ping").catch((error) => {
+      if (error.code === "timeout") throw error;
+    }) : null;
+  }
+
+  /** No answer in time: close the connection (Socket.IO makes a new one; failover.js counts
+   * it as a drop). */
+  function dead() {
+    if (!socket || !socket.connected) return;
+    ctx.on.telemetry({type: "heartbeat_missed"});
+    socket.io.engine.close();
+  }
+
   function refused(error) {
     // The server refused this connection (not a network failure): Socket.IO will not retry.
     const data = error.data || {};
@@ -134,8 +122,7 @@ export function socketTransport(ctx) {
       path,
       auth: (give) => give(options.authToken ? {clientId: ctx.clientId(), token: options.authToken}
         : {clientId: ctx.clientId()}),
-      transports: ["websocket", "polling"],
-      tryAllTransports: true,
+      transports: ["websocket"],
       forceNew: true, // a Manager of our own: stop() must not touch anyone else's socket
       extraHeaders: httpHeaders(options, ctx.clientId()),
       reconnectionDelay: options.backoffBaseMs,
@@ -145,8 +132,11 @@ export function socketTransport(ctx) {
       everConnected = true;
       announceConnected();
       connected();
+      stopBeating();
+      stopBeating = heartbeat(options.heartbeatMs, ping, dead);
     });
     socket.on("disconnect", (reason) => {
+      stopBeating();
       ctx.on.connection({state: "disconnected", reason});
       if (reason === "io server disconnect" && !stopped) connectLater(null);
     });
@@ -185,8 +175,9 @@ export function socketTransport(ctx) {
   return {
     start() {
       ctx.on.connection({state: "connecting"});
-      const factory = options.socketIoFactory
-        ? Promise.resolve(options.socketIoFactory) : loadSocketIo();
+      // The vendored Socket.IO client (v4.8.x, its ES module build: no global left behind).
+      const factory = options.socketIoFactory ? Promise.resolve(options.socketIoFactory)
+        : import("../socket.io.esm.min.js").then((module) => module.io);
       factory.then((io) => {
         if (!stopped) open(io);
       }, () => {
@@ -197,6 +188,7 @@ export function socketTransport(ctx) {
     stop() {
       stopped = true;
       clearTimeout(retryTimer);
+      stopBeating();
       if (socket) {
         socket.off();
         socket.io.off("reconnect_attempt", attempt);

@@ -51,6 +51,13 @@ const EN = {
   sendRating: "Send rating",
   thanks: "Thank you for your feedback!",
   rated: "This conversation has already been rated.",
+  notConnected: "Not connected to support right now; it will be sent when the connection is back.",
+  closedNotSent: "Not sent: this conversation has been closed.",
+  gaveUp: "Not sent. Press Retry to try again.",
+  noAnswer: "The support server did not answer in time; trying again.",
+  unreachable: "Can't reach the support server; check your connection. Trying again.",
+  cancelled: "Cancelled.",
+  wentWrong: "Something went wrong; please try again.",
 };
 
 let words = EN;

@@ -22,3 +22,18 @@ test("the jitter spreads browsers over the window, never beyond it", () => {
     assert.ok(wait >= 1000 && wait <= 2000, String(wait));
   }
 });
+
+test("the heartbeat asks every interval and calls a late or failed answer a dead connection", async () => {
+  const {heartbeat, sleep} = await import("../../../supportchat/static/widget/backoff.js");
+  const answers = [() => Promise.resolve(), () => null, () => new Promise(() => {}),
+    () => Promise.reject(new Error("x"))];
+  let asked = 0;
+  let dead = 0;
+  const stop = heartbeat(20, () => (answers[asked++] || (() => Promise.resolve()))(), () => (dead += 1));
+  await sleep(200);
+  stop();
+  const after = asked;
+  await sleep(60);
+  assert.ok(asked >= 4 && asked === after, String(asked)); // nothing once stopped
+  assert.equal(dead, 2); // the silent one and the failed one; null means nothing to ask
+});

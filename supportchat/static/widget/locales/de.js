@@ -43,4 +43,11 @@ export default {
   sendRating: "Bewertung senden",
   thanks: "Vielen Dank für Ihr Feedback!",
   rated: "Dieses Gespräch wurde bereits bewertet.",
+  notConnected: "Gerade keine Verbindung zum Support; die Nachricht wird gesendet, sobald die Verbindung wieder steht.",
+  closedNotSent: "Nicht gesendet: Dieses Gespräch wurde beendet.",
+  gaveUp: "Nicht gesendet. Wählen Sie „Erneut versuchen“.",
+  noAnswer: "Der Support-Server hat nicht rechtzeitig geantwortet; neuer Versuch läuft.",
+  unreachable: "Der Support-Server ist nicht erreichbar; bitte prüfen Sie Ihre Verbindung. Neuer Versuch läuft.",
+  cancelled: "Abgebrochen.",
+  wentWrong: "Etwas ist schiefgelaufen; bitte versuchen Sie es erneut.",
 };

@@ -43,4 +43,11 @@ export default {
   sendRating: "Enviar valoración",
   thanks: "¡Gracias por tu opinión!",
   rated: "Esta conversación ya se ha valorado.",
+  notConnected: "Ahora mismo no hay conexión con el soporte; se enviará cuando vuelva la conexión.",
+  closedNotSent: "No enviado: esta conversación se ha cerrado.",
+  gaveUp: "No enviado. Pulsa «Reintentar» para volver a intentarlo.",
+  noAnswer: "El servidor de soporte no respondió a tiempo; lo intentamos de nuevo.",
+  unreachable: "No se puede conectar con el servidor de soporte; comprueba tu conexión. Lo intentamos de nuevo.",
+  cancelled: "Cancelado.",
+  wentWrong: "Algo salió mal; inténtalo de nuevo.",
 };

@@ -43,4 +43,11 @@ export default {
   sendRating: "Envoyer l’évaluation",
   thanks: "Merci pour votre avis !",
   rated: "Cette conversation a déjà été évaluée.",
+  notConnected: "Pas de connexion au support pour le moment ; le message partira dès que la connexion sera rétablie.",
+  closedNotSent: "Non envoyé : cette conversation a été fermée.",
+  gaveUp: "Non envoyé. Appuyez sur « Réessayer ».",
+  noAnswer: "Le serveur du support n'a pas répondu à temps ; nouvel essai en cours.",
+  unreachable: "Impossible de joindre le serveur du support ; vérifiez votre connexion. Nouvel essai en cours.",
+  cancelled: "Annulé.",
+  wentWrong: "Une erreur s'est produite ; veuillez réessayer.",
 };

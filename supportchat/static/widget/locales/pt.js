@@ -43,4 +43,11 @@ export default {
   sendRating: "Enviar avaliação",
   thanks: "Obrigado pelo seu feedback!",
   rated: "Esta conversa já foi avaliada.",
+  notConnected: "Sem conexão com o suporte agora; a mensagem será enviada quando a conexão voltar.",
+  closedNotSent: "Não enviada: esta conversa foi encerrada.",
+  gaveUp: "Não enviada. Toque em “Tentar novamente”.",
+  noAnswer: "O servidor de suporte não respondeu a tempo; tentando novamente.",
+  unreachable: "Não foi possível acessar o servidor de suporte; verifique sua conexão. Tentando novamente.",
+  cancelled: "Cancelado.",
+  wentWrong: "Algo deu errado; tente novamente.",
 };
