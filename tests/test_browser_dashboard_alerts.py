@@ -192,7 +192,7 @@ def test_the_alerts_panel_is_labelled_keyboard_reachable_and_axe_finds_nothing_s
     page.keyboard.press("Enter")
     sound = page.get_by_role("checkbox", name="Play a sound")
     expect(sound).to_be_visible()
-    group = page.get_by_role("group", name=re.compile("^New conversations and messages in my"))
+    group = page.get_by_role("group", name="While this tab is hidden")
     expect(group.get_by_role("checkbox")).to_have_count(2)
     page.keyboard.press("Tab")
     expect(sound).to_be_focused()
