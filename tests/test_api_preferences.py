@@ -164,3 +164,24 @@ def test_the_static_bearer_token_has_no_preferences(build):
     ):
         error = error_of(response, 403, "forbidden")
         assert "personal API token" in error["message"]
+
+
+def test_changes_of_different_preferences_at_once_are_all_kept(live_server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from support.socket_clients import api_token
+
+    headers = bearer(api_token(live_server))
+    url = live_server.url + ROUTE
+
+    def put(body):
+        return requests.put(url, json=body, headers=headers, timeout=30).status_code
+
+    for _ in range(20):  # two tabs, each changing its own key, at the same moment
+        requests.put(url, json={"sound": None, "desktop": None}, headers=headers, timeout=30)
+        with ThreadPoolExecutor(2) as pool:
+            assert set(pool.map(put, [{"sound": False}, {"desktop": True}])) == {200}
+        answer = requests.get(url, headers=headers, timeout=30).json()
+        assert (answer["sound"], answer["desktop"]) == (False, True)
