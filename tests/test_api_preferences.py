@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+import requests
 from test_api_admin_tokens import cookie_session
 
 from support.http import bearer, error_of, sign_in, token_pair
+from support.socket_clients import api_token
 
 DEFAULTS = {"sound": True, "desktop": False, "emailWhenOffline": False}
 ROUTE = "/api/admin/preferences"
@@ -167,12 +171,6 @@ def test_the_static_bearer_token_has_no_preferences(build):
 
 
 def test_changes_of_different_preferences_at_once_are_all_kept(live_server):
-    from concurrent.futures import ThreadPoolExecutor
-
-    import requests
-
-    from support.socket_clients import api_token
-
     headers = bearer(api_token(live_server))
     url = live_server.url + ROUTE
 
