@@ -318,6 +318,14 @@ class CannedList(View):
     canned: list[CannedView]
 
 
+class Preferences(View):
+    """An agent's own preferences, every key present."""
+
+    sound: bool  # a tone for a new conversation or a message in my ticket (tab hidden)
+    desktop: bool  # a browser notification for the same (once the browser allows them)
+    emailWhenOffline: bool  # an email for a message in my ticket while I am offline
+
+
 class MessageBody(View):
     message: MessageView
 

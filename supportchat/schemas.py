@@ -333,6 +333,17 @@ class ApiTokenCreate(Payload):
     expiresInDays: int = Field(90, ge=1, le=3650)
 
 
+class PreferencesUpdate(Payload):
+    """An agent's own preferences: a key left out keeps its value, null restores its default;
+    any other key is refused, so that a misspelt one never looks saved."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    sound: bool | None = None
+    desktop: bool | None = None
+    emailWhenOffline: bool | None = None
+
+
 class AuditQuery(Query):
     cursor: int | None = Field(None, ge=1, le=MAX_SEQ)
     action: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,64}$")] | None = None
@@ -374,6 +385,10 @@ def parse(schema: type[P], data: Any) -> P:
         elif first["type"] == "string_pattern_mismatch":
             general = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
             message = PATTERN_HINTS.get(general, "must not contain control characters")
+        elif first["type"] == "extra_forbidden":
+            message = "is not a field of this request" + (
+                f"; send only {', '.join(schema.model_fields)}" if len(first["loc"]) == 1 else ""
+            )
         else:
             message = first["msg"][0].lower() + first["msg"][1:]
         raise AppError("invalid", f"{field}: {message}.", {"field": field}) from None

@@ -23,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
     from .customer import bp as customer
     from .health import bp as health
     from .openapi import bp as openapi
+    from .preferences_api import bp as preferences_api
     from .two_factor import bp as two_factor
     from .uploads import bp as uploads
     from .webhooks_api import bp as webhooks_api
@@ -43,11 +44,20 @@ def register_blueprints(app: Flask) -> None:
         canned_api,
         admin_tools,
         admin_console,
+        preferences_api,
     ):
         app.register_blueprint(blueprint)
     # JSON APIs carry no Flask-WTF form token: the widget's routes hold no cookie authority,
     # and cookie-authenticated admin changes need flask-jwt-extended's X-CSRF-TOKEN instead.
-    for blueprint in (chat_api, uploads, admin_api, webhooks_api, canned_api, admin_tools):
+    for blueprint in (
+        chat_api,
+        uploads,
+        admin_api,
+        webhooks_api,
+        canned_api,
+        admin_tools,
+        preferences_api,
+    ):
         csrf.exempt(blueprint)
     # First of all: a blocked address gets nothing else, not even a rate-limit count.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_blocked)

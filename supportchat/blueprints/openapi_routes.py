@@ -264,5 +264,15 @@ DOCS: dict[str, Doc] = {
         tag=ADMIN,
     ),
     "canned_api.delete_canned": Doc({204: ""}, (401, 403, 404), security=AGENT, tag=ADMIN),
+    "preferences_api.read_preferences": Doc(
+        {200: responses.Preferences}, (401, 403), security=AGENT, tag=ADMIN
+    ),
+    "preferences_api.write_preferences": Doc(
+        {200: responses.Preferences},
+        (400, 401, 403, 413),
+        body=schemas.PreferencesUpdate,
+        security=AGENT,
+        tag=ADMIN,
+    ),
     "canned_api.page": Doc({200: HTML, 302: REDIRECT}, security=({"cookie": []},)),
 }

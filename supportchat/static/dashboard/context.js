@@ -38,7 +38,6 @@ export const ui = {
   retryLoad: /** @type {HTMLButtonElement} */ ($("retry-load")),
   newMessages: $("new-messages"), jumpUnread: $("jump-unread"),
   unreadOnly: /** @type {HTMLInputElement} */ ($("filter-unread")),
-  alerts: /** @type {HTMLInputElement} */ ($("alerts")),
   attach: /** @type {HTMLInputElement} */ ($("attach")), files: $("composer-files"),
 };
 

@@ -1,42 +1,38 @@
 /**
  * Alerts while the tab is hidden: a short tone and a browser notification (once the agent has
  * allowed them) for a new conversation or a customer's message in a ticket assigned to this
- * agent. The on/off choice is per agent, kept in this browser's localStorage (no server route
- * holds agent preferences). The unread count is also drawn on the favicon.
+ * agent, each as the agent's own preferences say (preferences.js, kept on the server). The
+ * unread count is also drawn on the favicon.
  */
-import {me, socket, ui} from "./context.js";
+import {me, socket} from "./context.js";
+import {prefs} from "./preferences.js";
 
-const KEY = `supportchat.alerts.${me.id}`;
 const icon = /** @type {HTMLLinkElement} */ (document.querySelector('link[rel="icon"]'));
 const plainIcon = icon ? icon.href : "";
 /** @type {Map<string, number>} lastSeq of each ticket as the digests last told it */
 const seen = new Map();
 let audio = null;
 
-ui.alerts.checked = localStorage.getItem(KEY) === "on";
-ui.alerts.addEventListener("change", () => {
-  localStorage.setItem(KEY, ui.alerts.checked ? "on" : "off");
-  if (ui.alerts.checked && "Notification" in window && Notification.permission === "default") {
-    Notification.requestPermission();
-  }
-});
-
-function ring(title, body, ticketId) {
-  if (!ui.alerts.checked || document.visibilityState !== "hidden") return;
+function tone() {
   try {
     audio = audio || new AudioContext();
-    const tone = audio.createOscillator();
+    const oscillator = audio.createOscillator();
     const gain = audio.createGain();
-    tone.frequency.value = 880;
+    oscillator.frequency.value = 880;
     gain.gain.setValueAtTime(0.15, audio.currentTime);
     gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
-    tone.connect(gain).connect(audio.destination);
-    tone.start();
-    tone.stop(audio.currentTime + 0.4);
+    oscillator.connect(gain).connect(audio.destination);
+    oscillator.start();
+    oscillator.stop(audio.currentTime + 0.4);
   } catch (_error) {
     // no audio output: the notification and the title still tell
   }
-  if ("Notification" in window && Notification.permission === "granted") {
+}
+
+function ring(title, body, ticketId) {
+  if (document.visibilityState !== "hidden") return;
+  if (prefs.sound) tone();
+  if (prefs.desktop && "Notification" in window && Notification.permission === "granted") {
     const shown = new Notification(title, {body, tag: ticketId});
     shown.onclick = () => window.focus();
   }
