@@ -29,6 +29,7 @@ from ..models import Agent, Delivery, OutboxEvent, TicketRow, Webhook, new_id
 from ..realtime import presence
 from ..stores import Message, Ticket
 from . import audit, chat_config, settings
+from . import preferences as agent_preferences
 from .tickets import ticket_view
 
 events_table = OutboxEvent.__table__
@@ -59,7 +60,6 @@ MAIL_TEAM, MAIL_TRANSCRIPT, MAIL_AGENT = "mail:team", "mail:transcript", "mail:a
 # The event behind an agent's email ({agentId, message}); no webhook can subscribe to it (not
 # in EVENT_TYPES).
 AGENT_MAIL = "mail.agent"
-OFFLINE_PREFERENCE = "emailWhenOffline"  # in agents.preferences
 _IDS = uuid.UUID("5b0a3c52-4a39-4f43-9a52-2f6a4ad7c0de")
 
 
@@ -122,7 +122,7 @@ class _Assignee(NamedTuple):
 
 def wants_offline_mail(active: bool, preferences: dict[str, Any] | None) -> bool:
     """Whether an agent gets email about their tickets while offline: active, and opted in."""
-    return bool(active and (preferences or {}).get(OFFLINE_PREFERENCE) is True)
+    return bool(active and agent_preferences.merged(preferences)["emailWhenOffline"] is True)
 
 
 @dataclass(frozen=True)

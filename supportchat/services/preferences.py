@@ -16,7 +16,7 @@ DEFAULTS: dict[str, bool] = {"sound": True, "desktop": False, "emailWhenOffline"
 
 def read(agent_id: str) -> dict[str, bool]:
     """An agent's preferences, every key present (defaults filled in)."""
-    return _merged(_account(agent_id).preferences)
+    return merged(_account(agent_id).preferences)
 
 
 def change(agent_id: str, changes: dict[str, bool | None]) -> dict[str, bool]:
@@ -29,7 +29,7 @@ def change(agent_id: str, changes: dict[str, bool | None]) -> dict[str, bool]:
     # Only explicit choices are kept: a key never chosen follows the default.
     agent.preferences = {key: value for key, value in chosen.items() if value is not None} or None
     db.session.commit()
-    return _merged(agent.preferences)
+    return merged(agent.preferences)
 
 
 def _account(agent_id: str, lock: bool = False) -> Agent:
@@ -44,6 +44,7 @@ def _account(agent_id: str, lock: bool = False) -> Agent:
     return agent
 
 
-def _merged(stored: dict[str, Any] | None) -> dict[str, bool]:
+def merged(stored: dict[str, Any] | None) -> dict[str, bool]:
+    """Stored choices (``agents.preferences``, NULL for none) with the defaults filled in."""
     stored = stored or {}
     return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
