@@ -49,11 +49,12 @@ def reseal(sealed: str, purpose: str) -> str | None:
 
 
 def unreadable(purpose: str) -> AppError:
+    """The error of a sealed value no configured key opens: which keys were tried, what to do."""
     previous = len(current_app.config.get("SECRET_KEY_PREVIOUS") or [])
     tried = (
         f"SECRET_KEY and the {previous} key(s) in SECRET_KEY_PREVIOUS"
         if previous
-        else ("SECRET_KEY (SECRET_KEY_PREVIOUS is empty)")
+        else "SECRET_KEY (SECRET_KEY_PREVIOUS is empty)"
     )
     return AppError(
         "internal",
