@@ -1,4 +1,4 @@
-"""The reports on MongoDB (definitions in stores/reports.py): one aggregation pipeline over the
+"""The reports on MongoDB (definitions in stores/reports.py): aggregation pipelines over the
 tickets of the window (their times are ticket fields: ``firstReplyAt``, ``closedAt``), one over
 the closed tickets no agent answered with their messages (did the bot resolve them?), one over
 the messages; only a few documents per bucket leave the server. Times are integer
@@ -82,12 +82,13 @@ def report(db: Database, start: datetime, end: datetime, bucket: str) -> ReportD
                 "resolution": {"$cond": [closed, {"$subtract": ["$closedAt", "$createdAt"]}, None]},
             }
         },
-        {"$facet": {"totals": _figures_stages(None), "series": _figures_stages("$bucket")}},
     ]
     data = ReportData(totals=Figures(), series={})
-    found = next(iter(db.tickets.aggregate(pipeline)), {"totals": [], "series": []})
-    for doc in found["totals"] + found["series"]:
-        _fill(_figures(data, _day(doc["_id"])), doc)
+    # Two aggregations rather than one $facet: nx-27017 runs a $facet's stages on each batch
+    # of 101 documents, so its groups came back split past 101 tickets.
+    for key in (None, "$bucket"):
+        for doc in db.tickets.aggregate(pipeline + _figures_stages(key)):
+            _fill(_figures(data, _day(doc["_id"])), doc)
     for doc in db.tickets.aggregate(_bot_resolved(window, bucket)):
         _figures(data, _day(doc["_id"])).bot_resolved = doc["n"]
         data.totals.bot_resolved += doc["n"]
