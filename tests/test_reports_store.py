@@ -155,3 +155,14 @@ def test_an_empty_window_has_zero_figures(tickets):
     assert empty.series == {}
     assert (empty.totals.conversations, empty.totals.messages, empty.totals.rated) == (0, 0, 0)
     assert empty.totals.first_response == {} and empty.totals.average is None
+
+
+def test_figures_stay_whole_past_a_cursor_batch(ticket_store, clock):
+    """More tickets than a server hands out in one batch (101) are still counted once each."""
+    _app, store = ticket_store
+    for index in range(150):
+        clock(START + timedelta(hours=index))
+        store.create_ticket(f"client-{index}", None, CUSTOMER)
+    data = store.report(START, END, "week")
+    assert data.totals.conversations == 150
+    assert sorted((key, f.conversations) for key, f in data.series.items()) == [("2026-03-02", 150)]
