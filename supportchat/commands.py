@@ -1,5 +1,5 @@
 """The application's own commands (``supportchat <command>``, ``flask --app supportchat
-<command>``): serve, prepare, create-agent, migrate-tickets. Registered by ``create_app``."""
+<command>``): serve, prepare, create-agent, migrate-tickets, reseal-secrets. Registered by ``create_app``."""
 
 from __future__ import annotations
 
@@ -82,6 +82,28 @@ def register(app) -> None:
                 extra={"database": _redacted(app.config["DATABASE_URL"])},
             )
         server.run(app, host, port)
+
+    @app.cli.command("reseal-secrets")
+    def reseal_secrets() -> None:
+        """Seal every stored secret (AI key, webhook and TOTP secrets) under SECRET_KEY, opening
+        old ones with SECRET_KEY_PREVIOUS; safe to run again. docs/operations.md explains."""
+        from .services.secrets_rotation import reseal_all
+
+        prepare_database()
+        outcome = reseal_all()
+        if outcome.unreadable:
+            raise click.ClickException(
+                f"nothing changed: {len(outcome.unreadable)} secret(s) open with neither "
+                f"SECRET_KEY nor SECRET_KEY_PREVIOUS ({', '.join(outcome.unreadable)}). Add the "
+                "key they were sealed under to SECRET_KEY_PREVIOUS and run this again, or "
+                "enter those secrets again."
+            )
+        for name in outcome.resealed:
+            click.echo(f"resealed {name}")
+        click.echo(
+            f"{len(outcome.resealed)} secret(s) resealed under SECRET_KEY, "
+            f"{outcome.current} already were; SECRET_KEY_PREVIOUS can now be emptied."
+        )
 
     @app.cli.command("migrate-tickets")
     @click.option(

@@ -48,6 +48,14 @@ SETTINGS: tuple[Setting, ...] = (
         help="production makes unset secrets a start-up error",
     ),
     Setting("SECRET_KEY", secret=True, help="signs sessions, CSRF tokens and download links"),
+    Setting(
+        "SECRET_KEY_PREVIOUS",
+        comma_list,
+        [],
+        secret=True,
+        help="earlier SECRET_KEY values, comma-separated: secrets stored under them still "
+        "open until `supportchat reseal-secrets` moves them to SECRET_KEY",
+    ),
     Setting("JWT_SECRET", secret=True, aliases=("AUTH_JWT_SECRET",), help="signs access tokens"),
     Setting("AUTH_REFRESH_SECRET", secret=True, help="signs refresh tokens"),
     Setting("AUTH_BEARER_TOKEN", secret=True, help="static admin token for /api/admin/*"),

@@ -91,7 +91,8 @@ def tickets(ticket_store, clock):
     )
     # C: the bot answered and the ticket was closed after 10 minutes, no person involved.
     build.ticket(tuesday + timedelta(hours=8), (0, "guest"), (5, "bot"), (600, "close"))
-    # D: the agent wrote first; the answer to the customer came 20 s after their question.
+    # D: the agent wrote as the ticket opened: answered at once (first response 0 s), although
+    # the customer asked 30 s later (the first response runs from the opening, stores/reports.py).
     build.ticket(tuesday + timedelta(hours=9), (0, "agent"), (30, "guest"), (50, "agent"))
     # E: next week, never answered, closed after an hour, 4 stars; the bot handed over.
     build.ticket(
@@ -112,7 +113,7 @@ def test_totals_of_the_window(tickets):
     totals = tickets.report(START, END, "day").totals
     assert totals.conversations == 5
     assert totals.messages == 12  # A 3, B 2 (no note), C 2, D 3, E 2 (no event), window only
-    assert totals.first_response == {50: 100.0, 90: 300.0}  # of 20, 100, 300
+    assert totals.first_response == {50: 100.0, 90: 300.0}  # of 0, 100, 300
     assert totals.resolution == {50: 3600.0, 90: 7200.0}  # of 600, 3600, 3600, 7200
     assert (totals.rated, totals.average, totals.distribution) == (3, 4.0, [0, 0, 1, 1, 1])
     assert totals.bot_resolved == 1  # C
@@ -127,7 +128,7 @@ def test_series_by_day_and_by_week(tickets):
     assert (tuesday.conversations, tuesday.messages, tuesday.first_response) == (
         2,
         5,
-        {50: 20.0, 90: 20.0},
+        {50: 0.0, 90: 0.0},
     )
     assert tuesday.average is None and tuesday.bot_resolved == 1
     assert (later.conversations, later.messages, later.first_response, later.average) == (
@@ -154,3 +155,14 @@ def test_an_empty_window_has_zero_figures(tickets):
     assert empty.series == {}
     assert (empty.totals.conversations, empty.totals.messages, empty.totals.rated) == (0, 0, 0)
     assert empty.totals.first_response == {} and empty.totals.average is None
+
+
+def test_figures_stay_whole_past_a_cursor_batch(ticket_store, clock):
+    """More tickets than a server hands out in one batch (101) are still counted once each."""
+    _app, store = ticket_store
+    for index in range(150):
+        clock(START + timedelta(hours=index))
+        store.create_ticket(f"client-{index}", None, CUSTOMER)
+    data = store.report(START, END, "week")
+    assert data.totals.conversations == 150
+    assert sorted((key, f.conversations) for key, f in data.series.items()) == [("2026-03-02", 150)]

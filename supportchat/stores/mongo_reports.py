@@ -1,6 +1,8 @@
-"""The reports on MongoDB (definitions in stores/reports.py): one aggregation pipeline over the
-tickets of the window with their messages, one over the messages; only a few documents per
-bucket leave the server. Times are integer milliseconds (mongo.py)."""
+"""The reports on MongoDB (definitions in stores/reports.py): aggregation pipelines over the
+tickets of the window (their times are ticket fields: ``firstReplyAt``, ``closedAt``), one over
+the closed tickets no agent answered with their messages (did the bot resolve them?), one over
+the messages; only a few documents per bucket leave the server. Times are integer
+milliseconds (mongo.py)."""
 
 from __future__ import annotations
 
@@ -21,15 +23,6 @@ def _bucket(bucket: str, field: str) -> dict[str, Any]:
     if bucket == "day":
         return {"$subtract": [field, {"$mod": [field, DAY]}]}
     return {"$subtract": [field, {"$mod": [{"$add": [field, WEEK_OFFSET]}, 7 * DAY]}]}
-
-
-def _is(role: str | None = None, kind: str | None = "message") -> dict[str, Any]:
-    tests = []
-    if role:
-        tests.append({"$eq": ["$m.sender.role", role]})
-    if kind:
-        tests.append({"$eq": ["$m.kind", kind]})
-    return {"$and": tests}
 
 
 def _count(condition: Any) -> dict[str, Any]:
@@ -56,7 +49,6 @@ def _figures_stages(key: Any) -> list[dict[str, Any]]:
         "conversations": {"$sum": 1},
         "rated": _count({"$ne": ["$rating", None]}),
         "ratingSum": {"$sum": {"$ifNull": ["$rating", 0]}},  # not $avg: nx-27017 counts nulls
-        "botResolved": {"$sum": "$botResolved"},
         "firstResponse": {"$push": "$firstResponse"},
         "resolution": {"$push": "$resolution"},
         **{f"r{score}": _count({"$eq": ["$rating", score]}) for score in range(1, 6)},
@@ -75,77 +67,31 @@ def _figures_stages(key: Any) -> list[dict[str, Any]]:
 def report(db: Database, start: datetime, end: datetime, bucket: str) -> ReportData:
     """The report of the tickets created in [start, end), bucketed by ``day`` or ``week``."""
     window = {"$gte": ms(start), "$lt": ms(end)}
-    agent_times = {"$push": {"$cond": [_is("agent"), "$m.createdAt", None]}}
-    answered = {
-        "$min": {
-            "$filter": {
-                "input": "$agentTimes",
-                "cond": {"$and": [{"$ne": ["$$this", None]}, {"$gte": ["$$this", "$asked"]}]},
-            }
-        }
-    }
     closed = {"$and": [{"$eq": ["$status", "closed"]}, {"$ne": ["$closedAt", None]}]}
+    answered = {"$ne": [{"$ifNull": ["$firstReplyAt", None]}, None]}
     pipeline = [
         {"$match": {"createdAt": window}},
         {
-            "$lookup": {
-                "from": "messages",
-                "localField": "_id",
-                "foreignField": "ticketId",
-                "as": "m",
-            }
-        },
-        {"$unwind": {"path": "$m", "preserveNullAndEmptyArrays": True}},
-        {
-            "$group": {
-                "_id": "$_id",
-                "createdAt": {"$first": "$createdAt"},
-                "closedAt": {"$first": "$closedAt"},
-                "status": {"$first": "$status"},
-                # A rating is a score, or (PROTOCOL v1.1) an object holding one.
-                "rating": {"$first": {"$ifNull": ["$rating.score", "$rating"]}},
-                "asked": {"$min": {"$cond": [_is("guest"), "$m.createdAt", None]}},
-                "agentTimes": agent_times,
-                "byAgents": _count(_is("agent", None)),
-                "byBot": _count(
-                    {
-                        "$and": [
-                            _is("bot"),
-                            {"$ne": [{"$ifNull": ["$m.clientMsgId", ""]}, "auto-reply"]},
-                        ]
-                    }
-                ),
-                "events": _count(_is(None, "event")),
-            }
-        },
-        {
             "$project": {
                 "bucket": _bucket(bucket, "$createdAt"),
-                "rating": 1,
-                "firstResponse": {"$subtract": [answered, "$asked"]},
-                "resolution": {"$cond": [closed, {"$subtract": ["$closedAt", "$createdAt"]}, None]},
-                "botResolved": {
-                    "$cond": [
-                        {
-                            "$and": [
-                                closed,
-                                {"$eq": ["$byAgents", 0]},
-                                {"$gt": ["$byBot", 0]},
-                                {"$eq": ["$events", 0]},
-                            ]
-                        },
-                        1,
-                        0,
-                    ]
+                # A rating is a score, or (PROTOCOL v1.1) an object holding one.
+                "rating": {"$ifNull": ["$rating.score", "$rating"]},
+                "firstResponse": {
+                    "$cond": [answered, {"$subtract": ["$firstReplyAt", "$createdAt"]}, None]
                 },
+                "resolution": {"$cond": [closed, {"$subtract": ["$closedAt", "$createdAt"]}, None]},
             }
         },
-        {"$facet": {"totals": _figures_stages(None), "series": _figures_stages("$bucket")}},
     ]
     data = ReportData(totals=Figures(), series={})
-    found = next(iter(db.tickets.aggregate(pipeline)), {"totals": [], "series": []})
-    for doc in found["totals"] + found["series"]:
-        _fill(_figures(data, _day(doc["_id"])), doc)
+    # Two aggregations rather than one $facet: nx-27017 runs a $facet's stages on each batch
+    # of 101 documents, so its groups came back split past 101 tickets.
+    for key in (None, "$bucket"):
+        for doc in db.tickets.aggregate(pipeline + _figures_stages(key)):
+            _fill(_figures(data, _day(doc["_id"])), doc)
+    for doc in db.tickets.aggregate(_bot_resolved(window, bucket)):
+        _figures(data, _day(doc["_id"])).bot_resolved = doc["n"]
+        data.totals.bot_resolved += doc["n"]
     messages = [
         {"$match": {"createdAt": window, "kind": "message"}},
         {"$group": {"_id": _bucket(bucket, "$createdAt"), "n": {"$sum": 1}}},
@@ -156,6 +102,56 @@ def report(db: Database, start: datetime, end: datetime, bucket: str) -> ReportD
     return data
 
 
+def _bot_resolved(window: dict[str, int], bucket: str) -> list[dict[str, Any]]:
+    """Closed tickets no agent answered publicly (the few whose messages are read) in which
+    the bot answered (not only the automatic reply), no agent wrote and nothing was handed
+    over, counted per bucket."""
+
+    by_agents = _count({"$eq": ["$m.sender.role", "agent"]})
+    events = _count({"$eq": ["$m.kind", "event"]})
+    by_bot = _count(
+        {
+            "$and": [
+                {"$eq": ["$m.sender.role", "bot"]},
+                {"$eq": ["$m.kind", "message"]},
+                {"$ne": [{"$ifNull": ["$m.clientMsgId", ""]}, "auto-reply"]},
+            ]
+        }
+    )
+    return [
+        {
+            "$match": {
+                "createdAt": window,
+                "status": "closed",
+                "closedAt": {"$ne": None},
+                # null or missing; not `None` itself: nx-27017 then groups nothing after $unwind
+                "firstReplyAt": {"$in": [None]},
+            }
+        },
+        {
+            "$lookup": {
+                "from": "messages",
+                "localField": "_id",
+                "foreignField": "ticketId",
+                "as": "m",
+            }
+        },
+        {"$unwind": "$m"},
+        {
+            "$group": {
+                "_id": "$_id",
+                "createdAt": {"$first": "$createdAt"},
+                "agents": by_agents,
+                "events": events,
+                "bot": by_bot,
+            }
+        },
+        {"$match": {"agents": 0, "events": 0, "bot": {"$gt": 0}}},
+        {"$project": {"bucket": _bucket(bucket, "$createdAt")}},
+        {"$group": {"_id": "$bucket", "n": {"$sum": 1}}},
+    ]
+
+
 def _day(key: int | None) -> str:
     return TOTAL if key is None else at(key).date().isoformat()
 
@@ -164,7 +160,6 @@ def _fill(figures: Figures, doc: dict[str, Any]) -> None:
     figures.conversations, figures.rated = doc["conversations"], doc["rated"]
     figures.average = doc["ratingSum"] / doc["rated"] if doc["rated"] else None
     figures.distribution = [int(doc[f"r{score}"]) for score in range(1, 6)]
-    figures.bot_resolved = int(doc["botResolved"])
     for name, target in (
         ("firstResponse", figures.first_response),
         ("resolution", figures.resolution),

@@ -1,136 +1,149 @@
-"""The reports in SQL (definitions in stores/reports.py): aggregates and window functions on
-SQLite and PostgreSQL, so only a few rows per bucket leave the database."""
+"""The reports in SQL (definitions in stores/reports.py) on SQLite and PostgreSQL: two
+statements, each reading the window bucket by bucket through an index range (``tickets`` and
+``messages`` by ``created_at``); only a few rows per bucket leave the database.
+
+Times come from ticket columns (``first_reply_at``, ``closed_at``); messages are read only to
+count them and for the few closed tickets no agent answered (was it the bot's doing?).
+Measured in bench/RESULTS.md ("Reports").
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, DateTime, Engine, String, bindparam, text
 
-from .reports import PERCENTILES, TOTAL, Figures, ReportData
+from .reports import PERCENTILES, TOTAL, Figures, ReportData, buckets
 
-_DIALECT = {
-    "sqlite": {
-        "day": "date({col})",
-        "week": "date({col}, 'weekday 0', '-6 days')",
-        "seconds": "ROUND((julianday({late}) - julianday({early})) * 86400.0, 3)",
-    },
-    "postgresql": {
-        "day": "to_char(date_trunc('day', {col}), 'YYYY-MM-DD')",
-        "week": "to_char(date_trunc('week', {col}), 'YYYY-MM-DD')",
-        "seconds": "ROUND(CAST(EXTRACT(EPOCH FROM ({late} - {early})) AS NUMERIC), 3)",
-    },
+# Seconds as floating point (sorting NUMERIC is slower); rounded to milliseconds in Python,
+# which keeps the order, so the value at a rank is the same.
+_SECONDS = {
+    "sqlite": "(julianday({late}) - julianday({early})) * 86400.0",
+    "postgresql": "CAST(EXTRACT(EPOCH FROM ({late} - {early})) AS DOUBLE PRECISION)",
 }
+# PostgreSQL: the planner's estimate of the window (every bucket a third of the table) makes
+# it compile the statement (JIT, a second and more) and sort on disk; neither is needed.
+_POSTGRES_SESSION = ("SET LOCAL jit = off", "SET LOCAL work_mem = '32MB'")
 
-# Per ticket created in the window: its bucket, times, rating and who wrote in it; then the
-# first-response and resolution times.
+# A closed ticket no agent answered publicly was the bot's if the bot answered (not only the
+# automatic reply), no agent wrote (not even a note) and nothing was handed over.
+_BOT_ALONE = """(SELECT CASE WHEN
+    SUM(CASE WHEN m.sender_role = 'agent' OR m.kind = 'event' THEN 1 ELSE 0 END) = 0
+    AND SUM(CASE WHEN m.sender_role = 'bot' AND m.kind = 'message'
+                  AND COALESCE(m.client_msg_id, '') <> 'auto-reply' THEN 1 ELSE 0 END) > 0
+  THEN 1 ELSE 0 END FROM messages m WHERE m.ticket_id = t.id)"""
+
+# Per ticket created in the window (bucket by bucket): its bucket, rating and times. Used
+# twice below, so both databases compute it once.
 _PER_TICKET = """
-WITH t AS (
-  SELECT id, created_at, closed_at, status, rating, {bucket} AS bucket
-  FROM tickets WHERE created_at >= :start AND created_at < :end
-),
+WITH b (k, lo, hi) AS (VALUES {buckets}),
 per AS (
-  SELECT t.id, t.bucket, t.created_at, t.closed_at, t.status, t.rating,
-    MIN(CASE WHEN m.sender_role = 'guest' AND m.kind = 'message' THEN m.created_at END) AS asked,
-    SUM(CASE WHEN m.sender_role = 'agent' THEN 1 ELSE 0 END) AS by_agents,
-    SUM(CASE WHEN m.sender_role = 'bot' AND m.kind = 'message'
-             AND (m.client_msg_id IS NULL OR m.client_msg_id <> 'auto-reply')
-        THEN 1 ELSE 0 END) AS by_bot,
-    SUM(CASE WHEN m.kind = 'event' THEN 1 ELSE 0 END) AS events
-  FROM t LEFT JOIN messages m ON m.ticket_id = t.id
-  GROUP BY t.id, t.bucket, t.created_at, t.closed_at, t.status, t.rating
-),
-answers AS (
-  SELECT bucket, asked, (
-    SELECT MIN(m.created_at) FROM messages m WHERE m.ticket_id = per.id
-      AND m.sender_role = 'agent' AND m.kind = 'message' AND m.created_at >= per.asked
-  ) AS answered
-  FROM per WHERE asked IS NOT NULL
-),
-first_response AS (
-  SELECT bucket, {wait} AS secs FROM answers WHERE answered IS NOT NULL
-),
-resolution AS (
-  SELECT bucket, {resolution} AS secs FROM per WHERE status = 'closed' AND closed_at IS NOT NULL
+  SELECT b.k AS bucket, t.rating,
+    {first_response} AS fr,
+    CASE WHEN t.status = 'closed' THEN {resolution} END AS res,
+    CASE WHEN t.status = 'closed' AND t.first_reply_at IS NULL THEN {bot} ELSE 0 END AS bot
+  FROM b JOIN tickets t ON t.created_at >= b.lo AND t.created_at < b.hi
 )
 """
 
+# Figures per bucket, then the values at the nearest ranks of the percentiles: first
+# responses per bucket and over the window ('' is the totals' key), resolutions over the window.
 _FIGURES = """
-SELECT bucket AS k, COUNT(*) AS conversations, COUNT(rating) AS rated, SUM(rating) AS rating_sum,
-  {distribution},
-  SUM(CASE WHEN status = 'closed' AND by_agents = 0 AND by_bot > 0 AND events = 0
-      THEN 1 ELSE 0 END) AS bot_resolved
+SELECT 'figures' AS metric, bucket AS k, COUNT(*) AS n, COUNT(rating) AS rated,
+  SUM(rating) AS rating_sum, {distribution}, SUM(bot) AS bot, 0 AS rn, 0 AS secs
 FROM per GROUP BY bucket
+UNION ALL
+SELECT metric, k, n, 0, 0, 0, 0, 0, 0, 0, 0, rn, secs FROM (
+  SELECT 'first_response' AS metric, bucket AS k, fr AS secs,
+    ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY fr) AS rn,
+    COUNT(*) OVER (PARTITION BY bucket) AS n
+  FROM per WHERE fr IS NOT NULL
+  UNION ALL
+  SELECT 'first_response', '', fr, ROW_NUMBER() OVER (ORDER BY fr), COUNT(*) OVER ()
+  FROM per WHERE fr IS NOT NULL
+  UNION ALL
+  SELECT 'resolution', '', res, ROW_NUMBER() OVER (ORDER BY res), COUNT(*) OVER ()
+  FROM per WHERE res IS NOT NULL
+) ranked WHERE {ranks}
 """
 _DISTRIBUTION = ", ".join(
     f"SUM(CASE WHEN rating = {score} THEN 1 ELSE 0 END) AS r{score}" for score in range(1, 6)
 )
-
-# The values at the nearest ranks of the percentiles (stores/reports.py): first responses per
-# bucket and over the window ('' is the key of the totals), resolutions over the window.
-_RANKED = """
-SELECT metric, k, rn, n, secs FROM (
-  SELECT 'first_response' AS metric, bucket AS k, secs,
-    ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY secs) AS rn,
-    COUNT(*) OVER (PARTITION BY bucket) AS n
-  FROM first_response
-  UNION ALL
-  SELECT 'first_response', '', secs, ROW_NUMBER() OVER (ORDER BY secs), COUNT(*) OVER ()
-  FROM first_response
-  UNION ALL
-  SELECT 'resolution', '', secs, ROW_NUMBER() OVER (ORDER BY secs), COUNT(*) OVER ()
-  FROM resolution
-) ranked WHERE {ranks}
-"""
 _RANKS = " OR ".join(f"rn = ({p} * n + 99) / 100" for p in PERCENTILES)
 
+# Messages by the time they were written, one index range a bucket (no sort of the window).
 _MESSAGES = """
-SELECT {bucket} AS k, COUNT(*) AS n FROM messages
-WHERE created_at >= :start AND created_at < :end AND kind = 'message' GROUP BY {bucket}
+WITH b (k, lo, hi) AS (VALUES {buckets})
+SELECT k, (SELECT COUNT(*) FROM messages m
+           WHERE m.created_at >= b.lo AND m.created_at < b.hi AND m.kind = 'message') AS n
+FROM b
 """
 
 
 def report(engine: Engine, start: datetime, end: datetime, bucket: str) -> ReportData:
-    """The report of the tickets created in [start, end), bucketed by ``day`` or ``week``:
-    three statements (per-bucket figures, percentiles, messages); the totals of additive
-    figures are the sums of the buckets' few rows."""
-    sql = _DIALECT["postgresql" if engine.dialect.name == "postgresql" else "sqlite"]
-    per_ticket = _PER_TICKET.format(
-        bucket=sql[bucket].format(col="created_at"),
-        wait=sql["seconds"].format(late="answered", early="asked"),
-        resolution=sql["seconds"].format(late="closed_at", early="created_at"),
-    )
+    """The report of the tickets created in [start, end), bucketed by ``day`` or ``week``;
+    the totals of additive figures are the sums of the buckets' few rows."""
+    postgres = engine.dialect.name == "postgresql"
+    seconds = _SECONDS["postgresql" if postgres else "sqlite"]
+    windows = buckets(start, end, bucket)
     data = ReportData(totals=Figures(), series={})
-    totals, rating_sum = data.totals, 0
-    with engine.connect() as conn:
-        run = _runner(conn, {"start": start, "end": end})
-        for row in run(per_ticket + _FIGURES.format(distribution=_DISTRIBUTION)):
-            figures = _figures(data, row.k)
-            figures.conversations, figures.rated = row.conversations, row.rated
-            figures.average = float(row.rating_sum) / row.rated if row.rated else None
-            figures.distribution = [int(getattr(row, f"r{n}") or 0) for n in range(1, 6)]
-            figures.bot_resolved = int(row.bot_resolved or 0)
-            totals.conversations += figures.conversations
-            totals.rated += figures.rated
-            rating_sum += int(row.rating_sum or 0)
-            totals.distribution = [
-                a + b for a, b in zip(totals.distribution, figures.distribution, strict=True)
-            ]
-            totals.bot_resolved += figures.bot_resolved
-        totals.average = rating_sum / totals.rated if totals.rated else None
-        for row in run(per_ticket + _RANKED.format(ranks=_RANKS)):
+    if not windows:
+        return data
+    values = ", ".join(f"(:k{i}, :lo{i}, :hi{i})" for i in range(len(windows)))
+    params = {}
+    for i, (key, low, high) in enumerate(windows):
+        params.update({f"k{i}": key, f"lo{i}": low, f"hi{i}": high})
+    per_ticket = _PER_TICKET.format(
+        buckets=values,
+        first_response=seconds.format(late="t.first_reply_at", early="t.created_at"),
+        resolution=seconds.format(late="t.closed_at", early="t.created_at"),
+        bot=_BOT_ALONE,
+    )
+    with engine.begin() as conn:
+        for setting in _POSTGRES_SESSION if postgres else ():
+            conn.execute(text(setting))
+        run = _runner(conn, params, len(windows))
+        rating_sum = 0
+        for row in run(per_ticket + _FIGURES.format(distribution=_DISTRIBUTION, ranks=_RANKS)):
+            if row.metric == "figures":
+                rating_sum += _add_figures(data, row)
+                continue
             chosen = getattr(_figures(data, row.k), row.metric)
             for percent in PERCENTILES:
                 if row.rn == (percent * row.n + 99) // 100:
-                    chosen[percent] = float(row.secs)
-        for row in run(_MESSAGES.format(bucket=sql[bucket].format(col="created_at"))):
-            _figures(data, row.k).messages = row.n
-            totals.messages += row.n
+                    chosen[percent] = round(float(row.secs), 3)
+        totals = data.totals
+        totals.average = rating_sum / totals.rated if totals.rated else None
+        for row in run(_MESSAGES.format(buckets=values)):
+            if row.n:
+                _figures(data, row.k).messages = row.n
+                totals.messages += row.n
     return data
 
 
-def _runner(conn: Connection, params: dict[str, datetime]):
-    return lambda statement: conn.execute(text(statement), params).all()
+def _add_figures(data: ReportData, row) -> int:
+    """Fill a bucket's figures from its row, add them to the totals; its sum of ratings."""
+    figures, totals = _figures(data, row.k), data.totals
+    figures.conversations, figures.rated = row.n, row.rated
+    figures.average = float(row.rating_sum) / row.rated if row.rated else None
+    figures.distribution = [int(getattr(row, f"r{n}") or 0) for n in range(1, 6)]
+    figures.bot_resolved = int(row.bot or 0)
+    totals.conversations += figures.conversations
+    totals.rated += figures.rated
+    totals.distribution = [
+        a + b for a, b in zip(totals.distribution, figures.distribution, strict=True)
+    ]
+    totals.bot_resolved += figures.bot_resolved
+    return int(row.rating_sum or 0)
+
+
+def _runner(conn: Connection, params: dict, count: int):
+    """Run a statement with the buckets' keys and bounds bound as text and DateTime."""
+    types = [bindparam(f"k{i}", type_=String) for i in range(count)]
+    types += [
+        bindparam(f"{side}{i}", type_=DateTime) for i in range(count) for side in ("lo", "hi")
+    ]
+    return lambda statement: conn.execute(text(statement).bindparams(*types), params).all()
 
 
 def _figures(data: ReportData, key: str) -> Figures:
