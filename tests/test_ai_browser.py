@@ -20,13 +20,14 @@ def provider():
     server.stop()
 
 
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
 def test_customer_asks_bot_answers_customer_asks_for_a_person_agent_takes_over(
-    live_server_factory, host_site: HostSite, browsers, provider
+    live_server_factory, host_site: HostSite, browsers, provider, transport
 ):
     server = live_server_factory(ALLOWED_ORIGINS=host_site.origin)
     enable_ai(server, provider)
     customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport="websocket"))
+    customer.page.goto(host_site.page_with_widget(server, transport=transport))
     customer.open()
     customer.send("Do you ship to Norway? <b>now</b>")
 

@@ -101,12 +101,13 @@ def enable_csat(server_app, server) -> None:
         settings.update({"behavior": {"csat": {"enabled": True}}})
 
 
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
 def test_after_the_ticket_closes_the_customer_rates_it_with_the_keyboard(
-    server, host_site, browsers, server_app, peers
+    server, host_site, browsers, server_app, peers, transport
 ):
     enable_csat(server_app, server)
     customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport="websocket"))
+    customer.page.goto(host_site.page_with_widget(server, transport=transport))
     customer.open()
     customer.send("My parcel is late")
     expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
@@ -139,24 +140,6 @@ def test_after_the_ticket_closes_the_customer_rates_it_with_the_keyboard(
     expect(page.get_by_text("This conversation has been closed.")).to_be_visible()
     expect(page.get_by_role("form", name="Rate this conversation")).to_have_count(0)
     assert customer.tab.errors == []
-
-
-def test_over_polling_no_rating_is_asked_there_is_no_rating_route(
-    server, host_site, browsers, server_app, peers
-):
-    enable_csat(server_app, server)
-    customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport="polling"))
-    customer.open()
-    customer.send("Hello")
-    expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
-    agent = peers.agent(server)
-    ticket_id = agent.ok("ticket:list", {"status": "all"})["tickets"][0]["id"]
-    agent.ok("ticket:join", {"ticketId": ticket_id})
-    agent.ok("ticket:close", {"ticketId": ticket_id})
-
-    expect(customer.page.get_by_text("This conversation has been closed.")).to_be_visible()
-    expect(customer.page.get_by_role("form", name="Rate this conversation")).to_have_count(0)
 
 
 def set_behavior(server_app, server, **behavior) -> None:

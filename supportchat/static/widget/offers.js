@@ -43,7 +43,7 @@ export const offerMethods = {
   },
 
   /** @this {Widget} Ask for a rating of the closed conversation when the team wants one (csat) and the
-   * transport can send it (the socket; HTTP polling has no rating route). */
+   * transport can send it (long polling sends it over a socket made for it). */
   offerRating() {
     const csat = this.server.config && this.server.config.csat;
     if (!csat || !csat.enabled || this.rated || this.ratingBox || !this.transport.rate) return;
@@ -61,7 +61,7 @@ export const offerMethods = {
     });
   },
 
-  /** @this {Widget} The customer asks for a person instead of the bot (websocket transport). */
+  /** @this {Widget} The customer asks for a person instead of the bot. */
   async requestPerson() {
     try {
       await this.transport.handoff();

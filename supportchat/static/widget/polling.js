@@ -27,7 +27,8 @@ import {t} from "./strings.js";
  *   clientId(): string, session(): Session, lastSeq(): number, on: TransportEvents}} TransportContext
  * @typedef {{start(): void, stop(): void, send(payload: SendPayload): Promise<SendResult>,
  *   resync(): void, ensureTicket?(payload: SendPayload): Promise<string>,
- *   typing?(typing: boolean): void, read?(seq: number): void}} Transport
+ *   typing?(typing: boolean): void, read?(seq: number): void, handoff?(): Promise<object>,
+ *   rate?(score: number, comment?: string): Promise<void>, call?: Function}} Transport
  */
 
 /** @param {TransportContext} ctx @returns {Transport} */
@@ -41,7 +42,36 @@ export function pollingTransport(ctx) {
   let stopped = false;
   let agentTyping = false;
   let agentReadSeq = 0;
+  let closedSeen = false;
   let stopBeating = () => {};
+
+  /** Hand-off, rating and what they hang on (whether the bot answers, whether the customer
+   * rated) have no HTTP route (PROTOCOL.md v1.1 has them on the socket only): each goes over a
+   * Socket.IO connection made for that one event and closed after. */
+  async function overSocket(event, payload) {
+    const {socketTransport} = await import("./socket.js");
+    const quiet = () => {};
+    const on = Object.assign({}, ctx.on, {messages: quiet, ticket: quiet, connection: quiet,
+      typing: quiet, read: quiet, error: quiet});
+    const once = socketTransport(Object.assign({}, ctx, {on}));
+    once.start();
+    try {
+      return await once.call(event, payload);
+    } finally {
+      once.stop();
+    }
+  }
+
+  /** The ticket as the socket knows it; where the socket can't be reached the panel offers
+   * what it knows without it. */
+  async function learnTicket() {
+    const {ticketId} = ctx.session();
+    try {
+      ctx.on.ticket((await overSocket("ticket:join", {ticketId})).ticket);
+    } catch (error) {
+      ctx.on.telemetry({type: "ticket_unknown", code: error.code});
+    }
+  }
 
   /** What a poll says of the agents: typing, and how far they have read (PROTOCOL.md §3.4). */
   function agents(body) {
@@ -82,8 +112,15 @@ export function pollingTransport(ctx) {
     const body = await request(withQuery(ctx.apiUrl, {sessionId: ctx.session().sessionId, since, wait}), {
       headers: httpHeaders(options, ctx.clientId()), timeoutMs, signal,
     });
+    if (body.status === "closed" && !closedSeen) {
+      closedSeen = true;
+      await learnTicket(); // rated already? then no rating prompt
+    }
     ctx.on.messages(body.messages, {status: body.status, live: false});
     agents(body);
+    if (body.messages.some((message) => message.sender.role === "bot" && message.kind === "message")) {
+      learnTicket(); // is it the AI answering? then "Talk to a person" is offered
+    }
     return body;
   }
 
@@ -169,5 +206,12 @@ export function pollingTransport(ctx) {
     resync: restart,
     typing: (typing) => tell("typing", {typing}),
     read: (seq) => tell("read", {seq}),
+    handoff: () => overSocket("ticket:handoff", {ticketId: ctx.session().ticketId}),
+    /** The customer's rating of the closed conversation (once; `conflict` after). */
+    async rate(score, comment) {
+      const payload = {ticketId: ctx.session().ticketId, score};
+      if (comment) payload.comment = comment;
+      await overSocket("ticket:rate", payload);
+    },
   };
 }

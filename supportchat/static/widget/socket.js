@@ -218,6 +218,8 @@ export function socketTransport(ctx) {
       return ack.ticket.id;
     },
     resync,
+    /** One event and its ack (polling.js sends what HTTP has no route for this way). */
+    call: emit,
     handoff: () => emit("ticket:handoff", {ticketId: ctx.session().ticketId}),
     typing(typing) {
       const {ticketId} = ctx.session();
