@@ -63,9 +63,9 @@ def test_an_agent_assigns_a_ticket_to_themselves_and_lets_it_go(server, browsers
     agent.page.get_by_role("button", name="Assign to me").click()
     expect(agent.page.locator("#ticket-meta")).to_contain_text("assigned to you")
     expect(agent.ticket("My parcel never arrived")).to_contain_text("Assigned to you")
-    agent.page.get_by_label("Assigned").select_option("none")
+    agent.page.locator("#filter-assigned").select_option("none")
     expect(agent.page.locator("#ticket-list li")).to_have_count(0)
-    agent.page.get_by_label("Assigned").select_option("me")
+    agent.page.locator("#filter-assigned").select_option("me")
     expect(agent.page.locator("#ticket-list li")).to_have_count(1)
 
     agent.page.get_by_role("button", name="Unassign").click()
