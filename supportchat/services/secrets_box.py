@@ -9,6 +9,7 @@ while that key is listed in SECRET_KEY_PREVIOUS; ``reseal`` moves a value to SEC
 from __future__ import annotations
 
 import base64
+import contextlib
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -37,11 +38,9 @@ def unseal(sealed: str, purpose: str) -> str:
 def reseal(sealed: str, purpose: str) -> str | None:
     """``sealed`` sealed again under SECRET_KEY, or None when it already is (so running the
     rotation twice changes nothing); AppError as ``unseal`` when no configured key opens it."""
-    try:
+    with contextlib.suppress(InvalidToken):
         _box(current_app.config["SECRET_KEY"], purpose).decrypt(sealed.encode())
-        return None
-    except InvalidToken:
-        pass
+        return None  # already under the current key
     try:
         return _boxes(purpose).rotate(sealed.encode()).decode()
     except InvalidToken:

@@ -63,6 +63,7 @@ from .mongo_documents import (
     ms,
     ticket_document,
     ticket_from_document,
+    wait_update,
 )
 from .mongo_guest_seq import MongoGuestSeq, settle
 from .mongo_indexes import NEWEST, NEWEST_FILES, WAITING
@@ -196,7 +197,7 @@ class MongoTicketStore(MongoConnection, MongoSearch, MongoGuestSeq, MongoBot):
                 values.update(lastPublicSeq=message.seq, lastMessageAt=ms(now))
                 if not from_bot(new):
                     values["lastMessagePreview"] = preview(new)
-                values.update(_wait(ticket, new, ms(now)))
+                values.update(wait_update(ticket, new, ms(now)))
             # Writers have read up to their own message; a bot's, only if agents had read all.
             reader = "guestReadSeq" if new.sender["role"] == "guest" else "agentReadSeq"
             if not from_bot(new) or ticket["agentReadSeq"] >= ticket["lastSeq"]:
@@ -394,14 +395,3 @@ class MongoTicketStore(MongoConnection, MongoSearch, MongoGuestSeq, MongoBot):
         if doc is None:
             raise not_found()
         return ticket_from_document(doc)
-
-
-def _wait(ticket: dict[str, Any], new: NewMessage, now: int) -> dict[str, Any]:
-    """What a public message changes of who waits (as stores/sql.py's numbering): the
-    customer waits from their oldest unanswered message; an agent's answer ends the wait."""
-    if from_bot(new):
-        return {}
-    if new.sender["role"] == "guest":
-        return {} if ticket.get("waitingSince") is not None else {"waitingSince": now}
-    first = ticket.get("firstReplyAt")
-    return {"waitingSince": None, "firstReplyAt": now if first is None else first}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import Message, StoredFile, Ticket
+from . import Message, NewMessage, StoredFile, Ticket, from_bot
 
 EPOCH = datetime(1970, 1, 1)
 
@@ -146,3 +146,14 @@ def file_from_document(doc: dict[str, Any]) -> StoredFile:
         uploader_id=doc["uploaderId"],
         created_at=at(doc["createdAt"]),
     )
+
+
+def wait_update(ticket: dict[str, Any], new: NewMessage, now: int) -> dict[str, Any]:
+    """What a public message changes of who waits (as sql.py's numbering): the
+    customer waits from their oldest unanswered message; an agent's answer ends the wait."""
+    if from_bot(new):
+        return {}
+    if new.sender["role"] == "guest":
+        return {} if ticket.get("waitingSince") is not None else {"waitingSince": now}
+    first = ticket.get("firstReplyAt")
+    return {"waitingSince": None, "firstReplyAt": now if first is None else first}
