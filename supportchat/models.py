@@ -121,6 +121,9 @@ class TicketRow(db.Model):
     last_public_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_message_at: Mapped[datetime] = mapped_column(DateTime)
     last_message_preview: Mapped[str] = mapped_column(String(200), default="")
+    # The seq of the message the preview shows (a customer's or an agent's): what each agent's
+    # own read position is compared with for "unread" (bot messages and events never count).
+    preview_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     agent_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     guest_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     rating: Mapped[int | None] = mapped_column(Integer)
@@ -262,6 +265,19 @@ class TicketLabel(db.Model):
     label: Mapped[str] = mapped_column(String(32), primary_key=True)
 
     __table_args__ = (Index("ix_ticket_labels_label", "label", "ticket_id"),)
+
+
+class AgentRead(db.Model):
+    """How far one agent has read one ticket (agents' sequence): unread is per agent. The
+    reader is any agent actor, AUTH_BEARER_TOKEN's too, so ``agent_id`` is no foreign key."""
+
+    __tablename__ = "agent_reads"
+
+    agent_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
 
 
 class CannedRow(db.Model):

@@ -25,6 +25,7 @@ CONVERSATION_FIELDS = {
     "assignee",
     "labels",
     "waitingSince",
+    "previewSeq",  # the seq each agent's own unread is measured against
 }
 
 

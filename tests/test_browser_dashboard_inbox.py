@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import MetaData, Table, create_engine, update
 
 from support.browser import Dashboard, browsers, chromium, serious_violations  # noqa: F401
-from support.socket_clients import new_ticket, peers  # noqa: F401
+from support.socket_clients import new_ticket, peers, server_app, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -62,6 +62,30 @@ def test_unread_only_and_rows_that_do_not_move_under_the_pointer(server, browser
     )  # updated where it was
     agent.page.mouse.move(900, 20)  # the pointer leaves: newest activity first again
     expect(rows.first).to_contain_text("Oldest, now the latest")
+
+
+def test_a_colleague_reading_a_ticket_leaves_it_unread_here(server, browsers, peers, server_app):
+    guest = peers.guest(server)
+    ticket_id = new_ticket(guest, "Is anyone reading this?")["ticket"]["id"]
+    agent = Dashboard(browsers.tab(), server).sign_in()
+    badge = agent.ticket("Is anyone reading this?").get_by_label("unread")
+    expect(badge).to_be_visible()
+    bo = server_app(server).add_agent("bo@example.com", "Bo")
+    colleague = peers.agent(server, sign_in(server, bo["email"], bo["password"]))
+    colleague.ok("ticket:join", {"ticketId": ticket_id})
+    colleague.ok("read", {"ticketId": ticket_id, "seq": 1})  # every agent hears ticket:updated
+    guest.send(ticket_id, "Hello again")
+    colleague.ok("read", {"ticketId": ticket_id, "seq": 2})
+    row = agent.ticket("Hello again")
+    expect(row).to_be_visible()
+    expect(row.get_by_label("unread")).to_be_visible()  # Bo read it; this agent has not
+    agent.page.reload()
+    expect(agent.ticket("Hello again").get_by_label("unread")).to_be_visible()
+    agent.open("Hello again")
+    expect(agent.ticket("Hello again").get_by_label("unread")).to_be_hidden()
+    agent.page.reload()
+    expect(agent.ticket("Hello again")).to_be_visible()
+    expect(agent.ticket("Hello again").get_by_label("unread")).to_be_hidden()
 
 
 def wait_since(server, ticket_id: str, minutes: int) -> None:

@@ -25,6 +25,7 @@ ROW_FIELDS = {
     "assignee",
     "labels",
     "waitingSince",
+    "previewSeq",
     "lastSeq",
 }
 

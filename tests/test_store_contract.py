@@ -292,7 +292,7 @@ def test_a_note_does_not_change_what_guests_see_of_the_ticket(ticket_store):
     store.append_message(ticket.id, NewMessage(sender=AGENT, text="secret", kind="note"))
     after = store.get_ticket(ticket.id)
     assert (after.last_seq, after.last_public_seq) == (2, 1)
-    assert after.last_message_preview == "public"
+    assert (after.last_message_preview, after.preview_seq) == ("public", 1)
     assert after.last_message_at == ticket.last_message_at
 
 
@@ -302,7 +302,7 @@ def test_a_bot_reply_leaves_the_customers_question_as_the_unread_preview(ticket_
     next_millisecond()
     store.append_message(ticket.id, NewMessage(sender=BOT, text="Thanks!"))
     after = store.get_ticket(ticket.id)
-    assert after.last_message_preview == "Where is my order?"
+    assert (after.last_message_preview, after.preview_seq) == ("Where is my order?", 1)
     assert (after.last_seq, after.last_public_seq, after.agent_read_seq) == (2, 2, 0)
     assert after.last_message_at > ticket.last_message_at  # still the latest activity
 
@@ -324,9 +324,10 @@ def test_customer_and_agent_messages_after_a_bot_reply_move_the_preview_again(ti
     store.append_message(ticket.id, NewMessage(sender=BOT, text="Thanks!"))
     store.append_message(ticket.id, NewMessage(sender=GUEST, text="Still there?"))
     assert store.get_ticket(ticket.id).last_message_preview == "Still there?"
+    assert store.get_ticket(ticket.id).preview_seq == 3
     store.append_message(ticket.id, NewMessage(sender=AGENT, text="Yes, looking now."))
     after = store.get_ticket(ticket.id)
-    assert after.last_message_preview == "Yes, looking now."
+    assert (after.last_message_preview, after.preview_seq) == ("Yes, looking now.", 4)
     assert after.agent_read_seq == after.last_seq == 4
 
 
@@ -416,6 +417,19 @@ def test_read_position_only_moves_forward(ticket_store):
     assert store.mark_read(ticket.id, "agent", 2).agent_read_seq == 4
     assert store.mark_read(ticket.id, "guest", 3).guest_read_seq == 3
     assert store.get_ticket(ticket.id).agent_read_seq == 4
+
+
+def test_each_agents_own_read_position_only_moves_forward(ticket_store):
+    _app, store = ticket_store
+    first, second = open_ticket(store, "client-a"), open_ticket(store, "client-b")
+    assert store.agent_reads("agent-1", [first.id, second.id]) == {}
+    store.mark_agent_read("agent-1", first.id, 3)
+    store.mark_agent_read("agent-1", first.id, 2)
+    store.mark_agent_read("agent-2", second.id, 5)
+    assert store.agent_reads("agent-1", [first.id, second.id]) == {first.id: 3}
+    assert store.agent_reads("agent-2", [first.id, second.id]) == {second.id: 5}
+    assert store.agent_reads("agent-1", []) == {}
+    assert store.get_ticket(first.id).agent_read_seq == 0  # the team's position is apart
 
 
 def test_writing_marks_the_writers_side_as_read(ticket_store):

@@ -47,6 +47,7 @@ def row(ticket: Ticket) -> dict[str, Any]:
         "assignee": view["assignee"],
         "labels": view["labels"],
         "waitingSince": view["waitingSince"],
+        "previewSeq": view["previewSeq"],
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -147,14 +147,25 @@ def page(
         )
     )
     next_cursor = encode_cursor(found[limit - 1], sort) if len(found) > limit else None
-    return found[:limit], next_cursor
+    return seen_by(ctx, actor, found[:limit]), next_cursor
+
+
+def seen_by(ctx: Context, actor: Actor, found: list[Ticket]) -> list[Ticket]:
+    """The tickets as one agent sees them: read as far as this agent has read, so that
+    ``unread`` in their inbox is their own (others reading a ticket leave it unread for them).
+    Frames sent to every agent (digests, ``ticket:updated``) carry the team's position and
+    ``previewSeq``, against which each dashboard compares its own."""
+    if not actor.is_agent or not found:
+        return found
+    own = ctx.store.agent_reads(actor.id, [ticket.id for ticket in found])
+    return [replace(ticket, agent_read_seq=own.get(ticket.id, 0)) for ticket in found]
 
 
 def join(
     ctx: Context, actor: Actor, ticket_id: str, since_seq: int | None
 ) -> tuple[Ticket, list[Message], bool]:
     """The ticket and what the actor missed: after ``since_seq``, or the latest page."""
-    ticket = accessible(ctx, actor, ticket_id)
+    ticket = seen_by(ctx, actor, [accessible(ctx, actor, ticket_id)])[0]
     notes = actor.is_agent
     if since_seq is None:
         found = ctx.store.messages_before(ticket_id, None, JOIN_LIMIT + 1, notes)
@@ -255,11 +266,13 @@ def mark_read(ctx: Context, actor: Actor, ticket_id: str, seq: int) -> Ticket:
     else:
         seq = ctx.store.agent_position(ticket_id, min(seq, ticket.last_guest_seq))
     updated = ctx.store.mark_read(ticket_id, actor.side, seq)
+    if actor.is_agent:
+        ctx.store.mark_agent_read(actor.id, ticket_id, seq)
     before, after = (
         read_position(ctx, item, actor.side, for_agent=True) for item in (ticket, updated)
     )
     if after <= before:
-        return updated
+        return seen_by(ctx, actor, [updated])[0]
     event = {"ticketId": ticket_id, "role": actor.side}
     ctx.publish.to_ticket("read", ticket_id, {**event, "seq": after}, guests=False)
     seen_before, seen = (
@@ -270,7 +283,7 @@ def mark_read(ctx: Context, actor: Actor, ticket_id: str, seq: int) -> Ticket:
     if actor.is_agent:
         ctx.publish.to_agents("ticket:updated", ticket_view(updated, for_agent=True))
         ctx.publish.ticket_changed(ticket_id)  # long polls report agentReadSeq
-    return updated
+    return seen_by(ctx, actor, [updated])[0]
 
 
 def read_position(ctx: Context, ticket: Ticket, side: str, *, for_agent: bool) -> int:
@@ -324,9 +337,10 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
     if not for_agent:
         customer = {"label": customer["label"], "verified": customer["verified"]}
     last_seq = ticket.last_seq if for_agent else ticket.last_guest_seq
-    # Read positions are stored in the agents' sequence: compare them there.
+    # Read positions are stored in the agents' sequence: compare them there. Agents have
+    # news when the message the preview shows is past their position (never a bot's).
     read_seq = ticket.agent_read_seq if for_agent else ticket.guest_read_seq
-    public_seq = ticket.last_seq if for_agent else ticket.last_public_seq
+    news_seq = ticket.preview_seq if for_agent else ticket.last_public_seq
     return {
         "id": ticket.id,
         "status": ticket.status,
@@ -340,7 +354,7 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
         "lastSeq": last_seq,
         "lastMessageAt": iso(ticket.last_message_at),
         "lastMessagePreview": ticket.last_message_preview,
-        "unread": public_seq > read_seq,
+        "unread": news_seq > read_seq,
         "rating": (
             {
                 "score": ticket.rating,
@@ -353,6 +367,7 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
         "waitingSince": iso(ticket.waiting_since),
         "botActive": ticket.bot_active,
         "labels": list(ticket.labels) if for_agent else [],
+        **({"previewSeq": ticket.preview_seq} if for_agent else {}),
     }
 
 

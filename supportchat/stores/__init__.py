@@ -40,6 +40,8 @@ class Ticket:
     # The oldest customer message no agent has answered yet; None when an agent wrote last.
     waiting_since: datetime | None = None
     first_reply_at: datetime | None = None  # the first public agent message (reports)
+    # The seq of the message the preview shows: unread is an agent's own read position below it.
+    preview_seq: int = 0
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,12 @@ class TicketStore(Protocol):
 
     def mark_read(self, ticket_id: str, side: str, seq: int) -> Ticket:
         """Raise the last read seq of ``side`` (guest | agent) to ``seq``, never lower it."""
+
+    def mark_agent_read(self, agent_id: str, ticket_id: str, seq: int) -> None:
+        """Raise one agent's own read position in a ticket to ``seq``, never lower it."""
+
+    def agent_reads(self, agent_id: str, ticket_ids: list[str]) -> dict[str, int]:
+        """One agent's own read positions in these tickets (tickets never read are absent)."""
 
     def update_customer(self, ticket_id: str, customer: dict[str, Any]) -> Ticket:
         """Replace who the customer is (``setUser`` during a conversation)."""

@@ -67,6 +67,7 @@ from .mongo_documents import (
 )
 from .mongo_guest_seq import MongoGuestSeq, settle
 from .mongo_indexes import NEWEST, NEWEST_FILES, WAITING
+from .mongo_reads import MongoReads
 from .mongo_reports import report as database_report
 from .mongo_search import MongoSearch
 from .reports import ReportData
@@ -75,7 +76,7 @@ from .reports import ReportData
 APPEND_ATTEMPTS = 50
 
 
-class MongoTicketStore(MongoConnection, MongoSearch, MongoGuestSeq, MongoBot):
+class MongoTicketStore(MongoConnection, MongoSearch, MongoGuestSeq, MongoBot, MongoReads):
     """TicketStore on one MongoDB database; the client is made on first use, per process."""
 
     def __init__(self, uri: str, database: str):
@@ -196,7 +197,7 @@ class MongoTicketStore(MongoConnection, MongoSearch, MongoGuestSeq, MongoBot):
             if public:
                 values.update(lastPublicSeq=message.seq, lastMessageAt=ms(now))
                 if not from_bot(new):
-                    values["lastMessagePreview"] = preview(new)
+                    values.update(lastMessagePreview=preview(new), previewSeq=message.seq)
                 values.update(wait_update(ticket, new, ms(now)))
             # Writers have read up to their own message; a bot's, only if agents had read all.
             reader = "guestReadSeq" if new.sender["role"] == "guest" else "agentReadSeq"

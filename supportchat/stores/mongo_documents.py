@@ -38,6 +38,7 @@ def ticket_document(ticket: Ticket) -> dict[str, Any]:
         "lastPublicSeq": ticket.last_public_seq,
         "lastMessageAt": ms(ticket.last_message_at),
         "lastMessagePreview": ticket.last_message_preview,
+        "previewSeq": ticket.preview_seq,
         "agentReadSeq": ticket.agent_read_seq,
         "guestReadSeq": ticket.guest_read_seq,
         "rating": ticket.rating,
@@ -72,6 +73,8 @@ def ticket_from_document(doc: dict[str, Any]) -> Ticket:
         last_public_seq=doc["lastPublicSeq"],
         last_message_at=at(doc["lastMessageAt"]),
         last_message_preview=doc["lastMessagePreview"],
+        # Stored before previews kept their seq: the latest public message is the nearest.
+        preview_seq=doc.get("previewSeq", doc["lastPublicSeq"]),
         agent_read_seq=doc["agentReadSeq"],
         guest_read_seq=doc["guestReadSeq"],
         rating=doc["rating"],

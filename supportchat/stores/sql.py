@@ -35,6 +35,7 @@ from . import (
 from .group_commit import Append, GroupCommit
 from .reports import ReportData
 from .sql_bot import SqlBot
+from .sql_reads import SqlReads
 from .sql_guest_seq import SqlGuestSeq
 from .sql_reports import report as database_report
 from .sql_rows import files, message_from_row, messages, ticket_from_row, tickets
@@ -68,7 +69,7 @@ def _numbering(public: bool, writer: str):
         values.update(last_public_seq=next_seq, last_message_at=bindparam("now"))
         values["last_guest_seq"] = tickets.c.last_guest_seq + 1
         if writer != "bot":
-            values["last_message_preview"] = bindparam("preview_text")
+            values.update(last_message_preview=bindparam("preview_text"), preview_seq=next_seq)
         if writer == "guest":  # the customer waits from their oldest unanswered message
             values["waiting_since"] = func.coalesce(tickets.c.waiting_since, bindparam("now"))
         elif writer == "agent":  # an answer ends the wait
@@ -89,7 +90,7 @@ _NUMBERING = {
 }
 
 
-class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot):
+class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
     """TicketStore on a SQLAlchemy engine."""
 
     def __init__(self, engine: Engine):
@@ -123,6 +124,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot):
             "last_public_seq": 0,
             "last_message_at": now,
             "last_message_preview": "",
+            "preview_seq": 0,
             "agent_read_seq": 0,
             "guest_read_seq": 0,
             "rating": None,

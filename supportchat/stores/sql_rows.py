@@ -41,6 +41,7 @@ def ticket_from_row(row) -> Ticket:
         rated_at=row["rated_at"],
         waiting_since=row["waiting_since"],
         first_reply_at=row["first_reply_at"],
+        preview_seq=row["preview_seq"],
     )
 
 

@@ -14,7 +14,8 @@ export const RETRYABLE = new Set(["timeout", "offline", "unavailable", "rate_lim
 /**
  * @typedef {{id: string, status: string, customer: {label: string, verified: boolean,
  *   userIdentifier?: object, metadata?: object}, assignee: ({id: string, name: string}|null),
- *   lastSeq: number, lastMessageAt: string, lastMessagePreview: string, unread: boolean}} Ticket
+ *   lastSeq: number, lastMessageAt: string, lastMessagePreview: string, unread: boolean,
+ *   previewSeq: number}} Ticket
  * @typedef {{id: string, ticketId: string, seq: number, clientMsgId: (string|null),
  *   sender: {id: string, role: string, name: string}, text: string, kind: string,
  *   attachments: {id: string, name: string, size: number, type: string, url: string}[],
@@ -44,6 +45,8 @@ export const ui = {
 /** Everything the page knows; the server is the source of truth, this is its latest answer. */
 export const state = {
   /** @type {Map<string, Ticket>} */ tickets: new Map(),
+  /** @type {Map<string, number>} how far this agent has read each ticket, at least */
+  ownRead: new Map(),
   nextCursor: /** @type {string|null} */ (null),
   listGeneration: 0,
   selected: /** @type {string|null} */ (null),

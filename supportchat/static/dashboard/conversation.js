@@ -1,6 +1,6 @@
 /** One conversation: joining it, catching up, receiving, read receipts, assign and close. */
 import {JOIN_LIMIT, emit, me, showError, socket, state, ui} from "./context.js";
-import {renderList, upsertTicket} from "./inbox.js";
+import {learnRead, readUpTo, renderList, upsertTicket} from "./inbox.js";
 import {renderLabels} from "./labels.js";
 import {renderContact} from "./contact.js";
 import {arrived, clearRows, markUnreadFrom, renderMessages, stopTyping} from "./replies.js";
@@ -28,6 +28,7 @@ export async function openTicket(ticketId) {
   try {
     const ack = await emit("ticket:join", {ticketId});
     if (state.selected !== ticketId) return;
+    learnRead(ack.ticket);
     if (ack.ticket.unread) markUnreadFrom(firstUnanswered(ack.messages));
     renderHeader(ack.ticket);
     receive(ack.messages, false);
@@ -156,8 +157,9 @@ export function markRead() {
   if (!state.selected || document.visibilityState !== "visible" || !atEnd
       || state.lastSeq <= state.readSent) return;
   state.readSent = state.lastSeq;
+  readUpTo(state.selected, state.lastSeq);
   const ticket = state.tickets.get(state.selected);
-  if (ticket && ticket.unread) upsertTicket(Object.assign({}, ticket, {unread: false}));
+  if (ticket && ticket.unread) upsertTicket(ticket);
   socket.emit("read", {ticketId: state.selected, seq: state.lastSeq}, () => {});
 }
 

@@ -16,6 +16,24 @@ export function matchesFilters(ticket) {
   return true;
 }
 
+/**
+ * Unread is each agent's own. Lists and joins answer for this agent: remember how far that
+ * says they have read. Frames every agent gets (digests, ticket:updated) carry the team's
+ * flag; this agent's is whether the message the preview shows is past their own position.
+ */
+export function learnRead(ticket) {
+  const known = ticket.unread ? ticket.previewSeq - 1 : ticket.previewSeq;
+  readUpTo(ticket.id, known);
+}
+
+export function readUpTo(ticketId, seq) {
+  state.ownRead.set(ticketId, Math.max(state.ownRead.get(ticketId) ?? 0, seq));
+}
+
+function ownUnread(ticket) {
+  return ticket.previewSeq > (state.ownRead.get(ticket.id) ?? 0);
+}
+
 /** Newest activity first, as the server pages them. */
 export function byActivity(a, b) {
   return b.lastMessageAt.localeCompare(a.lastMessageAt) || b.id.localeCompare(a.id);
@@ -49,7 +67,10 @@ export async function loadTickets(reset) {
     const ack = await emit("ticket:list", query);
     if (generation !== state.listGeneration) return; // the filters changed meanwhile
     if (reset) state.tickets.clear();
-    for (const ticket of ack.tickets) state.tickets.set(ticket.id, ticket);
+    for (const ticket of ack.tickets) {
+      learnRead(ticket);
+      state.tickets.set(ticket.id, ticket);
+    }
     track(ack.tickets);
     state.nextCursor = ack.nextCursor;
     showError(ui.inboxError, null);
@@ -69,7 +90,7 @@ function place(ticket) {
 
 /** A ticket changed or appeared: keep it where the filters say it belongs. */
 export function upsertTicket(ticket) {
-  place(ticket);
+  place(Object.assign({}, ticket, {unread: ownUnread(ticket)}));
   renderList();
   if (ticket.id === state.selected) renderHeader(ticket);
 }
@@ -77,8 +98,8 @@ export function upsertTicket(ticket) {
 socket.on("ticket:created", upsertTicket);
 socket.on("ticket:updated", upsertTicket); // close, assign, read: at once, one ticket each
 
-const DIGESTED = ["lastMessageAt", "lastMessagePreview", "unread", "status", "assignee",
-  "waitingSince", "lastSeq"];
+const DIGESTED = ["lastMessageAt", "lastMessagePreview", "status", "assignee",
+  "waitingSince", "lastSeq", "previewSeq"];
 
 /** One inbox row of a digest merged into what the page holds; false when it is stale. */
 function applyRow(row) {
@@ -89,8 +110,7 @@ function applyRow(row) {
   const ticket = held ? Object.assign({}, held)
     : {id: row.id, customer: {label: row.title, verified: false}};
   for (const key of DIGESTED) ticket[key] = row[key];
-  // The open ticket is read as far as the page has told the server, whatever the row says.
-  if (row.id === state.selected && state.readSent >= row.lastSeq) ticket.unread = false;
+  ticket.unread = ownUnread(ticket);
   place(ticket);
   if (row.id === state.selected && state.currentTicket) {
     renderHeader(Object.assign({}, state.currentTicket, ticket, {customer: state.currentTicket.customer}));
