@@ -9,11 +9,11 @@ from datetime import datetime
 
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, insert
+from test_waiting_migration import TICKETS, message_row, ticket_row
 
 from support.apps import base_config
 from supportchat import create_app
 from supportchat.extensions import db
-from test_waiting_migration import TICKETS, message_row, ticket_row
 
 PREVIEW_SEQ = {
     "unanswered": 2,
@@ -50,14 +50,23 @@ def test_migration_0011_backfills_previews_and_each_agents_read_position(tmp_pat
             conn.execute(
                 insert(old.tables["agents"]),
                 [
-                    {"id": agent_id, "email": f"{agent_id}@example.com", "name": agent_id,
-                     "password_hash": "x", "role": "agent", "active": True,
-                     "created_at": datetime(2026, 11, 1)}
+                    {
+                        "id": agent_id,
+                        "email": f"{agent_id}@example.com",
+                        "name": agent_id,
+                        "password_hash": "x",
+                        "role": "agent",
+                        "active": True,
+                        "created_at": datetime(2026, 11, 1),
+                    }
                     for agent_id in AGENTS
                 ],
             )
             for ticket_id, (stored, _) in TICKETS.items():
-                row = {**ticket_row(ticket_id, len(stored)), "agent_read_seq": READ.get(ticket_id, 0)}
+                row = {
+                    **ticket_row(ticket_id, len(stored)),
+                    "agent_read_seq": READ.get(ticket_id, 0),
+                }
                 conn.execute(insert(old.tables["tickets"]), [row])
                 if stored:
                     conn.execute(insert(old.tables["messages"]), stored_messages(ticket_id))

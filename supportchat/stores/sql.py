@@ -35,8 +35,8 @@ from . import (
 from .group_commit import Append, GroupCommit
 from .reports import ReportData
 from .sql_bot import SqlBot
-from .sql_reads import SqlReads
 from .sql_guest_seq import SqlGuestSeq
+from .sql_reads import SqlReads
 from .sql_reports import report as database_report
 from .sql_rows import files, message_from_row, messages, ticket_from_row, tickets
 from .sql_search import SqlSearch, labelled_ticket_ids

@@ -21,8 +21,12 @@ class SqlReads:
         stmt = insert.values(agent_id=agent_id, ticket_id=ticket_id, seq=seq)
         stmt = stmt.on_conflict_do_update(
             index_elements=[agent_reads.c.agent_id, agent_reads.c.ticket_id],
-            set_={"seq": case((agent_reads.c.seq < stmt.excluded.seq, stmt.excluded.seq),
-                              else_=agent_reads.c.seq)},
+            set_={
+                "seq": case(
+                    (agent_reads.c.seq < stmt.excluded.seq, stmt.excluded.seq),
+                    else_=agent_reads.c.seq,
+                )
+            },
         )
         with self.engine.begin() as conn:
             conn.execute(stmt)
