@@ -115,3 +115,49 @@ def test_admins_keep_canned_responses_on_their_page(live_server_factory, browser
     expect(row).to_have_count(1)
     page.get_by_role("button", name="Confirm delete /refund-policy").click()
     expect(row).to_have_count(0)
+
+
+def test_a_search_opens_a_long_ticket_at_the_matching_message(
+    live_server_factory, peers, browsers, server_app
+):
+    from test_browser_dashboard_history import seed
+
+    server = live_server_factory(MESSAGE_RATE_LIMIT="off")
+    guest = peers.guest(server)
+    ticket_id = new_ticket(guest, "Hello, a question about my order")["ticket"]["id"]
+    guest.send(ticket_id, "The parcel came with a broken xylophone inside")  # seq 2
+    seed(server_app, server, ticket_id, 600, first=3)  # seq 3..602: the match is long gone
+
+    agent = Dashboard(browsers.tab(), server).sign_in()
+    page = agent.page
+    page.get_by_label("Search conversations").fill("xylophone")
+    expect(page.locator("#ticket-list li .match")).to_have_count(1)
+    page.locator("#ticket-list li").first.click()
+    found = page.locator("#messages li.found")
+    expect(found).to_contain_text("broken xylophone")
+    expect(found).to_contain_text("Search match")
+    expect(found).to_be_in_viewport()
+    assert page.locator('#messages li[data-seq="602"]').count() == 0  # not loaded yet
+    expect(page.get_by_role("button", name="Load newer messages")).to_be_visible()
+
+    # Scrolling down reads on to the latest message; the match stays marked.
+    page.wait_for_function(
+        """() => {
+          const list = document.getElementById("messages");
+          list.scrollTop = list.scrollHeight;
+          return Boolean(list.querySelector('li[data-seq="602"]'));
+        }""",
+        polling=200,
+        timeout=60_000,
+    )
+    expect(page.get_by_role("button", name="Load newer messages")).to_be_hidden()
+    guest.send(ticket_id, "Any news?")
+    expect(agent.message("Any news?")).to_be_visible()
+
+    # Opened again from the search while a live message arrives: the gap is read to the end.
+    page.locator("#ticket-list li").first.click()
+    expect(found).to_be_in_viewport()
+    guest.send(ticket_id, "Still there?")
+    expect(page.get_by_role("button", name="Load newer messages")).to_be_hidden()
+    page.evaluate("document.getElementById('messages').scrollTop = 1e9")
+    expect(agent.message("Still there?")).to_be_visible()

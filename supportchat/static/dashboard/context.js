@@ -34,6 +34,7 @@ export const ui = {
   sort: $("filter-sort"),
   title: $("ticket-title"), meta: $("ticket-meta"), assign: $("assign"), close: $("close-ticket"),
   error: $("conversation-error"), loadEarlier: $("load-earlier"), messages: $("messages"),
+  loadLater: $("load-later"),
   typing: $("typing"), closedNote: $("closed-note"), composer: $("composer"), reply: $("reply"),
   asNote: /** @type {HTMLInputElement} */ ($("as-note")), send: $("send"),
   retryLoad: /** @type {HTMLButtonElement} */ ($("retry-load")),
@@ -60,6 +61,10 @@ export const state = {
   /** @type {Ticket|null} the open ticket as the server last described it */
   currentTicket: null,
   historyFailed: false,
+  /** the search match the open ticket was opened at (its seq), highlighted */
+  foundSeq: /** @type {number|null} */ (null),
+  /** the messages held end before the ticket's latest (it was opened at an older match) */
+  later: false,
 };
 
 export function formatWhen(iso) {

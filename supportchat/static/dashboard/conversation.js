@@ -3,18 +3,25 @@ import {JOIN_LIMIT, emit, me, showError, socket, state, ui} from "./context.js";
 import {learnRead, readUpTo, renderList, upsertTicket} from "./inbox.js";
 import {renderLabels} from "./labels.js";
 import {renderContact} from "./contact.js";
-import {arrived, clearRows, markUnreadFrom, renderMessages, stopTyping} from "./replies.js";
+import {arrived, clearRows, markUnreadFrom, renderMessages, showFound, stopTyping}
+  from "./replies.js";
 
 const TYPING_SHOWN_MS = 6000;
+const BEFORE_FOUND = 50; // messages shown above a search match the ticket is opened at
+const MAX_CATCH_UP_PAGES = 100; // a resync reads at most this many pages of what it missed
 let typingShownTimer = null;
 
-export async function openTicket(ticketId) {
-  if (ticketId === state.selected) return;
+/**
+ * Open a ticket at its latest messages, or, from a search, at the matching message `atSeq`:
+ * then the page around it is loaded, earlier and newer ones as the agent scrolls.
+ */
+export async function openTicket(ticketId, atSeq = null) {
+  if (ticketId === state.selected && !atSeq) return;
   const previous = state.selected;
-  if (previous) socket.emit("room:leave", {ticketId: previous}, () => {});
+  if (previous && previous !== ticketId) socket.emit("room:leave", {ticketId: previous}, () => {});
   stopTyping();
   Object.assign(state, {selected: ticketId, lastSeq: 0, guestReadSeq: 0, readSent: 0,
-    historyFailed: false});
+    historyFailed: false, foundSeq: atSeq, later: false});
   state.messages.clear();
   clearRows();
   ui.typing.textContent = "";
@@ -25,15 +32,19 @@ export async function openTicket(ticketId) {
   const cached = state.tickets.get(ticketId);
   if (cached) renderHeader(cached);
   renderList();
+  const since = atSeq ? Math.max(0, atSeq - BEFORE_FOUND - 1) : null;
   try {
-    const ack = await emit("ticket:join", {ticketId});
+    const ack = await emit("ticket:join", atSeq ? {ticketId, sinceSeq: since} : {ticketId});
     if (state.selected !== ticketId) return;
     learnRead(ack.ticket);
-    if (ack.ticket.unread) markUnreadFrom(firstUnanswered(ack.messages));
+    if (ack.ticket.unread && !atSeq) markUnreadFrom(firstUnanswered(ack.messages));
+    state.later = Boolean(atSeq) && ack.hasMore;
+    ui.loadLater.hidden = !state.later;
     renderHeader(ack.ticket);
     receive(ack.messages, false);
-    ui.loadEarlier.hidden = !ack.hasMore;
-    if (!ui.composer.hidden) ui.reply.focus();
+    ui.loadEarlier.hidden = atSeq ? since === 0 : !ack.hasMore;
+    if (atSeq) showFound(atSeq);
+    else if (!ui.composer.hidden) ui.reply.focus();
   } catch (error) {
     if (state.selected === ticketId) loadFailed(error);
   }
@@ -58,10 +69,18 @@ ui.retryLoad.addEventListener("click", () => {
 export async function resync() {
   const ticketId = state.selected;
   try {
-    const ack = await emit("ticket:join", state.lastSeq ? {ticketId, sinceSeq: state.lastSeq} : {ticketId});
+    let ack = await emit("ticket:join", state.lastSeq ? {ticketId, sinceSeq: state.lastSeq} : {ticketId});
     if (state.selected !== ticketId) return;
     renderHeader(ack.ticket);
     receive(ack.messages, false);
+    // More than a page missed (or the view held an older window): read on to the latest.
+    for (let page = 0; state.lastSeq && ack.hasMore && page < MAX_CATCH_UP_PAGES; page += 1) {
+      ack = await emit("ticket:join", {ticketId, sinceSeq: state.lastSeq});
+      if (state.selected !== ticketId) return;
+      receive(ack.messages, false);
+    }
+    state.later = false;
+    ui.loadLater.hidden = true;
     if (state.historyFailed) {
       state.historyFailed = false;
       showError(ui.error, null);
@@ -106,6 +125,28 @@ export async function loadEarlier() {
 }
 
 ui.loadEarlier.addEventListener("click", loadEarlier);
+
+let loadingLater = false;
+
+/** The page after the newest message held, while the view shows an older window. */
+export async function loadLater() {
+  if (loadingLater || !state.later) return;
+  loadingLater = true;
+  const ticketId = state.selected;
+  try {
+    const ack = await emit("ticket:join", {ticketId, sinceSeq: state.lastSeq});
+    if (state.selected !== ticketId) return;
+    state.later = ack.hasMore;
+    ui.loadLater.hidden = !state.later;
+    receive(ack.messages, false);
+  } catch (error) {
+    showError(ui.error, error.message);
+  } finally {
+    loadingLater = false;
+  }
+}
+
+ui.loadLater.addEventListener("click", loadLater);
 
 /** Merge messages: deduplicated by id, shown in seq order; a gap in a live one triggers a resync. */
 export function receive(messages, live) {
@@ -154,7 +195,7 @@ socket.on("read", (event) => {
 /** Tell the server the agent has seen the latest message, when it is on screen. */
 export function markRead() {
   const atEnd = ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 60;
-  if (!state.selected || document.visibilityState !== "visible" || !atEnd
+  if (!state.selected || document.visibilityState !== "visible" || !atEnd || state.later
       || state.lastSeq <= state.readSent) return;
   state.readSent = state.lastSeq;
   readUpTo(state.selected, state.lastSeq);

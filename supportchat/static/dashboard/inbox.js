@@ -179,15 +179,21 @@ export function renderList() {
 
 ui.list.addEventListener("click", (event) => {
   const item = event.target.closest("li[data-id]");
-  if (item) openTicket(item.dataset.id);
+  if (item) openTicket(item.dataset.id, foundAt(item.dataset.id));
 });
+
+/** Where a search found the ticket: the matching message's seq (null: not a message). */
+function foundAt(ticketId) {
+  const ticket = state.tickets.get(ticketId);
+  return (ticket && ticket.match && ticket.match.seq) || null;
+}
 
 ui.list.addEventListener("keydown", (event) => {
   const item = event.target.closest("li[data-id]");
   if (!item) return;
   if (event.key === "Enter" || event.key === " ") {
     event.preventDefault();
-    openTicket(item.dataset.id);
+    openTicket(item.dataset.id, foundAt(item.dataset.id));
   } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
     event.preventDefault();
     const next = event.key === "ArrowDown" ? item.nextElementSibling : item.previousElementSibling;

@@ -1,7 +1,7 @@
 /** The messages on screen and the agent's replies: outbox, retries, typing. */
 import {h, uuid4} from "../shared/helpers.js";
 import {RETRYABLE, emit, formatWhen, me, socket, state, ui} from "./context.js";
-import {loadEarlier, receive, renderHeader} from "./conversation.js";
+import {loadEarlier, loadLater, receive, renderHeader} from "./conversation.js";
 import {takeAttachments, uploading} from "./uploads.js";
 import {Windowed} from "./window.js";
 
@@ -25,7 +25,11 @@ function scrolled() {
   } else if (unreadFrom !== null) {
     updateJumps();
   }
-  if (ui.messages.scrollTop < LOAD_EARLIER_PX && !ui.loadEarlier.hidden) loadEarlier();
+  const list = ui.messages;
+  if (list.scrollTop < LOAD_EARLIER_PX && !ui.loadEarlier.hidden) loadEarlier();
+  if (state.later && list.scrollHeight - list.scrollTop - list.clientHeight < LOAD_EARLIER_PX) {
+    loadLater();
+  }
 }
 
 /** Forget the rows on screen (another ticket was opened). */
@@ -51,6 +55,15 @@ export function arrived(messages) {
   if (!view.pinned || document.visibilityState !== "visible") markUnreadFrom(others[0].seq);
   if (!view.pinned) newCount += others.length;
   renderMessages();
+}
+
+/** Show the message a search found (its seq), marked, near the top of the view. */
+export function showFound(seq) {
+  const found = Array.from(state.messages.values()).find((message) => message.seq === seq);
+  if (!found) return;
+  renderMessages();
+  view.scrollToKey(found.id);
+  updateJumps();
 }
 
 export function scrollToEnd() {
@@ -86,7 +99,8 @@ export function renderMessages() {
   for (const message of stored) {
     if (message.seq === unreadFrom) rows.push({key: "unread", signature: "", divider: true});
     const seen = message.seq === lastAgentSeq && lastAgentSeq <= state.guestReadSeq;
-    rows.push({key: message.id, signature: String(seen), message, seen});
+    const found = message.seq === state.foundSeq;
+    rows.push({key: message.id, signature: `${seen}|${found}`, message, seen, found});
   }
   for (const entry of state.outbox.filter((item) => item.ticketId === state.selected)) {
     rows.push({key: `out-${entry.clientMsgId}`, signature: `${entry.state}|${entry.error}`, entry,
@@ -108,14 +122,14 @@ export function closedLine(ticket) {
   return `Closed${who}${ticket.closedAt ? ` · ${formatWhen(ticket.closedAt)}` : ""}`;
 }
 
-export function renderRow({message, entry, seen}) {
+export function renderRow({message, entry, seen, found}) {
   if (message.kind === "event" || message.sender.role === "system") {
     return h("li", {class: "event"}, message.text);
   }
   const side = message.sender.role === "guest" ? "guest" : "agent";
   const bot = message.sender.role === "bot"; // what the AI wrote, told apart from people
   const classes = [side, bot ? "bot" : "", message.kind === "note" ? "note" : "",
-    entry ? entry.state : ""].filter(Boolean);
+    entry ? entry.state : "", found ? "found" : ""].filter(Boolean);
   const meta = h("div", {class: "meta"});
   if (entry && entry.state === "pending") {
     meta.append("Sending…");
@@ -127,6 +141,7 @@ export function renderRow({message, entry, seen}) {
   } else {
     meta.append(h("time", {datetime: message.createdAt}, formatWhen(message.createdAt)));
     if (seen) meta.append(" · Seen");
+    if (found) meta.append(" · Search match");
   }
   return h("li", {class: classes.join(" "), "data-seq": message.seq},
     h("div", {class: "sender"}, message.kind === "note" ? `Private note · ${message.sender.name}`
