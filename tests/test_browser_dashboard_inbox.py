@@ -64,6 +64,29 @@ def test_unread_only_and_rows_that_do_not_move_under_the_pointer(server, browser
     expect(rows.first).to_contain_text("Oldest, now the latest")
 
 
+def test_a_new_wait_joins_the_longest_waiting_list_only_once_its_page_is_loaded(
+    server, browsers, peers
+):
+    guest = peers.guest(server)
+    tickets = [
+        guest.ok("ticket:create", {"text": f"Waiting {n}", "sessionId": f"s{n}"})["ticket"]
+        for n in range(30)
+    ]
+    agent = Dashboard(browsers.tab(), server).sign_in()
+    rows = agent.page.locator("#ticket-list li")
+    agent.page.get_by_label("Sort").select_option(label="Waiting longest")
+    expect(rows).to_have_count(25)
+    expect(rows.first.locator(".preview")).to_have_text("Waiting 0")
+
+    guest.ok("ticket:create", {"text": "A wait that began just now", "sessionId": "late"})
+    guest.ok("chat:message", {"ticketId": tickets[0]["id"], "text": "Waiting 0, still"})
+    expect(rows.first.locator(".preview")).to_have_text("Waiting 0, still")
+    assert agent.ticket("A wait that began just now").count() == 0  # its page comes later
+    rows.nth(24).scroll_into_view_if_needed()
+    expect(rows).to_have_count(31)
+    expect(rows.last.locator(".preview")).to_have_text("A wait that began just now")
+
+
 def test_a_colleague_reading_a_ticket_leaves_it_unread_here(server, browsers, peers, server_app):
     guest = peers.guest(server)
     ticket_id = new_ticket(guest, "Is anyone reading this?")["ticket"]["id"]

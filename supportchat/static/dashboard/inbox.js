@@ -11,6 +11,7 @@ export function matchesFilters(ticket) {
   if (status !== "all" && ticket.status !== status) return false;
   if (longestWait() && !ticket.waitingSince) return false; // answered: no longer waiting
   if (!keeps(ticket, state.tickets.has(ticket.id))) return false;
+  if (!state.tickets.has(ticket.id) && state.nextCursor && beyondLoaded(ticket)) return false;
   if (assigned === "me") return Boolean(ticket.assignee) && ticket.assignee.id === me.id;
   if (assigned === "none") return !ticket.assignee;
   return true;
@@ -32,6 +33,14 @@ export function readUpTo(ticketId, seq) {
 
 function ownUnread(ticket) {
   return ticket.previewSeq > (state.ownRead.get(ticket.id) ?? 0);
+}
+
+/** Whether a ticket sorts after every row loaded: it belongs to a page not loaded yet. */
+function beyondLoaded(ticket) {
+  const order = inOrder();
+  let last = null;
+  for (const held of state.tickets.values()) if (!last || order(held, last) > 0) last = held;
+  return last !== null && order(ticket, last) > 0;
 }
 
 /** Newest activity first, as the server pages them. */
