@@ -258,8 +258,9 @@ def assign(ctx: Context, actor: Actor, ticket_id: str, agent_id: str | None) -> 
 
 def mark_read(ctx: Context, actor: Actor, ticket_id: str, seq: int) -> Ticket:
     """Remember how far the actor's side has read (``seq`` in the actor's own sequence; both
-    sides' positions are stored in the agents' one); when that moved, tell the room, each
-    namespace in its own sequence (and, for agents, the inbox: the unread flag changed)."""
+    sides' positions are stored in the agents' one), and for an agent how far they have read
+    themselves (their own unread); when the side's position moved, tell the room, each
+    namespace in its own sequence (and, for agents, the inbox: the team's flag changed)."""
     ticket = accessible(ctx, actor, ticket_id)
     if actor.is_agent:
         seq = min(seq, ticket.last_seq)
@@ -272,7 +273,7 @@ def mark_read(ctx: Context, actor: Actor, ticket_id: str, seq: int) -> Ticket:
         read_position(ctx, item, actor.side, for_agent=True) for item in (ticket, updated)
     )
     if after <= before:
-        return seen_by(ctx, actor, [updated])[0]
+        return updated
     event = {"ticketId": ticket_id, "role": actor.side}
     ctx.publish.to_ticket("read", ticket_id, {**event, "seq": after}, guests=False)
     seen_before, seen = (
@@ -283,7 +284,7 @@ def mark_read(ctx: Context, actor: Actor, ticket_id: str, seq: int) -> Ticket:
     if actor.is_agent:
         ctx.publish.to_agents("ticket:updated", ticket_view(updated, for_agent=True))
         ctx.publish.ticket_changed(ticket_id)  # long polls report agentReadSeq
-    return seen_by(ctx, actor, [updated])[0]
+    return updated
 
 
 def read_position(ctx: Context, ticket: Ticket, side: str, *, for_agent: bool) -> int:
