@@ -1,9 +1,11 @@
 """The reports in SQL (definitions in stores/reports.py) on SQLite and PostgreSQL: two
-statements, each reading the window bucket by bucket through an index range (``tickets`` and
-``messages`` by ``created_at``); only a few rows per bucket leave the database.
+statements, each reading the window bucket by bucket through an index range; only a few rows
+per bucket leave the database.
 
-Times come from ticket columns (``first_reply_at``, ``closed_at``); messages are read only to
-count them and for the few closed tickets no agent answered (was it the bot's doing?).
+Every figure of a ticket is a column the stores keep as it changes (``first_response_ms``,
+``resolution_ms``, ``rating``, ``bot_only``), all in the index ``ix_tickets_report`` after
+``created_at``: the window is read from the index alone, no ticket row and no message.
+Messages are counted per bucket by ``ix_messages_created`` ranges.
 Measured in bench/RESULTS.md ("Reports").
 """
 
@@ -15,46 +17,29 @@ from sqlalchemy import Connection, DateTime, Engine, String, bindparam, text
 
 from .reports import PERCENTILES, TOTAL, Figures, ReportData, buckets
 
-# Seconds as floating point (sorting NUMERIC is slower); rounded to milliseconds in Python,
-# which keeps the order, so the value at a rank is the same.
-_SECONDS = {
-    "sqlite": "(julianday({late}) - julianday({early})) * 86400.0",
-    "postgresql": "CAST(EXTRACT(EPOCH FROM ({late} - {early})) AS DOUBLE PRECISION)",
-}
 # PostgreSQL: the planner's estimate of the window (every bucket a third of the table) makes
 # it compile the statement (JIT, a second and more) and sort on disk; neither is needed.
 _POSTGRES_SESSION = ("SET LOCAL jit = off", "SET LOCAL work_mem = '32MB'")
 
-# A closed ticket no agent answered publicly was the bot's if the bot answered (not only the
-# automatic reply), no agent wrote (not even a note) and nothing was handed over.
-_BOT_ALONE = """(SELECT CASE WHEN
-    SUM(CASE WHEN m.sender_role = 'agent' OR m.kind = 'event' THEN 1 ELSE 0 END) = 0
-    AND SUM(CASE WHEN m.sender_role = 'bot' AND m.kind = 'message'
-                  AND COALESCE(m.client_msg_id, '') <> 'auto-reply' THEN 1 ELSE 0 END) > 0
-  THEN 1 ELSE 0 END FROM messages m WHERE m.ticket_id = t.id)"""
-
-# Per ticket created in the window (bucket by bucket): its bucket, rating and times. Used
-# twice below, so both databases compute it once.
+# Per ticket created in the window (bucket by bucket): its bucket, rating and times (a closed
+# ticket has its resolution). Used twice below, so both databases compute it once.
 _PER_TICKET = """
 WITH b (k, lo, hi) AS (VALUES {buckets}),
 per AS (
-  SELECT b.k AS bucket, t.rating,
-    {first_response} AS fr,
-    CASE WHEN t.status = 'closed' THEN {resolution} END AS res,
-    CASE WHEN t.status = 'closed' AND t.first_reply_at IS NULL THEN {bot} ELSE 0 END AS bot
+  SELECT b.k AS bucket, t.rating, t.first_response_ms AS fr, t.resolution_ms AS res,
+    CASE WHEN t.bot_only AND t.resolution_ms IS NOT NULL THEN 1 ELSE 0 END AS bot
   FROM b JOIN tickets t ON t.created_at >= b.lo AND t.created_at < b.hi
 )
 """
-
 # Figures per bucket, then the values at the nearest ranks of the percentiles: first
 # responses per bucket and over the window ('' is the totals' key), resolutions over the window.
 _FIGURES = """
 SELECT 'figures' AS metric, bucket AS k, COUNT(*) AS n, COUNT(rating) AS rated,
-  SUM(rating) AS rating_sum, {distribution}, SUM(bot) AS bot, 0 AS rn, 0 AS secs
+  SUM(rating) AS rating_sum, {distribution}, SUM(bot) AS bot, 0 AS rn, 0 AS ms
 FROM per GROUP BY bucket
 UNION ALL
-SELECT metric, k, n, 0, 0, 0, 0, 0, 0, 0, 0, rn, secs FROM (
-  SELECT 'first_response' AS metric, bucket AS k, fr AS secs,
+SELECT metric, k, n, 0, 0, 0, 0, 0, 0, 0, 0, rn, ms FROM (
+  SELECT 'first_response' AS metric, bucket AS k, fr AS ms,
     ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY fr) AS rn,
     COUNT(*) OVER (PARTITION BY bucket) AS n
   FROM per WHERE fr IS NOT NULL
@@ -84,7 +69,6 @@ def report(engine: Engine, start: datetime, end: datetime, bucket: str) -> Repor
     """The report of the tickets created in [start, end), bucketed by ``day`` or ``week``;
     the totals of additive figures are the sums of the buckets' few rows."""
     postgres = engine.dialect.name == "postgresql"
-    seconds = _SECONDS["postgresql" if postgres else "sqlite"]
     windows = buckets(start, end, bucket)
     data = ReportData(totals=Figures(), series={})
     if not windows:
@@ -93,12 +77,7 @@ def report(engine: Engine, start: datetime, end: datetime, bucket: str) -> Repor
     params = {}
     for i, (key, low, high) in enumerate(windows):
         params.update({f"k{i}": key, f"lo{i}": low, f"hi{i}": high})
-    per_ticket = _PER_TICKET.format(
-        buckets=values,
-        first_response=seconds.format(late="t.first_reply_at", early="t.created_at"),
-        resolution=seconds.format(late="t.closed_at", early="t.created_at"),
-        bot=_BOT_ALONE,
-    )
+    per_ticket = _PER_TICKET.format(buckets=values)
     with engine.begin() as conn:
         for setting in _POSTGRES_SESSION if postgres else ():
             conn.execute(text(setting))
@@ -111,7 +90,7 @@ def report(engine: Engine, start: datetime, end: datetime, bucket: str) -> Repor
             chosen = getattr(_figures(data, row.k), row.metric)
             for percent in PERCENTILES:
                 if row.rn == (percent * row.n + 99) // 100:
-                    chosen[percent] = round(float(row.secs), 3)
+                    chosen[percent] = row.ms / 1000
         totals = data.totals
         totals.average = rating_sum / totals.rated if totals.rated else None
         for row in run(_MESSAGES.format(buckets=values)):
