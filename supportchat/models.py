@@ -190,7 +190,7 @@ class MessageRow(db.Model):
         # NULL client_msg_id values never collide, so only keyed sends are deduplicated.
         Index("uq_messages_client_msg", "ticket_id", "sender_id", "client_msg_id", unique=True),
         Index("uq_messages_guest_seq", "ticket_id", "guest_seq", unique=True),
-        Index("ix_messages_created", "created_at"),  # reports
+        Index("ix_messages_report", "created_at", "kind"),  # reports: counted from it alone
     )
 
 

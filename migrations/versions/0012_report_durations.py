@@ -1,5 +1,6 @@
 """the reports' figures kept on each ticket: first response and resolution in milliseconds,
-whether the bot alone answered; one index covers the reports' window
+whether the bot alone answered; the reports' windows of tickets and of messages are ranges of
+covering indexes
 
 Revision ID: 0012
 Revises: 0011
@@ -50,9 +51,13 @@ def upgrade():
         "tickets",
         ["created_at", "first_response_ms", "resolution_ms", "rating", "bot_only"],
     )
+    op.drop_index("ix_messages_created", table_name="messages")
+    op.create_index("ix_messages_report", "messages", ["created_at", "kind"])
 
 
 def downgrade():
+    op.drop_index("ix_messages_report", table_name="messages")
+    op.create_index("ix_messages_created", "messages", ["created_at"])
     op.drop_index("ix_tickets_report", table_name="tickets")
     op.create_index("ix_tickets_created", "tickets", ["created_at"])
     op.drop_column("tickets", "bot_only")
