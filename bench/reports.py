@@ -5,7 +5,8 @@
 
 Seeds tickets spread over 30 days, each with a customer message, an agent answer (most),
 sometimes a bot reply, a close and a rating, with the ticket columns the stores maintain
-(``first_reply_at``, ``waiting_since``), into a freshly migrated database (default: a
+(``first_reply_at``, ``waiting_since``, the reports' ``first_response_ms``, ``resolution_ms``,
+``bot_only``), into a freshly migrated database (default: a
 temporary SQLite file; ``--database-url`` / ``--mongo-uri`` are emptied first), then times
 ``report()`` over the 30 days per day and per week and prints p50/p99 over the runs.
 Not part of the test suite; the goal is p99 <= 200 ms at 100k tickets.
@@ -26,6 +27,7 @@ from sqlalchemy import create_engine, insert, text
 
 from supportchat.models import MessageRow, TicketRow
 from supportchat.stores.mongo_documents import ms
+from supportchat.stores.sql_rows import millis
 
 BATCH = 5000
 END = datetime(2026, 3, 31)
@@ -67,6 +69,9 @@ def _rows(count: int, rng: random.Random) -> tuple[list[dict], list[dict]]:
                 # As stores/sql.py keeps them: the bot answers nobody; the second question waits.
                 "first_reply_at": at[2] if answerer == "agent" else None,
                 "waiting_since": at[3] if answerer == "agent" else at[1],
+                "first_response_ms": round(answered * 1000) if answerer == "agent" else None,
+                "resolution_ms": millis(closed, created),
+                "bot_only": True if answerer == "bot" else None,  # its answer is no auto-reply
             }
         )
         for seq, (role, _after) in enumerate(writers, start=1):
@@ -150,6 +155,7 @@ def _ticket_document(row: dict) -> dict:
         "closedAt": ms(row["closed_at"]),
         "rating": row["rating"],
         "firstReplyAt": ms(row["first_reply_at"]),
+        "botOnly": row["bot_only"],
         "waitingSince": ms(row["waiting_since"]),
         "lastMessageAt": ms(row["last_message_at"]),
         "lastSeq": row["last_seq"],

@@ -101,6 +101,10 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+# What the reports read of a ticket besides created_at (stores/sql_reports.py).
+REPORT_COLUMNS = ("first_response_ms", "resolution_ms", "rating", "bot_only")
+
+
 class TicketRow(db.Model):
     """A support conversation (SQL ticket store)."""
 
@@ -136,6 +140,12 @@ class TicketRow(db.Model):
     # The oldest customer message no agent has answered yet (None: an agent wrote last).
     waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
     first_reply_at: Mapped[datetime | None] = mapped_column(DateTime)  # first agent answer
+    # The reports' figures of the ticket, kept as it changes (stores/reports.py): whole
+    # milliseconds from its creation to first_reply_at and to closed_at, and whether the bot
+    # alone answered (stores.bot_answer).
+    first_response_ms: Mapped[int | None] = mapped_column(BigInteger)
+    resolution_ms: Mapped[int | None] = mapped_column(BigInteger)
+    bot_only: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (
         Index("ix_tickets_inbox", "status", "last_message_at", "id"),
@@ -150,7 +160,8 @@ class TicketRow(db.Model):
             postgresql_where=db.text("status = 'open'"),
         ),
         Index("ix_tickets_session", "session_id", "created_at"),
-        Index("ix_tickets_created", "created_at"),  # reports
+        # Reports: the window is a range of this index alone (no table row is read).
+        Index("ix_tickets_report", "created_at", *REPORT_COLUMNS),
         Index("ix_tickets_waiting", "status", "waiting_since", "id"),  # "waiting longest"
     )
 
@@ -179,7 +190,7 @@ class MessageRow(db.Model):
         # NULL client_msg_id values never collide, so only keyed sends are deduplicated.
         Index("uq_messages_client_msg", "ticket_id", "sender_id", "client_msg_id", unique=True),
         Index("uq_messages_guest_seq", "ticket_id", "guest_seq", unique=True),
-        Index("ix_messages_created", "created_at"),  # reports
+        Index("ix_messages_report", "created_at", "kind"),  # reports: counted from it alone
     )
 
 

@@ -384,7 +384,7 @@ def test_db_init_upgrades_the_schema_and_can_run_again(client, admin):
     first = client.post("/api/admin/db/init", headers=headers)
     again = client.post("/api/admin/db/init", headers=headers)
     assert first.status_code == again.status_code == 200
-    assert first.get_json() == again.get_json() == {"status": "ok", "revision": "0011"}
+    assert first.get_json() == again.get_json() == {"status": "ok", "revision": "0012"}
     assert [event[1] for event in audit_events(client.application, "db.init")] == ["db.init"] * 2
 
 

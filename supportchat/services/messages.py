@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from ..clock import iso
 from ..context import Context
 from ..errors import AppError
-from ..stores import Message, NewMessage, Ticket
+from ..stores import AUTO_REPLY, Message, NewMessage, Ticket
 from . import files, tickets
 from .actors import Actor
 
@@ -141,7 +141,7 @@ def _auto_reply(ctx: Context, ticket_id: str) -> list[Message]:
         return []
     bot = {"id": "bot", "role": "bot", "name": ctx.section("branding")["title"] or "Support"}
     message, _created = _store_and_publish(
-        ctx, ticket_id, NewMessage(sender=bot, text=text, client_msg_id="auto-reply")
+        ctx, ticket_id, NewMessage(sender=bot, text=text, client_msg_id=AUTO_REPLY)
     )
     return [message]
 

@@ -42,6 +42,9 @@ class Ticket:
     first_reply_at: datetime | None = None  # the first public agent message (reports)
     # The seq of the message the preview shows: unread is an agent's own read position below it.
     preview_seq: int = 0
+    # Whether the bot alone answered: None until it does, False once a person writes or the
+    # ticket is handed over (reports' botResolved, kept by bot_answer as messages arrive).
+    bot_only: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,21 @@ def from_bot(new: NewMessage) -> bool:
     to Ana") must not hide or mark read what the customer asked. They still count as activity
     (``last_message_at``) and take their seq."""
     return new.sender["role"] in ("bot", "system")
+
+
+AUTO_REPLY = "auto-reply"  # the client id of the automatic reply (services/messages.py)
+
+
+def bot_answer(new: NewMessage) -> bool | None:
+    """How a message changes a ticket's ``bot_only`` (reports' botResolved, stores/reports.py):
+    True when the bot answers (not the automatic reply), False when an agent writes (a note
+    too) or anything is handed over (an ``event`` line), None when it changes nothing. Once
+    False it stays False; True only replaces None."""
+    if new.kind == "event" or new.sender["role"] == "agent":
+        return False
+    if new.sender["role"] == "bot" and new.kind == "message" and new.client_msg_id != AUTO_REPLY:
+        return True
+    return None
 
 
 def preview(new: NewMessage) -> str:

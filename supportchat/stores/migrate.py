@@ -124,6 +124,8 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
     assignee = row.pop("assignee")
     row["assignee_id"] = assignee and assignee["id"]
     row["assignee_name"] = assignee and assignee["name"]
+    row["first_response_ms"] = sql_rows.millis(ticket.first_reply_at, ticket.created_at)
+    row["resolution_ms"] = sql_rows.millis(ticket.closed_at, ticket.created_at)
     return row
 
 

@@ -56,6 +56,7 @@ from . import (
 from .mongo_bot import MongoBot
 from .mongo_connection import MongoConnection
 from .mongo_documents import (
+    bot_update,
     file_document,
     file_from_document,
     message_document,
@@ -203,6 +204,7 @@ class MongoTicketStore(MongoConnection, MongoSearch, MongoGuestSeq, MongoBot, Mo
             reader = "guestReadSeq" if new.sender["role"] == "guest" else "agentReadSeq"
             if not from_bot(new) or ticket["agentReadSeq"] >= ticket["lastSeq"]:
                 values[reader] = message.seq
+            values.update(bot_update(ticket, new))
             claimed = self.tickets.find_one_and_update(
                 {"_id": ticket_id, "status": "open", "lastSeq": ticket["lastSeq"]},
                 {"$inc": {"lastSeq": 1, "lastGuestSeq": int(public)}, "$set": values},

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import Message, NewMessage, StoredFile, Ticket, from_bot
+from . import Message, NewMessage, StoredFile, Ticket, bot_answer, from_bot
 
 EPOCH = datetime(1970, 1, 1)
 
@@ -50,6 +50,7 @@ def ticket_document(ticket: Ticket) -> dict[str, Any]:
         "ratedAt": ms(ticket.rated_at),
         "waitingSince": ms(ticket.waiting_since),
         "firstReplyAt": ms(ticket.first_reply_at),
+        "botOnly": ticket.bot_only,
     }
     if ticket.status == "open" and ticket.session_id:
         doc["openSessionId"] = ticket.session_id
@@ -86,6 +87,7 @@ def ticket_from_document(doc: dict[str, Any]) -> Ticket:
         rated_at=at(doc.get("ratedAt")),
         waiting_since=at(doc.get("waitingSince")),  # tickets stored before: not waiting
         first_reply_at=at(doc.get("firstReplyAt")),
+        bot_only=doc.get("botOnly"),  # tickets stored before: the reports read their messages
     )
 
 
@@ -160,3 +162,12 @@ def wait_update(ticket: dict[str, Any], new: NewMessage, now: int) -> dict[str, 
         return {} if ticket.get("waitingSince") is not None else {"waitingSince": now}
     first = ticket.get("firstReplyAt")
     return {"waitingSince": None, "firstReplyAt": now if first is None else first}
+
+
+def bot_update(ticket: dict[str, Any], new: NewMessage) -> dict[str, Any]:
+    """What a message changes of ``botOnly`` (stores.bot_answer, as sql.py's numbering): the
+    bot's answer sets it unless it is set; a person or a hand-off clears it for good."""
+    answer = bot_answer(new)
+    if answer is None or (answer and ticket.get("botOnly") is not None):
+        return {}
+    return {"botOnly": answer}

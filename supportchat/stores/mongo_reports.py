@@ -1,7 +1,8 @@
 """The reports on MongoDB (definitions in stores/reports.py): aggregation pipelines over the
-tickets of the window (their times are ticket fields: ``firstReplyAt``, ``closedAt``), one over
-the closed tickets no agent answered with their messages (did the bot resolve them?), one over
-the messages; only a few documents per bucket leave the server. Times are integer
+tickets of the window (their times are ticket fields: ``firstReplyAt``, ``closedAt``, and
+whether the bot alone answered, ``botOnly``), one over the closed tickets stored before
+``botOnly`` was kept that no agent answered, with their messages (did the bot resolve them?),
+one over the messages; only a few documents per bucket leave the server. Times are integer
 milliseconds (mongo.py)."""
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def _figures_stages(key: Any) -> list[dict[str, Any]]:
         "conversations": {"$sum": 1},
         "rated": _count({"$ne": ["$rating", None]}),
         "ratingSum": {"$sum": {"$ifNull": ["$rating", 0]}},  # not $avg: nx-27017 counts nulls
+        "botResolved": {"$sum": "$bot"},
         "firstResponse": {"$push": "$firstResponse"},
         "resolution": {"$push": "$resolution"},
         **{f"r{score}": _count({"$eq": ["$rating", score]}) for score in range(1, 6)},
@@ -80,6 +82,7 @@ def report(db: Database, start: datetime, end: datetime, bucket: str) -> ReportD
                     "$cond": [answered, {"$subtract": ["$firstReplyAt", "$createdAt"]}, None]
                 },
                 "resolution": {"$cond": [closed, {"$subtract": ["$closedAt", "$createdAt"]}, None]},
+                "bot": {"$cond": [{"$and": [closed, {"$eq": ["$botOnly", True]}]}, 1, 0]},
             }
         },
     ]
@@ -89,8 +92,8 @@ def report(db: Database, start: datetime, end: datetime, bucket: str) -> ReportD
     for key in (None, "$bucket"):
         for doc in db.tickets.aggregate(pipeline + _figures_stages(key)):
             _fill(_figures(data, _day(doc["_id"])), doc)
-    for doc in db.tickets.aggregate(_bot_resolved(window, bucket)):
-        _figures(data, _day(doc["_id"])).bot_resolved = doc["n"]
+    for doc in db.tickets.aggregate(_bot_resolved_before(window, bucket)):
+        _figures(data, _day(doc["_id"])).bot_resolved += doc["n"]
         data.totals.bot_resolved += doc["n"]
     messages = [
         {"$match": {"createdAt": window, "kind": "message"}},
@@ -102,10 +105,11 @@ def report(db: Database, start: datetime, end: datetime, bucket: str) -> ReportD
     return data
 
 
-def _bot_resolved(window: dict[str, int], bucket: str) -> list[dict[str, Any]]:
-    """Closed tickets no agent answered publicly (the few whose messages are read) in which
-    the bot answered (not only the automatic reply), no agent wrote and nothing was handed
-    over, counted per bucket."""
+def _bot_resolved_before(window: dict[str, int], bucket: str) -> list[dict[str, Any]]:
+    """Among tickets stored before ``botOnly`` was kept (no such field), the closed ones no
+    agent answered publicly (the few whose messages are read) in which the bot answered (not
+    only the automatic reply), no agent wrote and nothing was handed over, counted per bucket.
+    Newer tickets are counted by their ``botOnly`` with the other figures."""
 
     by_agents = _count({"$eq": ["$m.sender.role", "agent"]})
     events = _count({"$eq": ["$m.kind", "event"]})
@@ -126,6 +130,7 @@ def _bot_resolved(window: dict[str, int], bucket: str) -> list[dict[str, Any]]:
                 "closedAt": {"$ne": None},
                 # null or missing; not `None` itself: nx-27017 then groups nothing after $unwind
                 "firstReplyAt": {"$in": [None]},
+                "botOnly": {"$exists": False},
             }
         },
         {
@@ -160,6 +165,7 @@ def _fill(figures: Figures, doc: dict[str, Any]) -> None:
     figures.conversations, figures.rated = doc["conversations"], doc["rated"]
     figures.average = doc["ratingSum"] / doc["rated"] if doc["rated"] else None
     figures.distribution = [int(doc[f"r{score}"]) for score in range(1, 6)]
+    figures.bot_resolved = doc["botResolved"]
     for name, target in (
         ("firstResponse", figures.first_response),
         ("resolution", figures.resolution),

@@ -15,7 +15,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, case, func, insert, select, tuple_, update
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
@@ -27,6 +38,7 @@ from . import (
     StoredFile,
     Ticket,
     TicketQuery,
+    bot_answer,
     closed_error,
     from_bot,
     preview,
@@ -38,7 +50,14 @@ from .sql_bot import SqlBot
 from .sql_guest_seq import SqlGuestSeq
 from .sql_reads import SqlReads
 from .sql_reports import report as database_report
-from .sql_rows import files, message_from_row, messages, ticket_from_row, tickets
+from .sql_rows import (
+    files,
+    message_from_row,
+    messages,
+    millis_between,
+    ticket_from_row,
+    tickets,
+)
 from .sql_search import SqlSearch, labelled_ticket_ids
 
 # The statements every message runs, built once: building one and its cache key per call
@@ -51,13 +70,15 @@ _BY_CLIENT_MSG_ID = select(messages).where(
     messages.c.client_msg_id == bindparam("client_msg_id"),
 )
 _INSERT_MESSAGES = insert(messages)
+_NOW = bindparam("now", type_=DateTime)
 
 
-def _numbering(public: bool, writer: str):
+def _numbering(public: bool, writer: str, answer: bool | None):
     """``UPDATE tickets`` taking the next seq of an open ticket: the writer has read everything
     up to their own message; a public message is also the inbox's latest activity. A bot
     (``writer == "bot"``) writes on the agents' side but leaves the preview and the unread flag
-    as they were: agents read past its message only if they had read everything before it."""
+    as they were: agents read past its message only if they had read everything before it.
+    ``answer`` is the message's bot_answer (the reports' ``bot_only``)."""
     next_seq = tickets.c.last_seq + 1
     values: dict[str, Any] = {"last_seq": next_seq, "updated_at": bindparam("now")}
     if writer == "bot":
@@ -75,6 +96,11 @@ def _numbering(public: bool, writer: str):
         elif writer == "agent":  # an answer ends the wait
             values["waiting_since"] = None
             values["first_reply_at"] = func.coalesce(tickets.c.first_reply_at, bindparam("now"))
+            values["first_response_ms"] = func.coalesce(
+                tickets.c.first_response_ms, millis_between(_NOW, tickets.c.created_at)
+            )
+    if answer is not None:
+        values["bot_only"] = func.coalesce(tickets.c.bot_only, True) if answer else False
     return (
         update(tickets)
         .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open")
@@ -84,9 +110,10 @@ def _numbering(public: bool, writer: str):
 
 
 _NUMBERING = {
-    (public, writer): _numbering(public, writer)
+    (public, writer, answer): _numbering(public, writer, answer)
     for public in (True, False)
     for writer in ("guest", "agent", "bot")
+    for answer in (None, True, False)
 }
 
 
@@ -136,6 +163,9 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
             "rated_at": None,
             "waiting_since": None,
             "first_reply_at": None,
+            "first_response_ms": None,
+            "resolution_ms": None,
+            "bot_only": None,
         }
         try:
             with self.engine.begin() as conn:
@@ -234,7 +264,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
         writer = "bot" if from_bot(new) else "guest" if new.sender["role"] == "guest" else "agent"
         public = new.kind != "note"
         numbers = conn.execute(
-            _NUMBERING[public, writer],
+            _NUMBERING[public, writer, bot_answer(new)],
             {"ticket_id": ticket_id, "now": now, "preview_text": preview(new)},
         ).first()
         if numbers is None:
@@ -287,6 +317,9 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
             closed_at=now,
             closed_by=closed_by,
             updated_at=now,
+            resolution_ms=millis_between(
+                bindparam("closed", now, type_=DateTime), tickets.c.created_at
+            ),
         )
 
     def update_customer(self, ticket_id: str, customer: dict[str, Any]) -> Ticket:

@@ -1,9 +1,11 @@
-"""The reports in SQL (definitions in stores/reports.py) on SQLite and PostgreSQL: two
-statements, each reading the window bucket by bucket through an index range (``tickets`` and
-``messages`` by ``created_at``); only a few rows per bucket leave the database.
+"""The reports in SQL (definitions in stores/reports.py) on SQLite and PostgreSQL: three
+statements, each reading the window bucket by bucket through an index range.
 
-Times come from ticket columns (``first_reply_at``, ``closed_at``); messages are read only to
-count them and for the few closed tickets no agent answered (was it the bot's doing?).
+Every figure of a ticket is a column the stores keep as it changes (``first_response_ms``,
+``resolution_ms``, ``rating``, ``bot_only``), all in the index ``ix_tickets_report`` after
+``created_at``: the window is read from the index alone, no ticket row and no message.
+Messages are counted per bucket by ranges of ``ix_messages_report`` (``created_at``, ``kind``).
+The percentiles are picked in Python from the window's durations (sorted there).
 Measured in bench/RESULTS.md ("Reports").
 """
 
@@ -13,63 +15,31 @@ from datetime import datetime
 
 from sqlalchemy import Connection, DateTime, Engine, String, bindparam, text
 
-from .reports import PERCENTILES, TOTAL, Figures, ReportData, buckets
+from .reports import PERCENTILES, TOTAL, Figures, ReportData, buckets, rank
 
-# Seconds as floating point (sorting NUMERIC is slower); rounded to milliseconds in Python,
-# which keeps the order, so the value at a rank is the same.
-_SECONDS = {
-    "sqlite": "(julianday({late}) - julianday({early})) * 86400.0",
-    "postgresql": "CAST(EXTRACT(EPOCH FROM ({late} - {early})) AS DOUBLE PRECISION)",
-}
 # PostgreSQL: the planner's estimate of the window (every bucket a third of the table) makes
 # it compile the statement (JIT, a second and more) and sort on disk; neither is needed.
 _POSTGRES_SESSION = ("SET LOCAL jit = off", "SET LOCAL work_mem = '32MB'")
 
-# A closed ticket no agent answered publicly was the bot's if the bot answered (not only the
-# automatic reply), no agent wrote (not even a note) and nothing was handed over.
-_BOT_ALONE = """(SELECT CASE WHEN
-    SUM(CASE WHEN m.sender_role = 'agent' OR m.kind = 'event' THEN 1 ELSE 0 END) = 0
-    AND SUM(CASE WHEN m.sender_role = 'bot' AND m.kind = 'message'
-                  AND COALESCE(m.client_msg_id, '') <> 'auto-reply' THEN 1 ELSE 0 END) > 0
-  THEN 1 ELSE 0 END FROM messages m WHERE m.ticket_id = t.id)"""
-
-# Per ticket created in the window (bucket by bucket): its bucket, rating and times. Used
-# twice below, so both databases compute it once.
-_PER_TICKET = """
-WITH b (k, lo, hi) AS (VALUES {buckets}),
-per AS (
-  SELECT b.k AS bucket, t.rating,
-    {first_response} AS fr,
-    CASE WHEN t.status = 'closed' THEN {resolution} END AS res,
-    CASE WHEN t.status = 'closed' AND t.first_reply_at IS NULL THEN {bot} ELSE 0 END AS bot
-  FROM b JOIN tickets t ON t.created_at >= b.lo AND t.created_at < b.hi
-)
-"""
-
-# Figures per bucket, then the values at the nearest ranks of the percentiles: first
-# responses per bucket and over the window ('' is the totals' key), resolutions over the window.
+# The figures of the tickets created in the window, bucket by bucket (a range of the index each).
 _FIGURES = """
-SELECT 'figures' AS metric, bucket AS k, COUNT(*) AS n, COUNT(rating) AS rated,
-  SUM(rating) AS rating_sum, {distribution}, SUM(bot) AS bot, 0 AS rn, 0 AS secs
-FROM per GROUP BY bucket
-UNION ALL
-SELECT metric, k, n, 0, 0, 0, 0, 0, 0, 0, 0, rn, secs FROM (
-  SELECT 'first_response' AS metric, bucket AS k, fr AS secs,
-    ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY fr) AS rn,
-    COUNT(*) OVER (PARTITION BY bucket) AS n
-  FROM per WHERE fr IS NOT NULL
-  UNION ALL
-  SELECT 'first_response', '', fr, ROW_NUMBER() OVER (ORDER BY fr), COUNT(*) OVER ()
-  FROM per WHERE fr IS NOT NULL
-  UNION ALL
-  SELECT 'resolution', '', res, ROW_NUMBER() OVER (ORDER BY res), COUNT(*) OVER ()
-  FROM per WHERE res IS NOT NULL
-) ranked WHERE {ranks}
+WITH b (k, lo, hi) AS (VALUES {buckets})
+SELECT b.k, COUNT(*) AS n, COUNT(t.rating) AS rated, SUM(t.rating) AS rating_sum, {distribution},
+  SUM(CASE WHEN t.bot_only AND t.resolution_ms IS NOT NULL THEN 1 ELSE 0 END) AS bot
+FROM b JOIN tickets t ON t.created_at >= b.lo AND t.created_at < b.hi
+GROUP BY b.k
+"""
+# Their first responses and resolutions, bucket by bucket, for the percentiles: sorted in
+# Python, which took a third of the time of the databases' window sorts (bench/RESULTS.md).
+_DURATIONS = """
+WITH b (k, lo, hi) AS (VALUES {buckets})
+SELECT b.k, t.first_response_ms, t.resolution_ms
+FROM b JOIN tickets t ON t.created_at >= b.lo AND t.created_at < b.hi
+WHERE t.first_response_ms IS NOT NULL OR t.resolution_ms IS NOT NULL
 """
 _DISTRIBUTION = ", ".join(
-    f"SUM(CASE WHEN rating = {score} THEN 1 ELSE 0 END) AS r{score}" for score in range(1, 6)
+    f"SUM(CASE WHEN t.rating = {score} THEN 1 ELSE 0 END) AS r{score}" for score in range(1, 6)
 )
-_RANKS = " OR ".join(f"rn = ({p} * n + 99) / 100" for p in PERCENTILES)
 
 # Messages by the time they were written, one index range a bucket (no sort of the window).
 _MESSAGES = """
@@ -84,7 +54,6 @@ def report(engine: Engine, start: datetime, end: datetime, bucket: str) -> Repor
     """The report of the tickets created in [start, end), bucketed by ``day`` or ``week``;
     the totals of additive figures are the sums of the buckets' few rows."""
     postgres = engine.dialect.name == "postgresql"
-    seconds = _SECONDS["postgresql" if postgres else "sqlite"]
     windows = buckets(start, end, bucket)
     data = ReportData(totals=Figures(), series={})
     if not windows:
@@ -93,25 +62,14 @@ def report(engine: Engine, start: datetime, end: datetime, bucket: str) -> Repor
     params = {}
     for i, (key, low, high) in enumerate(windows):
         params.update({f"k{i}": key, f"lo{i}": low, f"hi{i}": high})
-    per_ticket = _PER_TICKET.format(
-        buckets=values,
-        first_response=seconds.format(late="t.first_reply_at", early="t.created_at"),
-        resolution=seconds.format(late="t.closed_at", early="t.created_at"),
-        bot=_BOT_ALONE,
-    )
     with engine.begin() as conn:
         for setting in _POSTGRES_SESSION if postgres else ():
             conn.execute(text(setting))
         run = _runner(conn, params, len(windows))
         rating_sum = 0
-        for row in run(per_ticket + _FIGURES.format(distribution=_DISTRIBUTION, ranks=_RANKS)):
-            if row.metric == "figures":
-                rating_sum += _add_figures(data, row)
-                continue
-            chosen = getattr(_figures(data, row.k), row.metric)
-            for percent in PERCENTILES:
-                if row.rn == (percent * row.n + 99) // 100:
-                    chosen[percent] = round(float(row.secs), 3)
+        for row in run(_FIGURES.format(buckets=values, distribution=_DISTRIBUTION)):
+            rating_sum += _add_figures(data, row)
+        _percentiles(data, run(_DURATIONS.format(buckets=values)))
         totals = data.totals
         totals.average = rating_sum / totals.rated if totals.rated else None
         for row in run(_MESSAGES.format(buckets=values)):
@@ -119,6 +77,32 @@ def report(engine: Engine, start: datetime, end: datetime, bucket: str) -> Repor
                 _figures(data, row.k).messages = row.n
                 totals.messages += row.n
     return data
+
+
+def _percentiles(data: ReportData, rows) -> None:
+    """The nearest-rank percentiles of first responses per bucket and over the window, and of
+    resolutions over the window, from (bucket, first_response_ms, resolution_ms) rows."""
+    first: dict[str, list[int]] = {}
+    resolutions = []
+    for key, first_response, resolution in rows:
+        if first_response is not None:
+            first.setdefault(key, []).append(first_response)
+        if resolution is not None:
+            resolutions.append(resolution)
+    for key, values in first.items():
+        _figures(data, key).first_response = _at_ranks(values)
+    data.totals.first_response = _at_ranks([value for values in first.values() for value in values])
+    data.totals.resolution = _at_ranks(resolutions)
+
+
+def _at_ranks(values: list[int]) -> dict[int, float]:
+    """Seconds at the nearest ranks of PERCENTILES among ``values`` (milliseconds)."""
+    values.sort()
+    return (
+        {percent: values[rank(percent, len(values)) - 1] / 1000 for percent in PERCENTILES}
+        if values
+        else {}
+    )
 
 
 def _add_figures(data: ReportData, row) -> int:
