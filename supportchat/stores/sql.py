@@ -1,10 +1,11 @@
 """The ticket store on SQLAlchemy Core: SQLite by default, PostgreSQL in production.
 
-Sequence numbers come from ``UPDATE tickets SET last_seq = last_seq + 1 ... RETURNING`` in
-the same transaction as the message insert (and, for a message guests see, ``last_guest_seq
-= last_guest_seq + 1`` in the same statement: the guest sequence). The update locks the ticket row (PostgreSQL) or
-the database (SQLite), so concurrent appends to one ticket are serialized and a rolled-back
-append gives its number back: ``seq`` has no gaps and no duplicates.
+Sequence numbers come from ``UPDATE tickets SET last_seq = last_seq + 1 ... RETURNING``
+(sql_numbering.py) in the same transaction as the message insert (and, for a message guests
+see, ``last_guest_seq = last_guest_seq + 1`` in the same statement: the guest sequence). The
+update locks the ticket row (PostgreSQL) or the database (SQLite), so concurrent appends to one
+ticket are serialized and a rolled-back append gives its number back: ``seq`` has no gaps and
+no duplicates.
 
 Appends that arrive together share one transaction and one durable commit (group commit,
 group_commit.py).
@@ -21,7 +22,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    func,
     insert,
     select,
     tuple_,
@@ -38,9 +38,7 @@ from . import (
     StoredFile,
     Ticket,
     TicketQuery,
-    bot_answer,
     closed_error,
-    from_bot,
     preview,
     rated_already,
 )
@@ -48,6 +46,7 @@ from .group_commit import Append, GroupCommit
 from .reports import ReportData
 from .sql_bot import SqlBot
 from .sql_guest_seq import SqlGuestSeq
+from .sql_numbering import numbering
 from .sql_reads import SqlReads
 from .sql_reports import report as database_report
 from .sql_rows import (
@@ -70,51 +69,6 @@ _BY_CLIENT_MSG_ID = select(messages).where(
     messages.c.client_msg_id == bindparam("client_msg_id"),
 )
 _INSERT_MESSAGES = insert(messages)
-_NOW = bindparam("now", type_=DateTime)
-
-
-def _numbering(public: bool, writer: str, answer: bool | None):
-    """``UPDATE tickets`` taking the next seq of an open ticket: the writer has read everything
-    up to their own message; a public message is also the inbox's latest activity. A bot
-    (``writer == "bot"``) writes on the agents' side but leaves the preview and the unread flag
-    as they were: agents read past its message only if they had read everything before it.
-    ``answer`` is the message's bot_answer (the reports' ``bot_only``)."""
-    next_seq = tickets.c.last_seq + 1
-    values: dict[str, Any] = {"last_seq": next_seq, "updated_at": bindparam("now")}
-    if writer == "bot":
-        read = tickets.c.agent_read_seq
-        values["agent_read_seq"] = case((read >= tickets.c.last_seq, next_seq), else_=read)
-    else:
-        values[f"{writer}_read_seq"] = next_seq
-    if public:
-        values.update(last_public_seq=next_seq, last_message_at=bindparam("now"))
-        values["last_guest_seq"] = tickets.c.last_guest_seq + 1
-        if writer != "bot":
-            values.update(last_message_preview=bindparam("preview_text"), preview_seq=next_seq)
-        if writer == "guest":  # the customer waits from their oldest unanswered message
-            values["waiting_since"] = func.coalesce(tickets.c.waiting_since, bindparam("now"))
-        elif writer == "agent":  # an answer ends the wait
-            values["waiting_since"] = None
-            values["first_reply_at"] = func.coalesce(tickets.c.first_reply_at, bindparam("now"))
-            values["first_response_ms"] = func.coalesce(
-                tickets.c.first_response_ms, millis_between(_NOW, tickets.c.created_at)
-            )
-    if answer is not None:
-        values["bot_only"] = func.coalesce(tickets.c.bot_only, True) if answer else False
-    return (
-        update(tickets)
-        .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open")
-        .values(values)
-        .returning(tickets.c.last_seq, tickets.c.last_guest_seq)
-    )
-
-
-_NUMBERING = {
-    (public, writer, answer): _numbering(public, writer, answer)
-    for public in (True, False)
-    for writer in ("guest", "agent", "bot")
-    for answer in (None, True, False)
-}
 
 
 class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
@@ -261,11 +215,8 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
 
     def _numbered(self, conn, ticket_id: str, new: NewMessage, now: datetime) -> dict[str, Any]:
         """Take the ticket's next seq; the row of the message to insert with it."""
-        writer = "bot" if from_bot(new) else "guest" if new.sender["role"] == "guest" else "agent"
-        public = new.kind != "note"
         numbers = conn.execute(
-            _NUMBERING[public, writer, bot_answer(new)],
-            {"ticket_id": ticket_id, "now": now, "preview_text": preview(new)},
+            numbering(new), {"ticket_id": ticket_id, "now": now, "preview_text": preview(new)}
         ).first()
         if numbers is None:
             status = conn.execute(
@@ -276,7 +227,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
             "id": new_id(),
             "ticket_id": ticket_id,
             "seq": numbers.last_seq,
-            "guest_seq": numbers.last_guest_seq if public else None,
+            "guest_seq": numbers.last_guest_seq if new.kind != "note" else None,
             "client_msg_id": new.client_msg_id,
             "sender_id": new.sender["id"],
             "sender_role": new.sender["role"],

@@ -1,0 +1,65 @@
+"""The ``UPDATE tickets`` that numbers a message (sql.py): one statement per kind of message,
+built once, which takes the next seq of an open ticket and keeps what the inbox, read receipts
+and reports read off the ticket row in step with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import DateTime, bindparam, case, func, update
+
+from . import NewMessage, bot_answer, from_bot
+from .sql_rows import millis_between, tickets
+
+_NOW = bindparam("now", type_=DateTime)
+
+
+def _statement(public: bool, writer: str, answer: bool | None):
+    """``UPDATE tickets`` taking the next seq of an open ticket: the writer has read everything
+    up to their own message; a public message is also the inbox's latest activity. A bot
+    (``writer == "bot"``) writes on the agents' side but leaves the preview and the unread flag
+    as they were: agents read past its message only if they had read everything before it.
+    ``answer`` is the message's bot_answer (the reports' ``bot_only``)."""
+    next_seq = tickets.c.last_seq + 1
+    values: dict[str, Any] = {"last_seq": next_seq, "updated_at": bindparam("now")}
+    if writer == "bot":
+        read = tickets.c.agent_read_seq
+        values["agent_read_seq"] = case((read >= tickets.c.last_seq, next_seq), else_=read)
+    else:
+        values[f"{writer}_read_seq"] = next_seq
+    if public:
+        values.update(last_public_seq=next_seq, last_message_at=bindparam("now"))
+        values["last_guest_seq"] = tickets.c.last_guest_seq + 1
+        if writer != "bot":
+            values.update(last_message_preview=bindparam("preview_text"), preview_seq=next_seq)
+        if writer == "guest":  # the customer waits from their oldest unanswered message
+            values["waiting_since"] = func.coalesce(tickets.c.waiting_since, bindparam("now"))
+        elif writer == "agent":  # an answer ends the wait
+            values["waiting_since"] = None
+            values["first_reply_at"] = func.coalesce(tickets.c.first_reply_at, bindparam("now"))
+            values["first_response_ms"] = func.coalesce(
+                tickets.c.first_response_ms, millis_between(_NOW, tickets.c.created_at)
+            )
+    if answer is not None:
+        values["bot_only"] = func.coalesce(tickets.c.bot_only, True) if answer else False
+    return (
+        update(tickets)
+        .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open")
+        .values(values)
+        .returning(tickets.c.last_seq, tickets.c.last_guest_seq)
+    )
+
+
+_NUMBERING = {
+    (public, writer, answer): _statement(public, writer, answer)
+    for public in (True, False)
+    for writer in ("guest", "agent", "bot")
+    for answer in (None, True, False)
+}
+
+
+def numbering(new: NewMessage):
+    """The statement that numbers ``new`` (parameters ``ticket_id``, ``now``, ``preview_text``),
+    returning the ticket's ``last_seq`` and ``last_guest_seq``."""
+    writer = "bot" if from_bot(new) else "guest" if new.sender["role"] == "guest" else "agent"
+    return _NUMBERING[new.kind != "note", writer, bot_answer(new)]
