@@ -99,7 +99,9 @@ function place(ticket) {
 
 /** A ticket changed or appeared: keep it where the filters say it belongs. */
 export function upsertTicket(ticket) {
-  place(Object.assign({}, ticket, {unread: ownUnread(ticket)}));
+  // Where the search found it stays with the row until the search changes.
+  const held = state.tickets.get(ticket.id);
+  place(Object.assign({match: held && held.match}, ticket, {unread: ownUnread(ticket)}));
   renderList();
   if (ticket.id === state.selected) renderHeader(ticket);
 }
