@@ -168,12 +168,13 @@ def test_figures_stay_whole_past_a_cursor_batch(ticket_store, clock):
     assert sorted((key, f.conversations) for key, f in data.series.items()) == [("2026-03-02", 150)]
 
 
+@pytest.mark.parametrize(
+    "ticket_store", [pytest.param("mongo", marks=pytest.mark.mongo)], indirect=True
+)
 def test_mongo_tickets_stored_before_bot_only_are_judged_by_their_messages(tickets):
     """MongoDB keeps ``botOnly`` on tickets from now on; on those stored before (no such field)
     the report reads the messages of the closed ones no agent answered. (SQL: migration 0012
     fills the column, tests/test_report_migration.py.)"""
-    if hasattr(tickets, "engine"):
-        pytest.skip("SQL tickets stored before are upgraded by migration 0012")
     assert tickets.report(START, END, "day").totals.bot_resolved == 1  # C, by its botOnly
     tickets.tickets.update_many({}, {"$unset": {"botOnly": ""}})
     data = tickets.report(START, END, "week")
