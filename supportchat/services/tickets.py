@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from ..clock import iso
@@ -15,6 +13,7 @@ from ..errors import AppError, not_found
 from ..stores import Message, Ticket, TicketQuery
 from . import agents, ratelimit
 from .actors import Actor, require_agent, visitor_label
+from .cursors import decode_cursor, encode_cursor
 
 JOIN_LIMIT = 200
 TYPING_INTERVAL = "1 per 2 seconds"
@@ -370,39 +369,3 @@ def ticket_view(ticket: Ticket, for_agent: bool) -> dict[str, Any]:
         "labels": list(ticket.labels) if for_agent else [],
         **({"previewSeq": ticket.preview_seq} if for_agent else {}),
     }
-
-
-# A "waiting" cursor starts with this, so that neither order takes the other's cursors.
-WAITING_CURSOR = "waiting|"
-
-
-def encode_cursor(ticket: Ticket, sort: str = "newest") -> str:
-    """An opaque keyset cursor pointing just after ``ticket`` in the inbox's ``sort`` order."""
-    if sort == "waiting":
-        return keyset_cursor(ticket.waiting_since, ticket.id, WAITING_CURSOR)
-    return keyset_cursor(ticket.last_message_at, ticket.id)
-
-
-def keyset_cursor(moment: datetime, row_id: str, prefix: str = "") -> str:
-    """An opaque cursor just after the row (``moment``, ``row_id``) of a keyset-ordered list."""
-    raw = f"{prefix}{moment.isoformat()}|{row_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None, sort: str = "newest") -> tuple[datetime, str] | None:
-    """The (moment, id) inside a cursor of the ``sort`` order, or AppError ``invalid``."""
-    if not cursor:
-        return None
-    prefix = WAITING_CURSOR if sort == "waiting" else ""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith(prefix):
-            raise ValueError(cursor)
-        moment, ticket_id = raw.removeprefix(prefix).split("|", 1)
-        return datetime.fromisoformat(moment), ticket_id
-    except (ValueError, UnicodeDecodeError):
-        raise AppError(
-            "invalid",
-            "cursor is not one this server gave out for this list; start from the first page.",
-            {"field": "cursor"},
-        ) from None

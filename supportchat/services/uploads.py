@@ -17,7 +17,7 @@ from ..context import Context
 from ..errors import AppError
 from ..models import new_id
 from ..stores import StoredFile, Ticket
-from . import filenames, files, tickets
+from . import cursors, filenames, files, tickets
 from .actors import Actor, require_agent
 
 SNIFF_BYTES = 8192  # what filetype's signatures need
@@ -170,10 +170,10 @@ def list_files(
     require_agent(actor)
     if ticket_id:
         tickets.accessible(ctx, actor, ticket_id)
-    page = ctx.store.list_files(ticket_id, tickets.decode_cursor(cursor), limit + 1)
+    page = ctx.store.list_files(ticket_id, cursors.decode_cursor(cursor), limit + 1)
     more = len(page) > limit
     page = page[:limit]
-    next_cursor = tickets.keyset_cursor(page[-1].created_at, page[-1].id) if more else None
+    next_cursor = cursors.keyset_cursor(page[-1].created_at, page[-1].id) if more else None
     return [
         {
             **stored_file_view(ctx, item),
