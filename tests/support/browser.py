@@ -193,6 +193,7 @@ class Dashboard:
     def open(self, label_or_preview: str) -> None:
         self.ticket(label_or_preview).first.click()
         expect(self.page.locator("#conversation-body")).to_be_visible()
+        expect(self.page.locator("#messages")).not_to_have_attribute("aria-busy", "true")
 
     def reply(self, text: str, note: bool = False) -> None:
         self.page.locator("#as-note").set_checked(note)

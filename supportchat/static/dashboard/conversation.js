@@ -33,6 +33,7 @@ export async function openTicket(ticketId, atSeq = null) {
   if (cached) renderHeader(cached);
   renderList();
   const since = atSeq ? Math.max(0, atSeq - BEFORE_FOUND - 1) : null;
+  ui.messages.setAttribute("aria-busy", "true");
   try {
     const ack = await emit("ticket:join", atSeq ? {ticketId, sinceSeq: since} : {ticketId});
     if (state.selected !== ticketId) return;
@@ -47,6 +48,8 @@ export async function openTicket(ticketId, atSeq = null) {
     else if (!ui.composer.hidden) ui.reply.focus();
   } catch (error) {
     if (state.selected === ticketId) loadFailed(error);
+  } finally {
+    if (state.selected === ticketId) ui.messages.removeAttribute("aria-busy");
   }
 }
 
@@ -89,6 +92,8 @@ export async function resync() {
     }
   } catch (error) {
     if (state.selected === ticketId) loadFailed(error);
+  } finally {
+    if (state.selected === ticketId) ui.messages.removeAttribute("aria-busy");
   }
 }
 

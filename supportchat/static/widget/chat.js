@@ -275,7 +275,8 @@ export class Widget {
     this.connectionState = event.state;
     this.showState();
     if (event.state === "connected") {
-      this.showAlert(null);
+      // Polling reports "connected" before its first request; a refusal stays shown.
+      this.showAlert(this.server.refused ? refusedMessage() : null);
       this.retryFailed();
     }
   }

@@ -79,7 +79,13 @@ export function failover(ctx, make = {socket: socketTransport, polling: pollingT
   function socketError(socket, error) {
     if (socket === trial) tryLater();
     else if (error.retryable) fallBack(); // e.g. the Socket.IO client could not be loaded
-    else ctx.on.error(error);
+    else {
+      // The server's refusal is final (polling would be refused too): no fallback later,
+      // whose "connected" would hide the refusal the widget shows.
+      clearTimeout(timer);
+      timer = null;
+      ctx.on.error(error);
+    }
   }
 
   function useSocket() {

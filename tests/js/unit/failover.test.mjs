@@ -141,12 +141,13 @@ test("without a WebSocket constructor it polls at once and never tries the socke
   transport.stop();
 });
 
-test("a refusal is the widget's to show; a client that did not load means polling", () => {
+test("a refusal is the widget's to show; a client that did not load means polling", async () => {
   globalThis.WebSocket = class {};
   const refused = harness();
   refused.transport.start();
   refused.last("socket").ctx.on.error(new ChatError("forbidden", "Not this site."));
   assert.deepEqual(refused.seen.errors.map((error) => error.code), ["forbidden"]);
+  await sleep(options.heartbeatMs * 2); // and no fallback later hides it
   assert.deepEqual(refused.switches(), []);
   refused.transport.stop();
 
