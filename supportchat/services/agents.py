@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from typing import Any
@@ -18,8 +19,14 @@ from . import auth
 ROLES = ("agent", "admin")
 MIN_PASSWORD = 8
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-# Checked against when the email is unknown, so both failures take the same time.
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked when the email is unknown so both failures take
+    the same time; made when first needed (hashing takes a tenth of a second, which every
+    process start would pay)."""
+    return generate_password_hash(secrets.token_hex(16))
 
 
 def create_agent(email: str, name: str, password: str, role: str = "agent") -> Agent:
@@ -69,7 +76,7 @@ def authenticate(email: str, password: str) -> Agent | None:
     """The active account with this email and password, else None (same cost either way)."""
     agent = db.session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
     if agent is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(agent.password_hash, password) or not agent.active:
         return None

@@ -1,7 +1,8 @@
 """The AI provider: one OpenAI-compatible chat completions call (xAI's Grok, OpenAI, or a
 local server such as llama.cpp, vLLM or Ollama), through the official ``openai`` package.
 
-The package talks through httpx over the standard library's sockets, which gevent has
+The package is imported on the first call (it is most of a process's import time, and many
+servers never use it). It talks through httpx over the standard library's sockets, which gevent has
 patched in a serving process: a call waiting for the provider parks its greenlet only.
 Every call has one deadline, AI_TIMEOUT_SECONDS, retries included; 429 and 5xx answers are
 retried AI_RETRIES times with backoff inside it. A circuit breaker per endpoint makes an
@@ -15,11 +16,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from ..ops import metrics
+
+if TYPE_CHECKING:
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +142,8 @@ def _client(target: Provider) -> openai.OpenAI:
     """One client (and its connection pool) per endpoint and key, kept for the process."""
     found = _clients.get((target.base_url, target.key))
     if found is None:
+        import openai
+
         if len(_clients) > 8:  # settings changed often: forget the old ones
             _clients.clear()
         found = _clients[(target.base_url, target.key)] = openai.OpenAI(
@@ -151,6 +155,8 @@ def _client(target: Provider) -> openai.OpenAI:
 
 
 def _call(target: Provider, messages: list[dict], max_tokens: int, deadline: float) -> Answer:
+    import openai
+
     client = _client(target)
     options: dict[str, Any] = {"tools": [HANDOFF_TOOL]} if target.tools else {}
     for attempt in range(target.retries + 1):
@@ -204,6 +210,8 @@ def _reason(error: Exception) -> str:
         text = found.get("message") if isinstance(found, dict) else found
         if text:
             return f"The AI provider answered {_status(error)}: {str(text)[:300]}"
+    import openai
+
     if isinstance(error, openai.APIConnectionError):
         return "The AI provider could not be reached."
     return f"The AI provider answered {_status(error)}: {json.dumps(str(error))[:300]}"
