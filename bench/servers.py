@@ -114,6 +114,7 @@ def server_env(instance: Path, database_url: str) -> dict[str, str]:
         "MESSAGE_RATE_LIMIT": "off",
         "CONNECT_RATE_LIMIT": "off",
         "NEW_CONVERSATION_RATE_LIMIT": "off",  # thousands of tickets from one address
+        "MAX_CONNECTIONS_PER_ADDRESS": "0",  # and a thousand sockets from it
         "ACCESS_TOKEN_MINUTES": "240",
         "LOG_LEVEL": "warning",
     }
