@@ -92,8 +92,6 @@ export async function resync() {
     }
   } catch (error) {
     if (state.selected === ticketId) loadFailed(error);
-  } finally {
-    if (state.selected === ticketId) ui.messages.removeAttribute("aria-busy");
   }
 }
 
