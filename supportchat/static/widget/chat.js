@@ -20,11 +20,6 @@ const TYPING_SHOWN_MS = 6000;
 const SHOWN_STATES = ["connecting", "reconnecting", "disconnected"];
 const storage = browser.storage;
 
-/** Why nothing works when the support server does not accept this site (ALLOWED_ORIGINS). */
-function refusedMessage() {
-  return t("refused", {origin: location.origin});
-}
-
 export class Widget {
   /**
    * @param {Object<string, any>} options the merged options
@@ -83,7 +78,7 @@ export class Widget {
     this.onVisibility = () => this.markRead();
     document.addEventListener("visibilitychange", this.onVisibility);
     this.render();
-    if (this.server.refused) this.showAlert(refusedMessage());
+    this.showAlert(null); // a refused site's notice (view.js)
     this.offerForms();
     this.startTransport();
     if (this.outbox.entries.length) this.retryFailed();
@@ -275,8 +270,7 @@ export class Widget {
     this.connectionState = event.state;
     this.showState();
     if (event.state === "connected") {
-      // Polling reports "connected" before its first request; a refusal stays shown.
-      this.showAlert(this.server.refused ? refusedMessage() : null);
+      this.showAlert(null);
       this.retryFailed();
     }
   }
@@ -290,7 +284,7 @@ export class Widget {
     }
     this.connectionState = "";
     this.showState();
-    this.showAlert(this.server.refused ? refusedMessage() : error.message);
+    this.showAlert(error.message);
   }
 
   /** The connection's state under the title, in the current language. */
@@ -303,7 +297,7 @@ export class Widget {
   relabel() {
     this.relabelView();
     this.showState();
-    if (this.server.refused) this.showAlert(refusedMessage());
+    if (this.server.refused) this.showAlert(null); // the refusal, in the new language
   }
 }
 

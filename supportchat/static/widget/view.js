@@ -98,10 +98,12 @@ export const viewMethods = {
     this.render();
   },
 
-  /** @this {Widget} */
+  /** The panel's notice, none for null; on a site the server does not accept (ALLOWED_ORIGINS)
+   * always that refusal, whatever else happens. @this {Widget} */
   showAlert(message) {
-    this.alert.textContent = message || "";
-    this.alert.hidden = !message;
+    const shown = this.server.refused ? t("refused", {origin: location.origin}) : message;
+    this.alert.textContent = shown || "";
+    this.alert.hidden = !shown;
   },
 
   /** @this {Widget} */
