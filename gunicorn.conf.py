@@ -9,8 +9,8 @@ transport alone (a session is then one connection); to scale otherwise, run more
 single-worker processes behind the balancer, joined by REDIS_URL.
 
 Only the standard library, supportchat.ops.logs and gunicorn's own gevent worker (which the master
-loads anyway) are imported here: the master must not load the application before each gevent
-worker has monkey-patched itself.
+loads anyway) are imported here at first: the master must not load the application before each
+gevent worker has monkey-patched itself.
 """
 
 import os
@@ -26,40 +26,25 @@ workers = int(_env("WEB_CONCURRENCY", "1"))
 worker_connections = 1000
 timeout = 30  # heartbeat only: gevent workers report from their own loop, not per request
 graceful_timeout = int(_env("SHUTDOWN_TIMEOUT", "20"))
-# Idle kept-alive connections close soon, so a stopping worker is not held up; the gevent
-# worker also reads each request line and headers under this timer: a client that trickles
-# its headers (slowloris) is cut off after 2 s.
-keepalive = 2
 
 
 def _worker_class():
-    """gunicorn's gevent worker, with at most MAX_CONNECTIONS_PER_ADDRESS open connections per
-    client address in each worker (not applied behind TRUSTED_PROXIES: the proxy is the peer)."""
-    from collections import Counter
+    """gunicorn's gevent worker, serving with supportchat's own gevent server
+    (supportchat/ops/http.py, the one ``supportchat serve`` runs): WebSocket upgrades through
+    gevent-websocket, HEADER_TIMEOUT for each request's headers and MAX_CONNECTIONS_PER_ADDRESS
+    open connections per client address in each worker."""
+    from gunicorn.workers.ggevent import GeventPyWSGIWorker
 
-    from gunicorn.workers.ggevent import GeventWorker
+    class Worker(GeventPyWSGIWorker):
+        @staticmethod
+        def server_class(listener, application, log, handler_class, **options):
+            # Called in the worker, once the app is loaded: gunicorn's access log and
+            # handler give way to the app's own; its pool, base environ and TLS are kept.
+            from supportchat.ops.server import make_server
 
-    cap = int(_env("MAX_CONNECTIONS_PER_ADDRESS", "100"))
-    if not cap or int(_env("TRUSTED_PROXIES", "0")):
-        return GeventWorker
+            return make_server(application, listener, **options)
 
-    class CappedGeventWorker(GeventWorker):
-        open = Counter()
-
-        def handle(self, listener, client, addr):
-            host = addr[0] if isinstance(addr, tuple) else str(addr)
-            if self.open[host] >= cap:
-                client.close()  # over the cap: refused before a byte is read
-                return
-            self.open[host] += 1
-            try:
-                super().handle(listener, client, addr)
-            finally:
-                self.open[host] -= 1
-                if not self.open[host]:
-                    del self.open[host]
-
-    return CappedGeventWorker
+    return Worker
 
 
 worker_class = _worker_class  # gunicorn calls it once, in the master, for the class

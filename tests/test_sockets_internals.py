@@ -21,6 +21,7 @@ def params(function) -> list[str]:
 
 def test_private_interfaces_keep_their_names_and_signatures():
     import engineio.async_drivers.gevent as gevent_driver
+    import engineio.async_drivers.threading as threading_driver
     import engineio.socket
     import flask_socketio
     import socketio
@@ -35,10 +36,20 @@ def test_private_interfaces_keep_their_names_and_signatures():
         "sid",
     ]
     assert params(SimpleWebSocketWSGI.__init__)[:3] == ["self", "handler", "server"]
-    # Under gevent without gevent-websocket, WebSockets go through simple-websocket, whose
-    # server takes max_message_size.
-    assert issubclass(gevent_driver._async["websocket"], SimpleWebSocketWSGI)
+    # Under threads (flask run), WebSockets go through simple-websocket, whose server takes
+    # max_message_size; under gevent through gevent-websocket (ops/websocket.py).
+    assert issubclass(threading_driver._async["websocket"], SimpleWebSocketWSGI)
+    assert not issubclass(gevent_driver._async["websocket"], SimpleWebSocketWSGI)
     import simple_websocket
+    from geventwebsocket.handler import WebSocketHandler
+    from geventwebsocket.websocket import Header, Stream, WebSocket
+
+    assert params(WebSocket.__init__) == ["self", "environ", "stream", "handler"]
+    assert params(Stream.__init__) == ["self", "handler"]
+    assert params(Header.decode_header) == ["stream"]
+    for name in ("read_frame", "validate_utf8", "receive", "_decode_bytes", "close"):
+        assert callable(getattr(WebSocket, name)), name
+    assert {"upgrade_websocket", "upgrade_connection", "log_request"} <= set(vars(WebSocketHandler))
 
     assert "max_message_size" in params(simple_websocket.Server.__init__)
     assert {"wait", "abort"} <= set(params(engineio.socket.Socket.close))

@@ -58,4 +58,8 @@ def chat_message(data):
 
 if __name__ == "__main__":
     port = int(sys.argv[1])
-    WSGIServer(("127.0.0.1", port), app, log=None).serve_forever()
+    try:  # the WebSocket driver the product runs on (engine.io uses it when installed)
+        from geventwebsocket.handler import WebSocketHandler as handler
+    except ImportError:
+        from gevent.pywsgi import WSGIHandler as handler
+    WSGIServer(("127.0.0.1", port), app, log=None, handler_class=handler).serve_forever()

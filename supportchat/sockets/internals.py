@@ -36,17 +36,19 @@ def drop(connection: Any) -> None:
 
 
 def bound_websocket_frames(socketio: SocketIO) -> None:
-    """Stop reading a WebSocket frame as soon as it passes the event size limit.
+    """Under ``flask run`` (threads), stop reading a WebSocket frame as soon as it passes the
+    event size limit.
 
-    Engine.IO refuses an oversized frame only after simple-websocket has buffered all of it,
-    so one client could make the server hold a frame of any size in memory; here the
-    WebSocket layer closes the connection (code 1009) once the limit is crossed."""
+    There WebSockets go through simple-websocket, and Engine.IO refuses an oversized frame only
+    after it has buffered all of it, so one client could make the server hold a frame of any
+    size in memory; here the WebSocket layer closes the connection (code 1009) once the limit
+    is crossed. Under gevent, gevent-websocket carries the same limit (ops/websocket.py)."""
     from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 
     engine = socketio.server.eio
     transport = engine._async["websocket"]
     if not (isinstance(transport, type) and issubclass(transport, SimpleWebSocketWSGI)):
-        return  # gevent-websocket, when installed, offers no such hook
+        return  # gevent: ops/websocket.py
     limit = engine.max_http_buffer_size
 
     class BoundedWebSocket(transport):
