@@ -115,3 +115,33 @@ def test_a_failed_background_task_is_one_log_line_without_its_arguments(caplog, 
     assert [record for record in caplog.records if "KeyError" in record.getMessage()]
     assert "private words" not in str([vars(record) for record in caplog.records])
     assert "private words" not in capfd.readouterr().err
+
+
+def test_pings_wait_on_loop_timers_and_follow_each_pong():
+    """ping_on_timers: each connection's next ping comes ping_interval after the last pong,
+    from a gevent timer (no greenlet per connection), and never to a closed connection."""
+    import gc
+
+    import engineio
+    import gevent
+    from engineio import packet
+    from engineio.socket import Socket
+
+    from supportchat.sockets.internals import ping_on_timers
+
+    ping_on_timers()
+    server = engineio.Server(async_mode="gevent", ping_interval=0.2)
+    live, closed = Socket(server, "live"), Socket(server, "closed")
+    greenlets = len([g for g in gc.get_objects() if isinstance(g, gevent.Greenlet)])
+    for connection in (live, closed):
+        connection.schedule_ping()
+    assert len([g for g in gc.get_objects() if isinstance(g, gevent.Greenlet)]) == greenlets
+    closed.closed = True
+    gevent.sleep(0.1)
+    assert live.queue.qsize() == 0 and live.last_ping is None  # not yet
+    gevent.sleep(0.2)
+    assert live.queue.get_nowait().packet_type == packet.PING and live.last_ping
+    live.receive(packet.Packet(packet.PONG))  # the pong schedules the next ping
+    gevent.sleep(0.35)
+    assert live.queue.get_nowait().packet_type == packet.PING and live.queue.qsize() == 0
+    assert closed.queue.qsize() == 0
