@@ -92,7 +92,8 @@ def ping_on_timers() -> None:
         elif connection.last_ping:  # as Engine.IO: one ping at a time, after the last pong
             connection.last_ping = None
             timer = get_hub().loop.timer(connection.server.ping_interval)
-            timer.start(ping, connection, timer)
+            # From now: the loop's clock is stale after a long stretch of work.
+            timer.start(ping, connection, timer, update=True)
 
     schedule_ping.on_timers = True
     Socket.schedule_ping = schedule_ping
