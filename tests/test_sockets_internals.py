@@ -118,8 +118,9 @@ def test_a_failed_background_task_is_one_log_line_without_its_arguments(caplog, 
 
 
 def test_pings_wait_on_loop_timers_and_follow_each_pong():
-    """ping_on_timers: each connection's next ping comes ping_interval after the last pong,
-    from a gevent timer (no greenlet per connection), and never to a closed connection."""
+    """ping_on_timers: each connection's next ping comes no sooner than ping_interval after
+    the last pong, from a gevent timer (no greenlet per connection), and never to a closed
+    connection."""
     import gc
     import time
 
@@ -130,20 +131,30 @@ def test_pings_wait_on_loop_timers_and_follow_each_pong():
 
     from supportchat.sockets.internals import ping_on_timers
 
+    def greenlets() -> int:
+        return len([g for g in gc.get_objects() if isinstance(g, gevent.Greenlet)])
+
+    def next_packet(connection: Socket) -> packet.Packet:
+        waited = time.monotonic()
+        while not connection.queue.qsize():
+            assert time.monotonic() - waited < 5, "no ping"
+            gevent.sleep(0.01)
+        return connection.queue.get_nowait()
+
     ping_on_timers()
     server = engineio.Server(async_mode="gevent", ping_interval=0.2)
     live, closed = Socket(server, "live"), Socket(server, "closed")
-    greenlets = len([g for g in gc.get_objects() if isinstance(g, gevent.Greenlet)])
+    closed.closed = True
+    before = greenlets()
     time.sleep(0.3)  # work that does not yield: the loop's clock falls behind
+    scheduled = time.monotonic()
     for connection in (live, closed):
         connection.schedule_ping()
-    assert len([g for g in gc.get_objects() if isinstance(g, gevent.Greenlet)]) == greenlets
-    closed.closed = True
-    gevent.sleep(0.1)
-    assert live.queue.qsize() == 0 and live.last_ping is None  # not yet
-    gevent.sleep(0.2)
-    assert live.queue.get_nowait().packet_type == packet.PING and live.last_ping
+    assert greenlets() == before
+    assert next_packet(live).packet_type == packet.PING
+    assert time.monotonic() - scheduled >= 0.2 and live.last_ping
+    ponged = time.monotonic()
     live.receive(packet.Packet(packet.PONG))  # the pong schedules the next ping
-    gevent.sleep(0.35)
-    assert live.queue.get_nowait().packet_type == packet.PING and live.queue.qsize() == 0
+    assert next_packet(live).packet_type == packet.PING
+    assert time.monotonic() - ponged >= 0.2
     assert closed.queue.qsize() == 0

@@ -2,9 +2,7 @@
 which Engine.IO uses whenever it is installed), with what a public server needs on top: a
 bound on message size (close code 1009 as soon as a frame would pass it, before its payload
 is read), unmasking and the UTF-8 check at C speed (the library does both a byte at a time in
-Python), the origin check before the upgrade, and no log line of its own.
-
-Imports gevent and gevent-websocket only, like http.py, which gunicorn's master loads."""
+Python), the origin check before the upgrade, and no log line of its own."""
 
 from __future__ import annotations
 
