@@ -8,9 +8,9 @@ workers accepts it first. So WEB_CONCURRENCY > 1 only suits clients that use the
 transport alone (a session is then one connection); to scale otherwise, run more
 single-worker processes behind the balancer, joined by REDIS_URL.
 
-Only the standard library, supportchat.ops.logs and gunicorn's own gevent worker (which the master
-loads anyway) are imported here at first: the master must not load the application before each
-gevent worker has monkey-patched itself.
+Only the standard library, supportchat.ops.logs, gunicorn's own gevent worker (which the master
+loads anyway) and, with PROMETHEUS_MULTIPROC_DIR, prometheus_client are imported in the master:
+it must not load the application before each gevent worker has monkey-patched itself.
 """
 
 import os
@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 _env = os.environ.get
+_multiprocess = None  # prometheus_client.multiprocess, once on_starting has loaded it
 
 bind = (_env("GUNICORN_BIND") or f"{_env('HOST', '127.0.0.1')}:{_env('PORT', '5000')}").split(",")
 workers = int(_env("WEB_CONCURRENCY", "1"))
@@ -69,6 +70,11 @@ def on_starting(server):
     (in a child process, so the master stays free of the application)."""
     metrics_dir = _env("PROMETHEUS_MULTIPROC_DIR")
     if metrics_dir:
+        # Imported now, not in child_exit: that runs in gunicorn's SIGCHLD handler, which a
+        # second worker's exit re-enters; an import it interrupts is then half-done.
+        global _multiprocess
+        from prometheus_client import multiprocess as _multiprocess
+
         Path(metrics_dir).mkdir(parents=True, exist_ok=True)
         for stale in Path(metrics_dir).glob("*.db"):
             stale.unlink()
@@ -97,7 +103,5 @@ def post_worker_init(worker):
 
 def child_exit(server, worker):
     """Forget a dead worker's live gauges (connected sockets) in the metrics."""
-    if _env("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
-        multiprocess.mark_process_dead(worker.pid)
+    if _multiprocess:
+        _multiprocess.mark_process_dead(worker.pid)
