@@ -8,7 +8,7 @@ ticket are serialized and a rolled-back append gives its number back: ``seq`` ha
 no duplicates.
 
 Appends that arrive together share one transaction and one durable commit (group commit,
-group_commit.py).
+group_commit.py); on SQLite that transaction runs on a thread (off_loop.py).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from . import (
     rated_already,
 )
 from .group_commit import Append, GroupCommit
+from .off_loop import off_loop
 from .reports import ReportData
 from .sql_bot import SqlBot
 from .sql_guest_seq import SqlGuestSeq
@@ -76,7 +77,11 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._commits = GroupCommit(self._store)
+        # SQLite waits for the disk in C, stopping the loop: its batches are written on a
+        # thread (one database file: an in-memory one lives in a single thread's connection).
+        on_file = (engine.url.database or ":memory:") != ":memory:"
+        sqlite_file = engine.dialect.name == "sqlite" and on_file
+        self._commits = GroupCommit(off_loop(self._store) if sqlite_file else self._store)
         self.outbox = None  # services.outbox: events recorded in the changes' transactions
 
     def create_ticket(
