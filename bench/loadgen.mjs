@@ -19,6 +19,17 @@ const log = (...parts) => process.stderr.write(parts.join(" ") + "\n");
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const ACK_TIMEOUT_MS = cfg.ackTimeoutMs ?? 10000;
 const PADDING = " hello, my order has not arrived yet, could you check it please?";
+// Several server processes (joined by Redis): sockets, guests and agents alike, go to them in
+// turn, each round in a fresh random order. A plain rotation would keep in step with the
+// ticket-to-agent assignment: with 2 processes, 10 agents and tickets opened in order, every
+// guest landed on its agent's process and no message crossed between processes.
+const URLS = cfg.urls ?? [cfg.url];
+let round = [];
+function nextUrl() {
+  if (round.length === 0) round = URLS.map((url) => [Math.random(), url]).sort(([a], [b]) => a - b).map(([, url]) => url);
+  return round.pop();
+}
+const cpuSeconds = () => { const cpu = process.cpuUsage(); return (cpu.user + cpu.system) / 1e6; };
 
 function percentiles(values) {
   if (values.length === 0) return { n: 0 };
@@ -33,9 +44,10 @@ function connect(namespace, auth) {
   return new Promise((resolve, reject) => {
     const started = now();
     // Browsers always offer permessage-deflate; so does this client unless told otherwise.
-    const socket = io(cfg.url + namespace, { transports: ["websocket"], forceNew: true, reconnection: false,
-                                              timeout: 30000, auth, perMessageDeflate: cfg.perMessageDeflate ?? true });
-    socket.once("connect", () => resolve({ socket, ms: now() - started }));
+    const url = nextUrl();
+    const socket = io(url + namespace, { transports: ["websocket"], forceNew: true, reconnection: false,
+                                         timeout: 30000, auth, perMessageDeflate: cfg.perMessageDeflate ?? true });
+    socket.once("connect", () => resolve({ socket, url, ms: now() - started }));
     socket.once("connect_error", (error) => { socket.close(); reject(error); });
   });
 }
@@ -176,8 +188,11 @@ async function chat() {
   });
   const agents = watched.results.filter(Boolean);
   const errors = [...opened.errors, ...watched.errors];
+  // cpuSeconds: the generator's CPU so far, so the runner can tell what the load itself cost;
+  // acrossProcesses: tickets whose guest and agent sockets are on different server processes.
   const setup = { tickets: tickets.length, agents: agents.length, errors: errors.length, firstErrors: errors.slice(0, 3),
-                  seconds: (now() - t0) / 1000,
+                  seconds: (now() - t0) / 1000, cpuSeconds: cpuSeconds(),
+                  acrossProcesses: tickets.filter((t, i) => watched.results[i % agentCount]?.url !== t.guest.url).length,
                   connectMs: percentiles([...tickets.map((t) => t.guest.ms), ...agents.map((a) => a.ms)]) };
   log(`setup: ${tickets.length} tickets, ${agents.length} agents in ${setup.seconds.toFixed(1)} s, ${setup.errors} errors`);
   let replies = 0;
@@ -195,9 +210,12 @@ async function chat() {
   for (const rate of cfg.rates) {
     const stepId = steps.length;
     steps.push(newStep(stepId, rate, 1));
+    const cpuBefore = cpuSeconds();
     await drive(tickets, rate, cfg.duration, stepId, (ticket, index, k) => send(ticket.guest.socket, "g", stepId, ticket.ticketId, `${index}-${k}`));
     steps[stepId].ended = true;
-    const result = await drain(steps[stepId], cfg.duration);
+    // The generator shares the machine's cores with the server: how many it took while sending.
+    const generatorCores = (cpuSeconds() - cpuBefore) / cfg.duration;
+    const result = { ...await drain(steps[stepId], cfg.duration), generatorCores };
     results.push(result);
     log(`rate ${rate}: delivered ${(result.deliveredRatio * 100).toFixed(1)}% ` +
         `(${result.deliveredPerSecond.toFixed(0)}/s), e2e p50 ${result.e2eMs.p50} p99 ${result.e2eMs.p99} ms, ` +
@@ -295,7 +313,6 @@ async function history() {
 
 const modes = { chat, fanout, idle, history };
 const result = await modes[cfg.scenarioMode]();
-const cpu = process.cpuUsage();
-result.generatorCpuSeconds = (cpu.user + cpu.system) / 1e6;
+result.generatorCpuSeconds = cpuSeconds();
 process.stdout.write(JSON.stringify(result) + "\n");
 process.exit(0);

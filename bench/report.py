@@ -12,7 +12,16 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 RESULTS_MD = BENCH / "RESULTS.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-ORDER = ["capacity", "capacity-team", "fixed", "fixed-team", "fanout", "idle", "history"]
+ORDER = [
+    "capacity",
+    "capacity-team",
+    "capacity-scaleout",
+    "fixed",
+    "fixed-team",
+    "fanout",
+    "idle",
+    "history",
+]
 
 
 def _load() -> list[dict[str, Any]]:
@@ -109,6 +118,37 @@ def _history_row(record: dict[str, Any]) -> list[str]:
     ]
 
 
+def _scaleout_rows(record: dict[str, Any]) -> list[str]:
+    """One row per number of processes: its summary has no relay to stand beside."""
+    summary = record["summary"]
+    rates = sorted(
+        {int(key.partition("@")[2]) for arm in summary.values() for key in arm if "@" in key}
+    )
+    rows = []
+    for label in ("1-process", "2-processes"):
+        ours = summary[label]
+        capacity = f"{ours['capacity']:.0f} msg/s"
+        if label == "2-processes" and "capacity" in summary["ratio"]:
+            capacity += f" ({summary['ratio']['capacity']:.2f}×)"
+        p99 = ", ".join(
+            f"{rate}: {ours[f'e2eP99Ms@{rate}']:.0f}"
+            for rate in rates
+            if f"e2eP99Ms@{rate}" in ours
+        )
+        cells = [
+            record["backend"],
+            label[0],
+            capacity,
+            p99,
+            f"{ours['cpuMsPerMessage']:.2f} ms",
+            f"{ours['serverCores']:.2f}",
+            f"{ours['generatorCpuSeconds']:.1f} s ({ours['generatorCores']:.2f} cores)",
+            f"`{record['command']}`",
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
 def table() -> str:
     """The generated part of RESULTS.md."""
     records = _load()
@@ -124,11 +164,28 @@ def table() -> str:
         "| scenario | backend | supportchat (median) | bare relay (median, same run) | ratio / target | command |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
+    scaleout = [record for record in records if record["scenario"] == "capacity-scaleout"]
     for record in records:
+        if record in scaleout:
+            continue
         row = {"idle": _idle_row, "history": _history_row}.get(record["scenario"], _chat_row)(
             record
         )
         lines.append("| " + " | ".join(row) + " |")
+    if scaleout:
+        lines += [
+            "",
+            "`capacity-scaleout`: the team's load against one supportchat process and against "
+            "two joined by Redis on the same database, alternating in one run (medians). CPU is "
+            "counted from the first message to the end of the sweep, the server's summed over "
+            "its processes; the load generator shares the machine's cores.",
+            "",
+            "| backend | processes | capacity (2 vs 1) | e2e p99 by offered rate (msg/s: ms) "
+            "| server CPU per acked message | server cores | generator CPU | command |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for record in scaleout:
+            lines += _scaleout_rows(record)
     started = ", ".join(f"{r['scenario']}/{r['backend']} {r['started']}" for r in records)
     lines += ["", f"Runs started (UTC): {started}."]
     return "\n".join(lines)

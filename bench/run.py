@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import servers
-from .servers import BENCH, Server, cpu_seconds, raise_fd_limit, rss_mb
+from .servers import BENCH, Server, raise_fd_limit
 
 RESULTS = BENCH / "results"
 COMMON = {
@@ -61,6 +61,16 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "fixed": {"scenarioMode": "chat", "tickets": 500, "duration": 20, "rates": [1000]},
     # A support team: 10 agent sockets, each watching 50 of the 500 tickets.
     "capacity-team": {
+        "scenarioMode": "chat",
+        "tickets": 500,
+        "agents": 10,
+        "duration": 6,
+        "stopOnFail": True,
+        "rates": RATES,
+    },
+    # The team's load against one supportchat process and against two joined by Redis on the
+    # same database: what a second process buys on this 2-core machine, generator included.
+    "capacity-scaleout": {
         "scenarioMode": "chat",
         "tickets": 500,
         "agents": 10,
@@ -135,6 +145,7 @@ def generate(
         **namespaces,
         "mode": mode,
         "url": server.url,
+        "urls": server.urls,
         "httpUrl": server.url,
         "token": server.token,
     }
@@ -196,35 +207,44 @@ def profile_while(server: Server, seconds: float, name: str) -> threading.Thread
 
 
 def one_run(
-    kind: str, scenario: str, config: dict[str, Any], profile: str | None
+    kind: str, scenario: str, config: dict[str, Any], profile: str | None, processes: int = 1
 ) -> dict[str, Any]:
-    """Start a fresh server of ``kind``, load it once, stop it."""
+    """Start a fresh server of ``kind``, load it once, stop it. CPU and RSS are the sums over
+    its processes."""
     backend = "sqlite" if kind == "relay" else kind
     with servers.database(backend) as (url, instance):
-        with servers.running(kind, url, instance) as server:
-            before = rss_mb(server.pid)
+        with servers.running(kind, url, instance, processes) as server:
+            before = server.rss_mb()
             samples: dict[str, float] = {}
             profiler: list[threading.Thread] = []
 
             def on_line(line: str) -> None:
                 if line == "READY":  # idle: every socket is connected; let the process settle
                     time.sleep(5)
-                    samples["rss"] = rss_mb(server.pid)
+                    samples["rss"] = server.rss_mb()
                 if line.startswith("setup:"):  # the load starts: count the server's CPU from here
-                    samples["cpu"] = cpu_seconds(server.pid)
+                    samples["cpu"], samples["time"] = server.cpu_seconds(), time.monotonic()
                 if profile and line.startswith("setup:") and not profiler:
                     seconds = len(config.get("rates", [1])) * config["duration"]
                     profiler.append(profile_while(server, min(seconds, 60), profile))
 
             result = generate(server, config, on_line)
-            result["rssMb"] = {"start": round(before, 1), "end": round(rss_mb(server.pid), 1)}
+            result["rssMb"] = {"start": round(before, 1), "end": round(server.rss_mb(), 1)}
             if "cpu" in samples and result.get("steps"):
                 # CPU per acknowledged message: steadier than latency on a shared machine.
-                cpu = cpu_seconds(server.pid) - samples["cpu"]
+                cpu = server.cpu_seconds() - samples["cpu"]
+                wall = time.monotonic() - samples["time"]
                 acked = sum(step["ackOk"] for step in result["steps"]) or 1
                 result["serverCpu"] = {
                     "seconds": round(cpu, 2),
                     "msPerAckedMessage": round(cpu * 1000 / acked, 3),
+                    "cores": round(cpu / wall, 2),
+                }
+                # The generator over the same stretch (its own total includes the setup).
+                generator = result["generatorCpuSeconds"] - result["setup"]["cpuSeconds"]
+                result["generatorCpu"] = {
+                    "seconds": round(generator, 2),
+                    "cores": round(generator / wall, 2),
                 }
             if "rss" in samples:
                 held = result["connected"] or 1
@@ -249,6 +269,20 @@ def capacity_of(result: dict[str, Any]) -> int:
 
 def headline(scenario: str, result: dict[str, Any]) -> dict[str, float]:
     """The numbers a scenario is judged by, from one run."""
+    if scenario == "capacity-scaleout":
+        return {
+            "capacity": capacity_of(result),
+            "cpuMsPerMessage": result["serverCpu"]["msPerAckedMessage"],
+            "serverCores": result["serverCpu"]["cores"],
+            "generatorCpuSeconds": result["generatorCpu"]["seconds"],
+            "generatorCores": result["generatorCpu"]["cores"],
+            # One key per rate reached: a sweep that stops early has fewer.
+            **{
+                f"e2eP99Ms@{step['offeredRate']}": step["e2eMs"]["p99"]
+                for step in result["steps"]
+                if "p99" in step["e2eMs"]
+            },
+        }
     if scenario.startswith("capacity"):
         return {"capacity": capacity_of(result)}
     if scenario == "idle":
@@ -275,18 +309,30 @@ def headline(scenario: str, result: dict[str, Any]) -> dict[str, float]:
 
 
 def medians(rows: list[dict[str, float]]) -> dict[str, float]:
-    """Per key, the median over repetitions."""
-    return {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+    """Per key, the median over the repetitions that have it."""
+    keys = dict.fromkeys(key for row in rows for key in row)
+    return {key: statistics.median(row[key] for row in rows if key in row) for key in keys}
+
+
+def arms(scenario: str, backend: str) -> dict[str, tuple[str, int]]:
+    """The servers a scenario alternates, as label: (kind, processes); ratios are the second
+    over the first."""
+    if scenario == "capacity-scaleout":
+        return {"1-process": (backend, 1), "2-processes": (backend, 2)}
+    return {"relay": ("relay", 1), backend: (backend, 1)}
 
 
 def run(
     scenario: str, backend: str, repeat: int, profile: bool, overrides: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Alternate relay and supportchat ``repeat`` times each; medians and ratios."""
+    """Alternate relay and supportchat (or one and two supportchat processes) ``repeat``
+    times each; medians and ratios."""
     config = {**SCENARIOS[scenario], **(overrides or {})}
     command = f"python -m bench run --scenario {scenario} --backend {backend} --repeat {repeat}"
     if overrides:
         command += f" --set '{json.dumps(overrides)}'"
+    servers_of = arms(scenario, backend)
+    base, other = servers_of
     record: dict[str, Any] = {
         "scenario": scenario,
         "backend": backend,
@@ -294,26 +340,27 @@ def run(
         "config": config,
         "machine": machine(),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "runs": {"relay": [], backend: []},
+        "runs": {label: [] for label in servers_of},
     }
     if scenario == "history":
         record["runs"][backend] = [history_run(backend, config, profile) for _ in range(repeat)]
         record["summary"] = {backend: medians([run["headline"] for run in record["runs"][backend]])}
         return save(record)
     for index in range(repeat):
-        order = ["relay", backend] if index % 2 == 0 else [backend, "relay"]
-        for kind in order:
-            name = f"{scenario}-{backend}" if profile and kind != "relay" and index == 0 else None
-            print(f"{scenario}: run {index + 1}/{repeat} against {kind}", file=sys.stderr)
-            result = one_run(kind, scenario, config, name)
-            record["runs"][kind].append({"headline": headline(scenario, result), "raw": result})
+        order = [base, other] if index % 2 == 0 else [other, base]
+        for label in order:
+            name = f"{scenario}-{backend}" if profile and label == other and index == 0 else None
+            print(f"{scenario}: run {index + 1}/{repeat} against {label}", file=sys.stderr)
+            kind, processes = servers_of[label]
+            result = one_run(kind, scenario, config, name, processes)
+            record["runs"][label].append({"headline": headline(scenario, result), "raw": result})
     summary = {
-        kind: medians([run["headline"] for run in runs]) for kind, runs in record["runs"].items()
+        label: medians([run["headline"] for run in runs]) for label, runs in record["runs"].items()
     }
     summary["ratio"] = {
-        key: round(summary[backend][key] / summary["relay"][key], 3)
-        for key in summary[backend]
-        if summary["relay"][key]
+        key: round(summary[other][key] / summary[base][key], 3)
+        for key in summary[other]
+        if summary[base].get(key)
     }
     record["summary"] = summary
     return save(record)

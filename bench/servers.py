@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
 import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -28,6 +29,8 @@ PG_ADMIN_URL = os.environ.get(
     "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 ADMIN_EMAIL, ADMIN_PASSWORD = "bench-admin@example.com", "bench-admin-password-1"
+# A database number the tests (db 0) do not use: flushed before every multi-process start.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def raise_fd_limit() -> None:
@@ -59,32 +62,48 @@ def cpu_seconds(pid: int) -> float:
 
 @dataclass
 class Server:
-    """A started server process and how to reach it."""
+    """Started server processes (one, or several joined by Redis) and how to reach them."""
 
     kind: str  # relay | sqlite | postgres
-    process: subprocess.Popen
-    port: int
-    log_path: Path
+    processes: list[subprocess.Popen]
+    ports: list[int]
+    log_path: Path  # every process of the server appends to it
     database_url: str | None = None
     token: str | None = None
 
     @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports]
+
+    @property
+    def pids(self) -> list[int]:
+        return [process.pid for process in self.processes]
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.urls[0]
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        return self.pids[0]
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def cpu_seconds(self) -> float:
+        """CPU time of all processes together."""
+        return sum(cpu_seconds(pid) for pid in self.pids)
+
+    def rss_mb(self) -> float:
+        """Resident memory of all processes together."""
+        return sum(rss_mb(pid) for pid in self.pids)
+
+    def wait_ready(self, process: subprocess.Popen, url: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 raise RuntimeError(
                     f"{self.kind} server exited:\n{self.log_path.read_text()[-3000:]}"
                 )
             try:
-                if requests.get(self.url + "/healthz", timeout=1).ok:
+                if requests.get(url + "/healthz", timeout=1).ok:
                     return
             except requests.ConnectionError:
                 pass  # not listening yet
@@ -92,13 +111,15 @@ class Server:
         raise RuntimeError(f"{self.kind} server did not start in {timeout}s")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
             try:
-                self.process.wait(10)
+                process.wait(10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                process.kill()
+                process.wait()
 
 
 def server_env(instance: Path, database_url: str) -> dict[str, str]:
@@ -158,30 +179,36 @@ def _spawn(argv: list[str], env: dict[str, str], log_path: Path, cwd: Path) -> s
 
 @contextmanager
 def running(
-    kind: str, database_url: str | None = None, instance: Path | None = None
+    kind: str, database_url: str | None = None, instance: Path | None = None, processes: int = 1
 ) -> Iterator[Server]:
-    """Start the relay or supportchat, wait for /healthz, log an agent in; stop afterwards."""
-    port = free_port()
+    """Start the relay or supportchat, wait for /healthz, log an agent in; stop afterwards.
+
+    ``processes`` > 1 starts that many supportchat processes on the same database, joined by
+    Redis, one after the other: each migrates the database at start, and only the first may
+    find it empty. The Redis database is flushed of earlier runs' state (presence, limits);
+    the key prefix is fresh too, because pub/sub channels are shared by all databases."""
     WORK.mkdir(parents=True, exist_ok=True)
+    ports = [free_port() for _ in range(processes)]
     if kind == "relay":
-        log_path = WORK / f"relay-{port}.log"
-        process = _spawn(
-            [sys.executable, str(BENCH / "baseline" / "relay.py"), str(port)], {}, log_path, ROOT
-        )
+        assert processes == 1, "the relay has no message queue"
+        log_path = WORK / f"relay-{ports[0]}.log"
+        argv = [sys.executable, str(BENCH / "baseline" / "relay.py"), str(ports[0])]
+        env, cwd = {}, ROOT
     else:
-        log_path = instance / f"server-{port}.log"
-        env = {**server_env(instance, database_url), "PORT": str(port), "HOST": "127.0.0.1"}
+        log_path = instance / f"server-{ports[0]}.log"
+        env = {**server_env(instance, database_url), "HOST": "127.0.0.1"}
+        if processes > 1:
+            redis.Redis.from_url(REDIS_URL).flushdb()
+            env |= {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"bench-{uuid.uuid4().hex[:8]}"}
         # `python -m` imports the package from the working directory: another checkout
         # (a branch, an experiment) can be measured against the same baseline.
-        process = _spawn(
-            [sys.executable, "-m", "supportchat", "serve"],
-            env,
-            log_path,
-            Path(os.environ.get("BENCH_SUPPORTCHAT_DIR", ROOT)),
-        )
-    server = Server(kind, process, port, log_path, database_url)
+        argv = [sys.executable, "-m", "supportchat", "serve"]
+        cwd = Path(os.environ.get("BENCH_SUPPORTCHAT_DIR", ROOT))
+    server = Server(kind, [], ports, log_path, database_url)
     try:
-        server.wait_ready()
+        for port in ports:
+            server.processes.append(_spawn(argv, {**env, "PORT": str(port)}, log_path, cwd))
+            server.wait_ready(server.processes[-1], f"http://127.0.0.1:{port}")
         if kind != "relay":
             server.token = agent_token(server.url)
         yield server
