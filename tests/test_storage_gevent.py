@@ -1,8 +1,8 @@
 """Storage under the gevent worker: while the database works, only the waiting greenlet is
 parked and the rest of the process keeps serving. PostgreSQL: psycopg 3.1.14+ waits through
 gevent's patched ``select`` when the process is monkey-patched, as ``supportchat serve`` and
-gunicorn's gevent worker are. SQLite: its driver blocks in C, so the store writes its
-batches on a thread (stores/off_loop.py)."""
+gunicorn's gevent worker are. SQLite: its driver waits for the disk in C, so the store
+commits its batches of messages on a thread (stores/sqlite_commit.py)."""
 
 from __future__ import annotations
 
@@ -55,24 +55,21 @@ POSTGRES = """
     print(*spans[0])
 """
 
-# A trigger makes storing a message slow inside SQLite's C code (a cross join of 4,000 rows
-# by 4,000), as a slow disk's sync would.
+# The disk is slow: each COMMIT statement holds the thread that runs it for 0.5 s, as a
+# slow disk's sync does (the trace callback runs when SQLite starts the statement, on the
+# thread that steps it; the original time.sleep blocks that thread, like fdatasync).
 SQLITE = """
+    from gevent.monkey import get_original
+    from sqlalchemy import event
     from supportchat.stores import NewMessage
 
     store = app.extensions["supportchat.context"].store
-    with store.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE ballast (x INTEGER)"))
-        conn.execute(text(
-            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 4000)"
-            " INSERT INTO ballast SELECT x FROM n"
-        ))
-        conn.execute(text(
-            "CREATE TRIGGER slow AFTER INSERT ON messages"
-            " BEGIN SELECT sum(a.x * b.x % 7) FROM ballast a, ballast b; END"
-        ))
     with app.app_context():
         ticket, _ = store.create_ticket("client-1", None, {})
+    block = get_original("time", "sleep")
+    slow_disk = lambda sql: sql == "COMMIT" and block(0.5)
+    event.listen(store.engine, "connect", lambda dbapi, _: dbapi.set_trace_callback(slow_disk))
+    store.engine.dispose()  # connections from now on have the slow disk
     guest = {"id": "guest-1", "role": "guest", "name": "Guest"}
     append = lambda: store.append_message(ticket.id, NewMessage(sender=guest, text="Hello"))
     gevent.joinall([gevent.spawn(timed, append), gevent.spawn(ticker)])
@@ -80,7 +77,8 @@ SQLITE = """
     print(*spans[0])
 """
 
-# Many greenlets appending at once: batches go to the thread one after another.
+# Many greenlets appending at once while others open tickets: the appends' commits wait on
+# the thread while holding SQLite's write lock, and the other writers wait for it.
 SQLITE_BURST = """
     from supportchat.stores import NewMessage
 
@@ -96,7 +94,15 @@ SQLITE_BURST = """
         )
         return ticket.id, message.seq, message.text, created
 
-    results = [g.value for g in gevent.joinall([gevent.spawn(send, n) for n in range(300)])]
+    def open_ticket(n):
+        with app.app_context():
+            return store.create_ticket(f"other-{n}", f"session-{n}", {})[1]
+
+    sends = [gevent.spawn(send, n) for n in range(300)]
+    opens = [gevent.spawn(open_ticket, n) for n in range(100)]
+    gevent.joinall(sends + opens, timeout=30, raise_error=True)
+    assert all(g.value for g in opens), "a ticket was not opened"
+    results = [g.value for g in sends]
     for ticket in tickets:
         stored = store.messages_after(ticket.id, 0, 500, True)
         assert [m.seq for m in stored] == list(range(1, 51)), [m.seq for m in stored]
@@ -129,13 +135,14 @@ def test_a_slow_postgres_query_lets_other_greenlets_run_meanwhile(postgres_url, 
     assert ticks >= 10, ticks
 
 
-def test_a_slow_sqlite_append_lets_other_greenlets_run_meanwhile(tmp_path):
+def test_a_slow_sqlite_commit_lets_other_greenlets_run_meanwhile(tmp_path):
     seconds, ticks = timed(SQLITE, str(tmp_path / "instance"))
-    # Stepping the trigger's join on the loop itself, the ticker ran at most once.
-    assert seconds >= 0.2, "the trigger did not make the append slow: nothing was measured"
+    # Committing on the loop itself, the ticker would not run until the disk answered.
+    assert seconds >= 0.5, "the commit was not slow: nothing was measured"
     assert ticks >= 10, (seconds, ticks)
 
 
 def test_greenlets_appending_at_once_get_gap_free_numbers_and_one_message_per_retry(tmp_path):
-    # 300 sends, every clientMsgId twice: 150 messages, 50 per ticket, numbered 1..50.
+    # 300 sends, every clientMsgId twice: 150 messages, 50 per ticket, numbered 1..50; and
+    # 100 tickets opened meanwhile.
     run(SQLITE_BURST, str(tmp_path / "instance"))

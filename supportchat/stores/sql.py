@@ -8,7 +8,7 @@ ticket are serialized and a rolled-back append gives its number back: ``seq`` ha
 no duplicates.
 
 Appends that arrive together share one transaction and one durable commit (group commit,
-group_commit.py); on SQLite that transaction runs on a thread (off_loop.py).
+group_commit.py), on SQLite made on a thread (sqlite_commit.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     DateTime,
     Engine,
     and_,
@@ -43,7 +44,6 @@ from . import (
     rated_already,
 )
 from .group_commit import Append, GroupCommit
-from .off_loop import off_loop
 from .reports import ReportData
 from .sql_bot import SqlBot
 from .sql_guest_seq import SqlGuestSeq
@@ -59,6 +59,7 @@ from .sql_rows import (
     tickets,
 )
 from .sql_search import SqlSearch, labelled_ticket_ids
+from .sqlite_commit import ThreadCommit
 
 # The statements every message runs, built once: building one and its cache key per call
 # was a tenth of the server's time under load (bench/RESULTS.md).
@@ -77,11 +78,12 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        # SQLite waits for the disk in C, stopping the loop: its batches are written on a
-        # thread (one database file: an in-memory one lives in a single thread's connection).
+        self._commits = GroupCommit(self._store)
+        # An in-memory SQLite database lives in one thread's connection: it commits in place.
         on_file = (engine.url.database or ":memory:") != ":memory:"
-        sqlite_file = engine.dialect.name == "sqlite" and on_file
-        self._commits = GroupCommit(off_loop(self._store) if sqlite_file else self._store)
+        self._commit = (
+            ThreadCommit() if engine.dialect.name == "sqlite" and on_file else Connection.commit
+        )
         self.outbox = None  # services.outbox: events recorded in the changes' transactions
 
     def create_ticket(
@@ -193,7 +195,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
         now = utcnow()
         rows = []
         try:
-            with self.engine.begin() as conn:
+            with self.engine.connect() as conn:
                 for item in batch:
                     item.error = None
                     try:
@@ -205,6 +207,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
                     conn.execute(_INSERT_MESSAGES, rows)
                     if self.outbox is not None:
                         self.outbox.messages(conn, [message_from_row(row) for row in rows])
+                self._commit(conn)
         except IntegrityError as error:
             if len(batch) > 1:  # find the one that collided: each on its own
                 for item in batch:
