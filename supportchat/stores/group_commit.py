@@ -1,8 +1,9 @@
 """Group commit: appends that arrive together share one transaction and one durable commit.
 
 The first append becomes the leader and writes everything queued behind it; each append
-returns only after the commit that stored it. A commit waits for the disk: one commit per
-message capped the server at the disk's commit rate (bench/RESULTS.md).
+returns only after the commit that stored it. A commit waits for the disk, and under gevent
+SQLite's wait stops the whole process, so one commit per message capped the server at the
+disk's commit rate (bench/RESULTS.md).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ ticket are serialized and a rolled-back append gives its number back: ``seq`` ha
 no duplicates.
 
 Appends that arrive together share one transaction and one durable commit (group commit,
-group_commit.py), on SQLite made on a thread (sqlite_commit.py).
+group_commit.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     DateTime,
     Engine,
     and_,
@@ -59,7 +58,6 @@ from .sql_rows import (
     tickets,
 )
 from .sql_search import SqlSearch, labelled_ticket_ids
-from .sqlite_commit import ThreadCommit
 
 # The statements every message runs, built once: building one and its cache key per call
 # was a tenth of the server's time under load (bench/RESULTS.md).
@@ -79,11 +77,6 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
     def __init__(self, engine: Engine):
         self.engine = engine
         self._commits = GroupCommit(self._store)
-        # An in-memory SQLite database lives in one thread's connection: it commits in place.
-        on_file = (engine.url.database or ":memory:") != ":memory:"
-        self._commit = (
-            ThreadCommit() if engine.dialect.name == "sqlite" and on_file else Connection.commit
-        )
         self.outbox = None  # services.outbox: events recorded in the changes' transactions
 
     def create_ticket(
@@ -195,7 +188,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
         now = utcnow()
         rows = []
         try:
-            with self.engine.connect() as conn:
+            with self.engine.begin() as conn:
                 for item in batch:
                     item.error = None
                     try:
@@ -207,7 +200,6 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
                     conn.execute(_INSERT_MESSAGES, rows)
                     if self.outbox is not None:
                         self.outbox.messages(conn, [message_from_row(row) for row in rows])
-                self._commit(conn)
         except IntegrityError as error:
             if len(batch) > 1:  # find the one that collided: each on its own
                 for item in batch:
