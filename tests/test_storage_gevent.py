@@ -15,8 +15,7 @@ import pytest
 
 from support.apps import ROOT
 
-# Run in a fresh, monkey-patched process; prints the seconds the database call took and how
-# often a ticker greenlet ran meanwhile (every 10 ms when the loop is free).
+# Each script runs in a fresh, monkey-patched process.
 PRELUDE = """
     from gevent import monkey
 
@@ -33,26 +32,27 @@ PRELUDE = """
     from support.apps import base_config, make_app
 
     app = make_app(base_config(Path(sys.argv[1]), *sys.argv[2:]))
+"""
+
+# Prints the seconds the query took and how often a ticker greenlet ran meanwhile (every
+# 10 ms when the loop is free).
+POSTGRES = """
+    from supportchat.extensions import db
+
     ticks, spans = [], []
 
-    def timed(call):
+    def query():
         with app.app_context():
             started = time.monotonic()
-            ticks.clear()
-            call()
+            db.session.execute(text("SELECT pg_sleep(0.6)"))
             spans.append((time.monotonic() - started, len(ticks)))
 
     def ticker():
         while not spans:
             ticks.append(1)
             gevent.sleep(0.01)
-"""
 
-POSTGRES = """
-    from supportchat.extensions import db
-
-    query = lambda: db.session.execute(text("SELECT pg_sleep(0.6)"))
-    gevent.joinall([gevent.spawn(timed, query), gevent.spawn(ticker)])
+    gevent.joinall([gevent.spawn(query), gevent.spawn(ticker)])
     print(*spans[0])
 """
 
@@ -99,14 +99,9 @@ def run(script: str, *args: str) -> str:
     return result.stdout
 
 
-def timed(script: str, *args: str) -> tuple[float, int]:
-    seconds, ticks = run(script, *args).split()[-2:]
-    return float(seconds), int(ticks)
-
-
 @pytest.mark.postgres
 def test_a_slow_postgres_query_lets_other_greenlets_run_meanwhile(postgres_url, tmp_path):
-    seconds, ticks = timed(POSTGRES, str(tmp_path / "instance"), postgres_url)
+    seconds, ticks = map(float, run(POSTGRES, str(tmp_path / "instance"), postgres_url).split())
     # A blocking driver would hold the whole loop for the 0.6 s: the ticker would not run
     # once before the query returned. A cooperative one ticks all along (about 60 times).
     assert seconds >= 0.6
