@@ -158,3 +158,97 @@ def test_pings_wait_on_loop_timers_and_follow_each_pong():
     assert next_packet(live).packet_type == packet.PING
     assert time.monotonic() - ponged >= 0.2
     assert closed.queue.qsize() == 0
+
+
+class DriverPeer:
+    """The driver's side of one WebSocket as Engine.IO's gevent handler sees it (``wait``,
+    ``send``, ``close``): what arrives is put in ``incoming``, what is written lands in
+    ``sent``; each write yields, as a socket's may."""
+
+    def __init__(self, fail_after: int | None = None):
+        from gevent.queue import Queue
+
+        self.incoming, self.sent, self.closed = Queue(), [], False
+        self.fail_after = fail_after
+
+    def wait(self):
+        return self.incoming.get()
+
+    def send(self, data: str) -> None:
+        import gevent
+
+        gevent.sleep(0)
+        if self.fail_after is not None and len(self.sent) >= self.fail_after:
+            raise OSError("connection reset by peer")
+        self.sent.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def websocket_connection(peer: DriverPeer):
+    """A gevent Engine.IO connection on ``peer``, its handler running (write_on_demand on)."""
+    import engineio
+    import gevent
+    from engineio.socket import Socket
+
+    from supportchat.sockets.internals import write_on_demand
+
+    write_on_demand()
+    connection = Socket(engineio.Server(async_mode="gevent"), "sid")
+    reader = gevent.spawn(connection._websocket_handler, peer)
+    gevent.sleep(0.05)
+    return connection, reader
+
+
+def live_greenlets() -> int:
+    import gc
+
+    import gevent
+
+    return len([g for g in gc.get_objects() if isinstance(g, gevent.Greenlet) and not g.dead])
+
+
+def test_an_idle_websocket_holds_no_writer_and_packets_leave_in_order_before_the_close():
+    """write_on_demand: no greenlet waits on an idle connection's queue; a burst leaves in the
+    order it was queued from one short-lived writer; close() returns once everything queued
+    before it is written, the close packet last."""
+    import gevent
+    from engineio import packet
+
+    peer = DriverPeer()
+    before = live_greenlets()
+    connection, reader = websocket_connection(peer)
+    assert live_greenlets() == before + 1  # the reader alone
+    burst = [packet.Packet(packet.MESSAGE, data=f"m{n}") for n in range(50)]
+    for pkt in burst:
+        connection.send(pkt)
+    gevent.sleep(0.05)
+    assert peer.sent == [pkt.encode() for pkt in burst]
+    assert live_greenlets() == before + 1  # the writer ended with the queue empty
+
+    connection.send(packet.Packet(packet.MESSAGE, data="last"))
+    with gevent.Timeout(5):
+        connection.close()
+    assert peer.sent[-2:] == ["4last", "1"] and peer.closed
+    peer.incoming.put(None)  # the client goes
+    assert reader.join(5) is None and reader.dead
+
+
+def test_a_peer_that_fails_a_write_does_not_hang_the_close():
+    """A write that fails closes the WebSocket, as Engine.IO's writer does; what was still
+    queued is let go, so a server-side close (which waits for the queue) returns."""
+    import gevent
+    from engineio import packet
+
+    peer = DriverPeer(fail_after=2)
+    connection, reader = websocket_connection(peer)
+    for n in range(10):
+        connection.send(packet.Packet(packet.MESSAGE, data=f"m{n}"))
+    gevent.sleep(0.05)
+    assert peer.sent == ["4m0", "4m1"] and peer.closed
+    with gevent.Timeout(5):
+        connection.close()
+    peer.incoming.put(None)
+    reader.join(5)
+    assert reader.dead

@@ -7,11 +7,17 @@ def register_namespaces(socketio: SocketIO) -> None:
     """Register both namespaces once per process, and bound WebSocket frames for this server."""
     from .agent import AgentNamespace
     from .guest import GuestNamespace
-    from .internals import bound_websocket_frames, log_greenlet_errors, ping_on_timers
+    from .internals import (
+        bound_websocket_frames,
+        log_greenlet_errors,
+        ping_on_timers,
+        write_on_demand,
+    )
 
     if not any(handler.namespace == "/guest" for handler in socketio.namespace_handlers):
         socketio.on_namespace(GuestNamespace("/guest"))
         socketio.on_namespace(AgentNamespace("/agent"))
     bound_websocket_frames(socketio)
     ping_on_timers()
+    write_on_demand()
     log_greenlet_errors()

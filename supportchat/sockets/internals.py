@@ -99,6 +99,121 @@ def ping_on_timers() -> None:
     Socket.schedule_ping = schedule_ping
 
 
+def write_on_demand() -> None:
+    """Under gevent, write each WebSocket's packets from a greenlet that lives only while
+    packets wait, instead of Engine.IO's writer greenlet parked on every connection's queue
+    for the connection's whole life (``Socket._websocket_handler``). That greenlet's saved C
+    stack, its own Python frame stack (a 16 KB mapping per greenlet) and its poll timer were
+    8.7 KB of the 41.5 KB an idle connection held (bench/RESULTS.md). Packets still leave in
+    the order they were queued, one writer at a time, and a close waits for what was queued
+    before it. ``connection.websocket``: absent while polling, then the WebSocket, then None
+    once it is closed."""
+    import gevent
+    from engineio import exceptions, packet
+    from engineio.socket import Socket
+    from gevent.queue import Empty
+
+    if getattr(Socket._websocket_handler, "on_demand", False):
+        return
+    engine_handler, engine_send, engine_close = (
+        Socket._websocket_handler,
+        Socket.send,
+        Socket.close,
+    )
+
+    def write(connection: Socket, ws: Any) -> None:
+        """Send what is queued, then end; ``None`` in the queue closes the WebSocket."""
+        queue = connection.queue
+        try:
+            while True:
+                try:
+                    item = queue.get(block=False)
+                except Empty:
+                    return
+                queue.task_done()
+                if item is None:
+                    break
+                ws.send(item.encode())
+        except Exception:  # the peer is gone: as Engine.IO, stop writing and close
+            pass
+        finally:
+            connection.writer = None
+        connection.websocket = None
+        ws.close()
+        while not queue.empty():  # nobody writes these now; a close(wait=True) must not hang
+            queue.get(block=False)
+            queue.task_done()
+
+    def wake(connection: Socket) -> None:
+        if getattr(connection, "websocket", None) and not getattr(connection, "writer", None):
+            connection.writer = gevent.spawn(write, connection, connection.websocket)
+
+    def send(connection: Socket, pkt: packet.Packet) -> None:
+        engine_send(connection, pkt)
+        wake(connection)
+
+    def close(connection: Socket, wait: bool = True, abort: bool = False, reason=None) -> None:
+        closing = not connection.closed and not connection.closing
+        engine_close(connection, wait=False, abort=abort, reason=reason)
+        wake(connection)
+        # Wait for the queue unless its WebSocket is gone (then nobody will take the rest).
+        if wait and closing and getattr(connection, "websocket", "polling") is not None:
+            connection.queue.join()
+
+    def handle_websocket(connection: Socket, ws: Any) -> list:
+        if connection.server.async_mode != "gevent":
+            return engine_handler(connection, ws)
+        server = connection.server
+
+        def receive() -> Any:
+            data = ws.wait()
+            if data and len(data) > server.max_http_buffer_size:
+                raise ValueError("packet is too large")
+            return data
+
+        if connection.connected:  # an upgrade from long polling: Engine.IO's probe
+            connection.upgrading = True  # packets wait in the queue meanwhile
+            probe = packet.Packet(encoded_packet=receive())
+            if probe.packet_type != packet.PING or probe.data != "probe":
+                connection.upgrading = False
+                return []
+            ws.send(packet.Packet(packet.PONG, data="probe").encode())
+            connection.queue.put(packet.Packet(packet.NOOP))  # ends the pending poll
+            if packet.Packet(encoded_packet=receive()).packet_type != packet.UPGRADE:
+                connection.upgrading = False
+                return []
+            connection.upgrading = False
+        connection.connected = connection.upgraded = True
+        connection.websocket = ws
+        wake(connection)  # what was queued before the upgrade
+        while True:
+            try:
+                data = receive()
+            except Exception:
+                break
+            if data is None:  # the client closed
+                break
+            try:
+                connection.receive(packet.Packet(encoded_packet=data))
+            except exceptions.UnknownPacketError:
+                pass
+            except exceptions.SocketIsClosedError:
+                break
+            except Exception:
+                server.logger.exception("Unknown receive error")
+                break
+        connection.queue.put(None)
+        wake(connection)
+        writer = getattr(connection, "writer", None)
+        if writer:
+            writer.join()
+        connection.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+        return []
+
+    handle_websocket.on_demand = True
+    Socket._websocket_handler, Socket.send, Socket.close = handle_websocket, send, close
+
+
 def log_greenlet_errors() -> None:
     """Report a greenlet that died of an error as one JSON log line, without the greenlet's
     arguments: gevent's own report prints them (a socket event's payload, a request's
