@@ -187,14 +187,14 @@ class DriverPeer:
 
 
 def websocket_connection(peer: DriverPeer):
-    """A gevent Engine.IO connection on ``peer``, its handler running (write_on_demand on)."""
+    """A gevent Engine.IO connection on ``peer``, its handler running (lean_websockets on)."""
     import engineio
     import gevent
     from engineio.socket import Socket
 
-    from supportchat.sockets.internals import write_on_demand
+    from supportchat.sockets.internals import lean_websockets
 
-    write_on_demand()
+    lean_websockets()
     connection = Socket(engineio.Server(async_mode="gevent"), "sid")
     reader = gevent.spawn(connection._websocket_handler, peer)
     gevent.sleep(0.05)
@@ -210,7 +210,7 @@ def live_greenlets() -> int:
 
 
 def test_an_idle_websocket_holds_no_writer_and_packets_leave_in_order_before_the_close():
-    """write_on_demand: no greenlet waits on an idle connection's queue; a burst leaves in the
+    """lean_websockets: no greenlet waits on an idle connection's queue; a burst leaves in the
     order it was queued from one short-lived writer; close() returns once everything queued
     before it is written, the close packet last."""
     import gevent

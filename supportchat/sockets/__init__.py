@@ -9,9 +9,9 @@ def register_namespaces(socketio: SocketIO) -> None:
     from .guest import GuestNamespace
     from .internals import (
         bound_websocket_frames,
+        lean_websockets,
         log_greenlet_errors,
         ping_on_timers,
-        write_on_demand,
     )
 
     if not any(handler.namespace == "/guest" for handler in socketio.namespace_handlers):
@@ -19,5 +19,5 @@ def register_namespaces(socketio: SocketIO) -> None:
         socketio.on_namespace(AgentNamespace("/agent"))
     bound_websocket_frames(socketio)
     ping_on_timers()
-    write_on_demand()
+    lean_websockets()
     log_greenlet_errors()

@@ -99,26 +99,33 @@ def ping_on_timers() -> None:
     Socket.schedule_ping = schedule_ping
 
 
-def write_on_demand() -> None:
-    """Under gevent, write each WebSocket's packets from a greenlet that lives only while
-    packets wait, instead of Engine.IO's writer greenlet parked on every connection's queue
-    for the connection's whole life (``Socket._websocket_handler``). That greenlet's saved C
-    stack, its own Python frame stack (a 16 KB mapping per greenlet) and its poll timer were
-    8.7 KB of the 41.5 KB an idle connection held (bench/RESULTS.md). Packets still leave in
-    the order they were queued, one writer at a time, and a close waits for what was queued
-    before it. ``connection.websocket``: absent while polling, then the WebSocket, then None
-    once it is closed."""
+def lean_websockets() -> None:
+    """Under gevent, hold less for each open WebSocket (bench/RESULTS.md, "Idle sockets"):
+
+    - Packets are written from a greenlet that lives only while packets wait, instead of
+      Engine.IO's writer greenlet parked on every connection's queue for the connection's
+      whole life (``Socket._websocket_handler``). That greenlet's saved C stack, its own Python
+      frame stack (a 16 KB mapping per greenlet) and its poll timer were 8.7 KB of the 41.5 KB
+      an idle connection held. Packets still leave in the order they were queued, one writer
+      at a time, and a close waits for what was queued before it.
+    - The WebSocket handler is entered as a method, not by calling the driver object
+      (``Socket._upgrade_websocket``): calling an object starts a C-level interpreter frame,
+      which stays in the saved stack of the connection's reader greenlet.
+
+    ``connection.websocket``: absent while polling, then the WebSocket, then None once it is
+    closed."""
     import gevent
     from engineio import exceptions, packet
     from engineio.socket import Socket
     from gevent.queue import Empty
 
-    if getattr(Socket._websocket_handler, "on_demand", False):
+    if getattr(Socket._websocket_handler, "lean", False):
         return
-    engine_handler, engine_send, engine_close = (
+    engine_handler, engine_send, engine_close, engine_upgrade = (
         Socket._websocket_handler,
         Socket.send,
         Socket.close,
+        Socket._upgrade_websocket,
     )
 
     def write(connection: Socket, ws: Any) -> None:
@@ -210,8 +217,17 @@ def write_on_demand() -> None:
         connection.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
         return []
 
-    handle_websocket.on_demand = True
+    def upgrade(connection: Socket, environ: dict, start_response: Callable) -> Any:
+        if connection.upgraded or connection.server.async_mode != "gevent":
+            return engine_upgrade(connection, environ, start_response)
+        driver = connection.server._async["websocket"]
+        return driver(connection._websocket_handler, connection.server).__call__(
+            environ, start_response
+        )
+
+    handle_websocket.lean = True
     Socket._websocket_handler, Socket.send, Socket.close = handle_websocket, send, close
+    Socket._upgrade_websocket = upgrade
 
 
 def log_greenlet_errors() -> None:
