@@ -75,7 +75,15 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
     """TicketStore on a SQLAlchemy engine."""
 
     def __init__(self, engine: Engine):
-        self.engine = engine
+        self.engine = engine  # changes: engine.begin()
+        # Reads: reader.connect(). On PostgreSQL without a transaction: each statement sees
+        # what is committed either way (read committed), and psycopg then sends no BEGIN before
+        # and no ROLLBACK after a read, two of its round trips. SQLite begins none for reads.
+        self.reader = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
         self._commits = GroupCommit(self._store)
         self.outbox = None  # services.outbox: events recorded in the changes' transactions
 
@@ -139,7 +147,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
     def get_tickets(self, ticket_ids: list[str]) -> list[Ticket]:
         if not ticket_ids:
             return []
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(_TICKETS_BY_ID, {"ticket_ids": list(ticket_ids)})
             return [ticket_from_row(row._mapping) for row in rows]
 
@@ -175,7 +183,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
                 stmt = stmt.where(key < tuple_(*query.cursor))
             order = [tickets.c.last_message_at.desc(), tickets.c.id.desc()]
         stmt = stmt.order_by(*order).limit(query.limit)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [ticket_from_row(row._mapping) for row in conn.execute(stmt)]
 
     def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
@@ -243,7 +251,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
     ) -> list[Message]:
         number = self._number(include_notes)
         stmt = self._messages(ticket_id, include_notes).where(number > seq)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(stmt.order_by(number).limit(limit))
             return [message_from_row(row._mapping) for row in rows]
 
@@ -254,7 +262,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
         stmt = self._messages(ticket_id, include_notes)
         if seq is not None:
             stmt = stmt.where(number < seq)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(stmt.order_by(number.desc()).limit(limit))
             return [message_from_row(row._mapping) for row in reversed(rows.all())]
 
@@ -332,7 +340,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
         return StoredFile(**row)
 
     def get_file(self, file_id: str) -> StoredFile | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(files).where(files.c.id == file_id)).first()
         return StoredFile(**row._mapping) if row else None
 
@@ -345,11 +353,11 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
         if cursor:
             stmt = stmt.where(tuple_(files.c.created_at, files.c.id) < tuple_(*cursor))
         stmt = stmt.order_by(files.c.created_at.desc(), files.c.id.desc()).limit(limit)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [StoredFile(**row._mapping) for row in conn.execute(stmt)]
 
     def ping(self) -> None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
 
     def report(self, start: datetime, end: datetime, bucket: str) -> ReportData:
@@ -369,7 +377,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
         return ticket_from_row(row._mapping)
 
     def _one(self, stmt, params: dict[str, Any] | None = None) -> Ticket | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(stmt, params).first()
         return ticket_from_row(row._mapping) if row else None
 
@@ -388,7 +396,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
         return messages.c.seq if include_notes else messages.c.guest_seq
 
     def _by_client_msg_id(self, ticket_id: str, new: NewMessage) -> Message | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(
                 _BY_CLIENT_MSG_ID,
                 {

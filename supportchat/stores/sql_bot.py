@@ -15,6 +15,7 @@ class SqlBot:
     """Mixed into SqlTicketStore."""
 
     engine: Engine
+    reader: Engine
 
     def set_bot(self, ticket_id: str, active: bool) -> tuple[Ticket, bool]:
         where = tickets.c.id == ticket_id
@@ -47,5 +48,5 @@ class SqlBot:
 
     def bot_tickets(self, limit: int) -> list[Ticket]:
         stmt = select(tickets).where(tickets.c.status == "open", tickets.c.bot_active.is_(True))
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [ticket_from_row(row._mapping) for row in conn.execute(stmt.limit(limit))]

@@ -12,6 +12,7 @@ class SqlGuestSeq:
     """Mixed into SqlTicketStore."""
 
     engine: Engine
+    reader: Engine
 
     def guest_position(self, ticket_id: str, seq: int) -> int:
         stmt = (
@@ -24,12 +25,12 @@ class SqlGuestSeq:
             .order_by(messages.c.seq.desc())
             .limit(1)
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return conn.execute(stmt).scalar() or 0
 
     def agent_position(self, ticket_id: str, guest_seq: int) -> int:
         stmt = select(messages.c.seq).where(
             messages.c.ticket_id == ticket_id, messages.c.guest_seq == guest_seq
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return conn.execute(stmt).scalar() or 0

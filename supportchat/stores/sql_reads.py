@@ -15,6 +15,7 @@ class SqlReads:
     """Mixed into SqlTicketStore."""
 
     engine: Engine
+    reader: Engine
 
     def mark_agent_read(self, agent_id: str, ticket_id: str, seq: int) -> None:
         insert = _INSERT[self.engine.dialect.name](agent_reads)
@@ -37,5 +38,5 @@ class SqlReads:
         stmt = select(agent_reads.c.ticket_id, agent_reads.c.seq).where(
             agent_reads.c.agent_id == agent_id, agent_reads.c.ticket_id.in_(ticket_ids)
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return dict(conn.execute(stmt).all())

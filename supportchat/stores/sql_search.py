@@ -100,6 +100,7 @@ class SqlSearch:
     """Search, tags and canned responses for SqlTicketStore."""
 
     engine: Engine
+    reader: Engine
     # SQLite: from this many matching rows on, words are common enough that walking the inbox
     # in activity order and asking the index about each ticket finds a page sooner than
     # collecting and sorting every matching ticket.
@@ -109,7 +110,7 @@ class SqlSearch:
         """The WHERE clause of tickets whose messages or customer have all ``words``."""
         if self.engine.dialect.name != "sqlite":
             return postgres_condition(words)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             many = conn.execute(
                 select(func.count()).select_from(
                     matching_ticket_ids(words).limit(self.dense_matches).subquery()
@@ -130,7 +131,7 @@ class SqlSearch:
         if not ticket_ids:
             return {}
         dialect = self.engine.dialect.name
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             if dialect == "sqlite":
                 # One row per ticket: the bare columns come from the row with the largest seq.
                 rows = conn.execute(
@@ -186,7 +187,7 @@ class SqlSearch:
         return self.get_ticket(ticket_id)
 
     def list_canned(self) -> list[Canned]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(canned).order_by(canned.c.shortcut))
             return [canned_from_row(row._mapping) for row in rows]
 
