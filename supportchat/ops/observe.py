@@ -60,7 +60,8 @@ def socket_event(
     """Run ``handle`` for one socket event (``event`` already reduced to a known name) and
     record it; the status is ``ok`` or the error code of the ack or the refusal."""
     started = time.perf_counter()
-    # Explicit in the line: Flask-SocketIO's per-event request context ends (teardown) first.
+    # Explicit in the line: connect and disconnect run in Flask-SocketIO's request context, whose
+    # teardown forgets the id before the line is written.
     request_id = logs.begin_request()
     status = "ok"
     try:

@@ -6,7 +6,7 @@ import logging
 import math
 import time
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -51,7 +51,8 @@ def check(kind: str, key: str) -> None:
 def opening_conversation() -> None:
     """Count one conversation opened from the caller's address (after TRUSTED_PROXIES), for
     both doors alike: clientIds cost nothing to mint, addresses do."""
-    address = request.remote_addr if has_request_context() else None
+    # A socket event runs without a request: sockets/base.py keeps its client's address in g.
+    address = request.remote_addr if has_request_context() else g.get("client_address")
     check("conversation", address or "unknown")
 
 

@@ -8,14 +8,14 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from flask import request
+from flask import current_app, g, request
 from flask_socketio import ConnectionRefusedError, Namespace  # noqa: A004 (not the builtin)
 
 from ..errors import AppError
 from ..ops import logs, observe
 from ..services.actors import Actor
 from ..stores.failures import unavailable_error
-from . import blocked, internals, wire
+from . import blocked, wire
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class ChatNamespace(Namespace):
             name,
             environ,
             lambda: self._actor_id(sid),
-            lambda: self._trigger(lifecycle, name, event, *args),
+            lambda: self._trigger(lifecycle, environ, event, *args),
         )
 
     def _lifecycle(self, event: Any, sid: str, args: tuple, environ: dict | None) -> bool:
@@ -68,23 +68,23 @@ class ChatNamespace(Namespace):
             return True
         return False
 
-    def _trigger(self, lifecycle: bool, name: str, event: Any, *args):
-        if lifecycle:
+    def _trigger(self, lifecycle: bool, environ: dict | None, event: Any, *args):
+        if lifecycle:  # in the Flask request context Flask-SocketIO builds (headers, cookies)
             result = super().trigger_event(event, *args)
             if event == "connect" and result is not False:
                 self._live.add(args[0])
                 blocked.watch(self, args[1].get("flask.app"))
             return result
+        if environ is None:  # a socket this process does not know (any more): as Flask-SocketIO
+            return "", 400
+        # Every other event runs in an application context alone: the services need the app
+        # (its database session, its settings) but nothing of a request, whose context (a
+        # Request, the cookie session, the request teardown) was 6 % of the server's time under
+        # load (bench/RESULTS.md). The event's socket is in g (sid, join, leave below).
         sid, *payload = args
-        return internals.handle_event(
-            self.socketio,
-            self.dispatch,
-            name,
-            self.namespace,
-            sid,
-            event,
-            payload[0] if payload else None,
-        )
+        with environ["flask.app"].app_context():
+            g.sid, g.namespace, g.client_address = sid, self.namespace, environ.get("REMOTE_ADDR")
+            return self.dispatch(event, payload[0] if payload else None)
 
     def dispatch(self, event: Any, data: Any) -> dict[str, Any]:
         """Run one event's handler and shape its ack; never lets an error drop the socket."""
@@ -113,11 +113,11 @@ class ChatNamespace(Namespace):
             return {"ok": False, "error": failure(exc, str(event)).to_dict()}
 
     def actor(self) -> Actor:
-        """The actor saved at connect time."""
-        return self.socketio.server.get_session(request.sid, namespace=self.namespace)["actor"]
+        """The actor saved at connect time, for the running event."""
+        return self.socketio.server.get_session(g.sid, namespace=self.namespace)["actor"]
 
     def remember(self, actor: Actor) -> None:
-        """Keep the verified actor on the server side of this socket."""
+        """At connect: keep the verified actor on the server side of this socket."""
         self.socketio.server.save_session(request.sid, {"actor": actor}, namespace=self.namespace)
 
     def _actor_id(self, sid: str) -> str | None:
@@ -125,6 +125,16 @@ class ChatNamespace(Namespace):
             return self.socketio.server.get_session(sid, namespace=self.namespace)["actor"].id
         except KeyError:  # not authenticated yet, or already gone
             return None
+
+
+def join(room: str) -> None:
+    """Put the socket of the running event in ``room``."""
+    current_app.extensions["socketio"].server.enter_room(g.sid, room, namespace=g.namespace)
+
+
+def leave(room: str) -> None:
+    """Take the socket of the running event out of ``room``."""
+    current_app.extensions["socketio"].server.leave_room(g.sid, room, namespace=g.namespace)
 
 
 def failure(exc: Exception, where: str) -> AppError:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-from flask_socketio import join_room, leave_room
+from flask import g
 
 from .. import schemas
 from ..context import current
@@ -14,10 +13,11 @@ from ..services import ai_replies, assignment, labels, messages, ratelimit, sear
 from ..services.actors import Actor
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
+from .base import join, leave
 
 
 def ticket_create(actor: Actor, data: Any) -> dict[str, Any]:
-    ratelimit.check("message", request.sid)  # opening a ticket alerts every agent: same budget
+    ratelimit.check("message", g.sid)  # opening a ticket alerts every agent: same budget
     payload = schemas.parse(schemas.TicketCreate, data)
     ctx = current()
     session = tickets.Session(
@@ -25,7 +25,7 @@ def ticket_create(actor: Actor, data: Any) -> dict[str, Any]:
     )
     if payload.text is None:
         ticket, _created = tickets.open(ctx, actor, session)
-        join_room(ticket_room(ticket.id))
+        join(ticket_room(ticket.id))
         return {"ticket": ticket_view(ticket, for_agent=False)}
     written = messages.write(
         ctx,
@@ -34,7 +34,7 @@ def ticket_create(actor: Actor, data: Any) -> dict[str, Any]:
         session=session,
         reopen=True,
         client_msg_id=payload.clientMsgId,
-        on_ticket=lambda ticket: join_room(ticket_room(ticket.id)),
+        on_ticket=lambda ticket: join(ticket_room(ticket.id)),
     )
     ticket = tickets.accessible(ctx, actor, written.ticket.id)  # as it is now, with the reply
     return {
@@ -68,7 +68,7 @@ def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.TicketJoin, data)
     ctx = current()
     ticket, found, has_more = tickets.join(ctx, actor, payload.ticketId, payload.sinceSeq)
-    join_room(ticket_room(ticket.id))
+    join(ticket_room(ticket.id))
     return {
         "ticket": ticket_view(ticket, for_agent=actor.is_agent),
         "messages": [message_view(ctx, message, for_agent=actor.is_agent) for message in found],
@@ -77,7 +77,7 @@ def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
 
 
 def chat_message(actor: Actor, data: Any) -> dict[str, Any]:
-    ratelimit.check("message", request.sid)
+    ratelimit.check("message", g.sid)
     payload = schemas.parse(schemas.ChatMessage, data)
     ctx = current()
     written = messages.write(
@@ -106,7 +106,7 @@ def ticket_assign(actor: Actor, data: Any) -> dict[str, Any]:
 
 def room_leave(actor: Actor, data: Any) -> dict[str, Any]:
     payload = schemas.parse(schemas.TicketRef, data)
-    leave_room(ticket_room(payload.ticketId))
+    leave(ticket_room(payload.ticketId))
     return {}
 
 

@@ -17,14 +17,6 @@ from flask_socketio import SocketIO
 log = logging.getLogger(__name__)
 
 
-def handle_event(
-    socketio: SocketIO, handler: Callable, event: Any, namespace: str, sid: str, *args: Any
-) -> Any:
-    """Run ``handler(*args)`` for one event inside the Flask request context that
-    Flask-SocketIO builds for the socket (its ``_handle_event``)."""
-    return socketio._handle_event(handler, event, namespace, sid, *args)
-
-
 def open_connections(server: Any) -> list:
     """This process's open Engine.IO connections (``eio.sockets``)."""
     return [connection for connection in list(server.eio.sockets.values()) if not connection.closed]
