@@ -35,7 +35,6 @@ from ..models import new_id
 from . import (
     Message,
     NewMessage,
-    StoredFile,
     Ticket,
     TicketQuery,
     closed_error,
@@ -45,12 +44,12 @@ from . import (
 from .group_commit import Append, GroupCommit
 from .reports import ReportData
 from .sql_bot import SqlBot
+from .sql_files import SqlFiles
 from .sql_guest_seq import SqlGuestSeq
 from .sql_numbering import numbering
 from .sql_reads import SqlReads
 from .sql_reports import report as database_report
 from .sql_rows import (
-    files,
     message_from_row,
     messages,
     millis_between,
@@ -71,7 +70,7 @@ _BY_CLIENT_MSG_ID = select(messages).where(
 _INSERT_MESSAGES = insert(messages)
 
 
-class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
+class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
     """TicketStore on a SQLAlchemy engine."""
 
     def __init__(self, engine: Engine):
@@ -316,45 +315,6 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads):
         if not rated:
             raise rated_already()
         return ticket_from_row(row._mapping)
-
-    def add_file(
-        self,
-        ticket_id: str,
-        name: str,
-        size: int,
-        type: str,
-        uploader_id: str,
-        file_id: str | None = None,
-    ) -> StoredFile:
-        row = {
-            "id": file_id or new_id(),
-            "ticket_id": ticket_id,
-            "name": name,
-            "size": size,
-            "type": type,
-            "uploader_id": uploader_id,
-            "created_at": utcnow(),
-        }
-        with self.engine.begin() as conn:
-            conn.execute(insert(files).values(row))
-        return StoredFile(**row)
-
-    def get_file(self, file_id: str) -> StoredFile | None:
-        with self.reader.connect() as conn:
-            row = conn.execute(select(files).where(files.c.id == file_id)).first()
-        return StoredFile(**row._mapping) if row else None
-
-    def list_files(
-        self, ticket_id: str | None, cursor: tuple[datetime, str] | None, limit: int
-    ) -> list[StoredFile]:
-        stmt = select(files)
-        if ticket_id:
-            stmt = stmt.where(files.c.ticket_id == ticket_id)
-        if cursor:
-            stmt = stmt.where(tuple_(files.c.created_at, files.c.id) < tuple_(*cursor))
-        stmt = stmt.order_by(files.c.created_at.desc(), files.c.id.desc()).limit(limit)
-        with self.reader.connect() as conn:
-            return [StoredFile(**row._mapping) for row in conn.execute(stmt)]
 
     def ping(self) -> None:
         with self.reader.connect() as conn:
