@@ -17,10 +17,9 @@ from .websocket import WebSocketRequestHandler
 
 log = logging.getLogger(__name__)
 # Bytes read ahead from a connection. pywsgi's default (8 KiB) is held for the connection's
-# whole life: 80 MB for 10,000 idle WebSockets. Chat frames fit in 512 bytes, and so does
-# Python's small-object allocator, which packs such buffers tighter than malloc; longer request
-# lines and headers take a few reads more, and a larger read (an upload's body) goes around the
-# buffer.
+# whole life: 80 MB for 10,000 idle WebSockets. Chat frames fit in 512 bytes, the largest block
+# Python's small-object allocator serves (tighter than malloc); longer request lines and
+# headers take a few reads more, and a larger read (an upload's body) goes around the buffer.
 READ_BUFFER = 512
 
 

@@ -7,6 +7,7 @@ them.)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 from collections.abc import Callable
@@ -121,20 +122,20 @@ def lean_websockets() -> None:
     )
 
     def write(connection: Socket, ws: Any) -> None:
-        """Send what is queued, then end; ``None`` in the queue closes the WebSocket."""
+        """Send what is queued, then end. ``None`` in the queue closes the WebSocket, and so
+        does a failed write (the peer is gone), as in Engine.IO's writer."""
         queue = connection.queue
         try:
-            while True:
-                try:
-                    item = queue.get(block=False)
-                except Empty:
-                    return
-                queue.task_done()
-                if item is None:
-                    break
-                ws.send(item.encode())
-        except Exception:  # the peer is gone: as Engine.IO, stop writing and close
-            pass
+            with contextlib.suppress(Exception):
+                while True:
+                    try:
+                        item = queue.get(block=False)
+                    except Empty:
+                        return
+                    queue.task_done()
+                    if item is None:
+                        break
+                    ws.send(item.encode())
         finally:
             connection.writer = None
         connection.websocket = None
@@ -195,7 +196,7 @@ def lean_websockets() -> None:
             try:
                 connection.receive(packet.Packet(encoded_packet=data))
             except exceptions.UnknownPacketError:
-                pass
+                continue  # ignored, as Engine.IO does
             except exceptions.SocketIsClosedError:
                 break
             except Exception:
