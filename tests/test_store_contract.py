@@ -231,6 +231,25 @@ def test_a_repeated_client_msg_id_returns_the_stored_message(ticket_store):
     assert store.get_ticket(ticket.id).last_seq == 1
 
 
+def test_a_resend_changes_nothing_and_is_answered_after_the_ticket_closed(ticket_store):
+    _app, store = ticket_store
+    ticket = open_ticket(store)
+    first, _ = store.append_message(
+        ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
+    )
+    before = store.get_ticket(ticket.id)
+    again, created = store.append_message(
+        ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
+    )
+    assert (again, created) == (first, False)
+    assert store.get_ticket(ticket.id) == before  # not numbered, previewed or marked read
+    store.close_ticket(ticket.id, AGENT)
+    late, created = store.append_message(
+        ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
+    )
+    assert (late, created) == (first, False)  # the sender learns it was stored, not "closed"
+
+
 def test_the_same_client_msg_id_from_another_sender_is_another_message(ticket_store):
     _app, store = ticket_store
     ticket = open_ticket(store)

@@ -186,8 +186,6 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
             return [ticket_from_row(row._mapping) for row in conn.execute(stmt)]
 
     def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
-        if new.client_msg_id and (stored := self._by_client_msg_id(ticket_id, new)):
-            return stored, False
         return self._commits.append(ticket_id, new)
 
     def _store(self, batch: list[Append]) -> None:
@@ -199,10 +197,15 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
                 for item in batch:
                     item.error = None
                     try:
-                        rows.append(self._numbered(conn, item.ticket_id, item.new, now))
-                        item.outcome = (message_from_row(rows[-1]), True)
+                        numbered = self._numbered(conn, item.ticket_id, item.new, now)
                     except AppError as error:
                         item.error = error
+                        continue
+                    if isinstance(numbered, Message):  # a resend: stored before
+                        item.outcome = (numbered, False)
+                    else:
+                        rows.append(numbered)
+                        item.outcome = (message_from_row(numbered), True)
                 if rows:
                     conn.execute(_INSERT_MESSAGES, rows)
                     if self.outbox is not None:
@@ -220,12 +223,22 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
             for item in batch:
                 item.error = error
 
-    def _numbered(self, conn, ticket_id: str, new: NewMessage, now: datetime) -> dict[str, Any]:
-        """Take the ticket's next seq; the row of the message to insert with it."""
+    def _numbered(
+        self, conn, ticket_id: str, new: NewMessage, now: datetime
+    ) -> dict[str, Any] | Message:
+        """Take the ticket's next seq and return the row of the message to insert with it, or
+        the message stored before under the sender's ``clientMsgId``."""
+        params = {
+            "ticket_id": ticket_id,
+            "sender_id": new.sender["id"],
+            "client_msg_id": new.client_msg_id,
+        }
         numbers = conn.execute(
-            numbering(new), {"ticket_id": ticket_id, "now": now, "preview_text": preview(new)}
+            numbering(new), {**params, "now": now, "preview_text": preview(new)}
         ).first()
         if numbers is None:
+            if new.client_msg_id and (stored := conn.execute(_BY_CLIENT_MSG_ID, params).first()):
+                return message_from_row(stored._mapping)
             status = conn.execute(
                 select(tickets.c.status).where(tickets.c.id == ticket_id)
             ).scalar()

@@ -1,17 +1,25 @@
 """The ``UPDATE tickets`` that numbers a message (sql.py): one statement per kind of message,
 built once, which takes the next seq of an open ticket and keeps what the inbox, read receipts
-and reports read off the ticket row in step with it."""
+and reports read off the ticket row in step with it. It numbers nothing when the sender's
+``clientMsgId`` is stored already in the ticket: the resend costs no statement of its own."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import DateTime, bindparam, case, func, update
+from sqlalchemy import DateTime, bindparam, case, exists, func, update
 
 from . import NewMessage, bot_answer, from_bot
-from .sql_rows import millis_between, tickets
+from .sql_rows import messages, millis_between, tickets
 
 _NOW = bindparam("now", type_=DateTime)
+# The sender's message with this clientMsgId in the ticket. A NULL client_msg_id equals
+# nothing, so a message without one is always numbered.
+_RESENT = exists().where(
+    messages.c.ticket_id == tickets.c.id,
+    messages.c.sender_id == bindparam("sender_id"),
+    messages.c.client_msg_id == bindparam("client_msg_id"),
+)
 
 
 def _statement(public: bool, writer: str, answer: bool | None):
@@ -44,7 +52,7 @@ def _statement(public: bool, writer: str, answer: bool | None):
         values["bot_only"] = func.coalesce(tickets.c.bot_only, True) if answer else False
     return (
         update(tickets)
-        .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open")
+        .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open", ~_RESENT)
         .values(values)
         .returning(tickets.c.last_seq, tickets.c.last_guest_seq)
     )
@@ -59,7 +67,8 @@ _NUMBERING = {
 
 
 def numbering(new: NewMessage):
-    """The statement that numbers ``new`` (parameters ``ticket_id``, ``now``, ``preview_text``),
-    returning the ticket's ``last_seq`` and ``last_guest_seq``."""
+    """The statement that numbers ``new`` (parameters ``ticket_id``, ``now``, ``preview_text``,
+    ``sender_id``, ``client_msg_id``), returning the ticket's ``last_seq`` and
+    ``last_guest_seq``, or no row: the ticket is not open, or the message is stored."""
     writer = "bot" if from_bot(new) else "guest" if new.sender["role"] == "guest" else "agent"
     return _NUMBERING[new.kind != "note", writer, bot_answer(new)]
