@@ -458,6 +458,10 @@ def test_writing_marks_the_writers_side_as_read(ticket_store):
     store.append_message(ticket.id, NewMessage(sender=AGENT, text="answer"))
     after = store.get_ticket(ticket.id)
     assert (after.guest_read_seq, after.agent_read_seq) == (1, 2)
+    assert store.agent_reads(AGENT["id"], [ticket.id]) == {ticket.id: 2}  # their own, too
+    store.append_message(ticket.id, NewMessage(sender=AGENT, text="a note", kind="note"))
+    assert store.agent_reads(AGENT["id"], [ticket.id]) == {ticket.id: 3}
+    assert store.agent_reads(GUEST["id"], [ticket.id]) == {}
 
 
 def test_marking_an_unknown_ticket_read_is_not_found(ticket_store):

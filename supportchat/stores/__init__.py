@@ -194,8 +194,9 @@ class TicketStore(Protocol):
     def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
         """Store a message with the next ``seq`` and, unless it is a note, the next
         ``guest_seq``, both taken atomically with the message; an already stored
-        ``client_msg_id`` returns the stored message and False. Raises AppError ``not_found``
-        / ``ticket_closed``."""
+        ``client_msg_id`` returns the stored message and False. An agent's new message also
+        raises their own read position (``mark_agent_read``) to it. Raises AppError
+        ``not_found`` / ``ticket_closed``."""
 
     def messages_after(
         self, ticket_id: str, seq: int, limit: int, include_notes: bool

@@ -212,6 +212,8 @@ class MongoTicketStore(MongoConnection, MongoSearch, MongoGuestSeq, MongoBot, Mo
             )
             if claimed is not None:
                 self._settle(ticket_id, doc)
+                if new.sender["role"] == "agent":  # a writer has read up to their own message
+                    self.mark_agent_read(new.sender["id"], ticket_id, message.seq)
                 return message, True
             time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # let the winner finish
         raise AppError(

@@ -70,6 +70,15 @@ _BY_CLIENT_MSG_ID = select(messages).where(
 _INSERT_MESSAGES = insert(messages)
 
 
+def _agents_read(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An agent who writes has read the ticket up to their own message."""
+    return [
+        {"agent_id": row["sender_id"], "ticket_id": row["ticket_id"], "seq": row["seq"]}
+        for row in rows
+        if row["sender_role"] == "agent"
+    ]
+
+
 class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
     """TicketStore on a SQLAlchemy engine."""
 
@@ -208,6 +217,8 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
                         item.outcome = (message_from_row(numbered), True)
                 if rows:
                     conn.execute(_INSERT_MESSAGES, rows)
+                    if writers := _agents_read(rows):
+                        self._raise_reads(conn, writers)
                     if self.outbox is not None:
                         self.outbox.messages(conn, [message_from_row(row) for row in rows])
         except IntegrityError as error:
