@@ -246,3 +246,46 @@ def test_a_peer_that_fails_a_write_does_not_hang_the_close():
     peer.incoming.put(None)
     reader.join(5)
     assert reader.dead
+
+
+def test_at_most_events_at_once_are_handled_together_and_every_event_gets_its_turn():
+    import time
+
+    from flask import Flask
+
+    from supportchat.sockets.base import EVENTS_AT_ONCE, ChatNamespace
+
+    running, most, count = 0, 0, threading.Lock()
+
+    def slow(_actor, data):
+        nonlocal running, most
+        with count:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)  # a handler waiting on the database
+        with count:
+            running -= 1
+        return {"n": data}
+
+    class Gated(ChatNamespace):
+        events = {"internals-test:slow": slow}
+
+        def actor(self):
+            return None
+
+    namespace, environ, acks = Gated("/internals-test"), {"flask.app": Flask(__name__)}, []
+    burst = [
+        threading.Thread(
+            target=lambda n=n: acks.append(
+                namespace._trigger(False, environ, "internals-test:slow", f"sid-{n}", n)
+            )
+        )
+        for n in range(3 * EVENTS_AT_ONCE)
+    ]
+    for thread in burst:
+        thread.start()
+    for thread in burst:
+        thread.join(10)
+    assert most == EVENTS_AT_ONCE
+    assert sorted(ack["n"] for ack in acks) == list(range(3 * EVENTS_AT_ONCE))
+    assert all(ack["ok"] for ack in acks)
