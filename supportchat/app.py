@@ -179,7 +179,7 @@ def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}, "hide_parameters": True}
     return {
-        "pool_size": 10,  # sockets/base.EVENTS_AT_ONCE: as many socket events at once
+        "pool_size": 10,
         "max_overflow": 20,
         "pool_pre_ping": True,
         "pool_recycle": 1800,

@@ -4,7 +4,6 @@ error acks."""
 from __future__ import annotations
 
 import logging
-import threading
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
@@ -23,13 +22,6 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Actor, Any], dict[str, Any]]
 # Every event some namespace allows: one allowed only elsewhere is "forbidden", not "unknown".
 KNOWN: set[str] = set()
-# Events handled at once in this process, as many as the database pool keeps open
-# (app._engine_options); later ones wait their turn in arrival order. Unbounded, a process
-# past its capacity on PostgreSQL started every event that arrived, thousands of them waited
-# on the pool together, and it stored 2 messages a second of 1,000 offered (bench/RESULTS.md,
-# "Past capacity").
-EVENTS_AT_ONCE = 10
-_turns = threading.BoundedSemaphore(EVENTS_AT_ONCE)  # cooperative once gevent patched locks
 
 
 class ChatNamespace(Namespace):
@@ -90,7 +82,7 @@ class ChatNamespace(Namespace):
         # Request, the cookie session, the request teardown) was 6 % of the server's time under
         # load (bench/RESULTS.md). The event's socket is in g (sid, join, leave below).
         sid, *payload = args
-        with _turns, environ["flask.app"].app_context():
+        with environ["flask.app"].app_context():
             g.sid, g.namespace, g.client_address = sid, self.namespace, environ.get("REMOTE_ADDR")
             return self.dispatch(event, payload[0] if payload else None)
 
