@@ -123,7 +123,7 @@ def write(
         client_msg_id=client_msg_id,
         attachments=stored_files,
     )
-    message, created = _store_and_publish(ctx, ticket.id, new)  # an agent has read up to it
+    message, created = _store_and_publish(ctx, ticket.id, new)  # raises a writing agent's read
     replies = []
     if created and not actor.is_agent and ticket.last_public_seq == 0 and not ticket.bot_active:
         replies = _auto_reply(ctx, ticket.id)  # with AI replies on, the model answers instead

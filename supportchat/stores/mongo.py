@@ -45,7 +45,6 @@ from ..models import new_id
 from . import (
     Message,
     NewMessage,
-    StoredFile,
     Ticket,
     TicketQuery,
     closed_error,
@@ -57,8 +56,6 @@ from .mongo_bot import MongoBot
 from .mongo_connection import MongoConnection
 from .mongo_documents import (
     bot_update,
-    file_document,
-    file_from_document,
     message_document,
     message_from_document,
     ms,
@@ -66,8 +63,9 @@ from .mongo_documents import (
     ticket_from_document,
     wait_update,
 )
+from .mongo_files import MongoFiles
 from .mongo_guest_seq import MongoGuestSeq, settle
-from .mongo_indexes import NEWEST, NEWEST_FILES, WAITING
+from .mongo_indexes import NEWEST, WAITING
 from .mongo_reads import MongoReads
 from .mongo_reports import report as database_report
 from .mongo_search import MongoSearch
@@ -77,7 +75,9 @@ from .reports import ReportData
 APPEND_ATTEMPTS = 50
 
 
-class MongoTicketStore(MongoConnection, MongoSearch, MongoGuestSeq, MongoBot, MongoReads):
+class MongoTicketStore(
+    MongoConnection, MongoSearch, MongoGuestSeq, MongoBot, MongoReads, MongoFiles
+):
     """TicketStore on one MongoDB database; the client is made on first use, per process."""
 
     def __init__(self, uri: str, database: str):
@@ -313,41 +313,6 @@ class MongoTicketStore(MongoConnection, MongoSearch, MongoGuestSeq, MongoBot, Mo
         if self.outbox is not None:
             self.outbox.ticket(None, "ticket.rated", ticket)
         return ticket
-
-    def add_file(
-        self,
-        ticket_id: str,
-        name: str,
-        size: int,
-        type: str,
-        uploader_id: str,
-        file_id: str | None = None,
-    ) -> StoredFile:
-        stored = StoredFile(
-            id=file_id or new_id(),
-            ticket_id=ticket_id,
-            name=name,
-            size=size,
-            type=type,
-            uploader_id=uploader_id,
-            created_at=utcnow(),
-        )
-        self.files.insert_one(file_document(stored))
-        return stored
-
-    def get_file(self, file_id: str) -> StoredFile | None:
-        doc = self.files.find_one({"_id": file_id})
-        return file_from_document(doc) if doc else None
-
-    def list_files(
-        self, ticket_id: str | None, cursor: tuple[datetime, str] | None, limit: int
-    ) -> list[StoredFile]:
-        where: dict[str, Any] = {"ticketId": ticket_id} if ticket_id else {}
-        if cursor:
-            at, last_id = ms(cursor[0]), cursor[1]
-            where["$or"] = [{"createdAt": {"$lt": at}}, {"createdAt": at, "_id": {"$lt": last_id}}]
-        docs = self.files.find(where).sort(NEWEST_FILES).limit(limit)
-        return [file_from_document(doc) for doc in docs]
 
     def ping(self) -> None:
         self.db.client.admin.command("ping")

@@ -70,6 +70,16 @@ _BY_CLIENT_MSG_ID = select(messages).where(
 _INSERT_MESSAGES = insert(messages)
 
 
+def _sent_as(ticket_id: str, new: NewMessage) -> dict[str, Any]:
+    """What identifies a send: ticket, sender and ``clientMsgId`` (_BY_CLIENT_MSG_ID, and the
+    numbering's check that it is not stored yet)."""
+    return {
+        "ticket_id": ticket_id,
+        "sender_id": new.sender["id"],
+        "client_msg_id": new.client_msg_id,
+    }
+
+
 def _agents_read(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """An agent who writes has read the ticket up to their own message."""
     return [
@@ -239,11 +249,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
     ) -> dict[str, Any] | Message:
         """Take the ticket's next seq and return the row of the message to insert with it, or
         the message stored before under the sender's ``clientMsgId``."""
-        params = {
-            "ticket_id": ticket_id,
-            "sender_id": new.sender["id"],
-            "client_msg_id": new.client_msg_id,
-        }
+        params = _sent_as(ticket_id, new)
         numbers = conn.execute(
             numbering(new), {**params, "now": now, "preview_text": preview(new)}
         ).first()
@@ -381,12 +387,5 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
 
     def _by_client_msg_id(self, ticket_id: str, new: NewMessage) -> Message | None:
         with self.reader.connect() as conn:
-            row = conn.execute(
-                _BY_CLIENT_MSG_ID,
-                {
-                    "ticket_id": ticket_id,
-                    "sender_id": new.sender["id"],
-                    "client_msg_id": new.client_msg_id,
-                },
-            ).first()
+            row = conn.execute(_BY_CLIENT_MSG_ID, _sent_as(ticket_id, new)).first()
         return message_from_row(row._mapping) if row else None
