@@ -120,9 +120,10 @@ def complete(target: Provider, messages: list[dict[str, str]], max_tokens: int =
     if not target.base_url or not target.model:
         raise ProviderError("AI replies need a provider or base URL and a model.", "failed")
     breaker.check(target.base_url)
+    client = _client(target)  # the first one imports openai: not the provider's time
     started = time.monotonic()
     try:
-        answer = _call(target, messages, max_tokens, started + target.timeout)
+        answer = _call(client, target, messages, max_tokens)
     except ProviderError as error:
         breaker.failed(target.base_url)
         metrics.AI_REQUESTS.labels(error.outcome).inc()
@@ -154,10 +155,11 @@ def _client(target: Provider) -> openai.OpenAI:
     return found
 
 
-def _call(target: Provider, messages: list[dict], max_tokens: int, deadline: float) -> Answer:
+def _call(client: openai.OpenAI, target: Provider, messages: list[dict], max_tokens: int) -> Answer:
+    """The provider's answer within ``target.timeout`` seconds, retries included."""
     import openai
 
-    client = _client(target)
+    deadline = time.monotonic() + target.timeout
     options: dict[str, Any] = {"tools": [HANDOFF_TOOL]} if target.tools else {}
     for attempt in range(target.retries + 1):
         left = deadline - time.monotonic()
@@ -220,13 +222,15 @@ def _reason(error: Exception) -> str:
 def check(target: Provider) -> dict[str, Any]:
     """``POST /api/admin/settings/ai/test``: one short prompt, past the breaker; what it took,
     or the provider's error message."""
-    started = time.monotonic()
     result: dict[str, Any] = {"ok": True, "model": target.model, "error": None}
+    started = time.monotonic()
     try:
         if not target.base_url or not target.model:
             raise ProviderError("Set a provider or base URL and a model first.", "failed")
+        client = _client(target)
+        started = time.monotonic()
         prompt = [{"role": "user", "content": "Reply with the single word: ok"}]
-        answer = _call(target, prompt, 5, started + target.timeout)
+        answer = _call(client, target, prompt, 5)
         result["model"] = answer.model
     except ProviderError as error:
         result.update(ok=False, error=str(error))

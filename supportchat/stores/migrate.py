@@ -16,7 +16,8 @@ from sqlalchemy import Engine, func, insert, select
 
 from ..models import TicketLabel
 from . import Message, StoredFile, Ticket, sql_rows
-from . import mongo as m
+from . import mongo_documents as d
+from .mongo import MongoTicketStore
 
 # Tickets first: messages and files refer to them.
 KINDS = ("tickets", "messages", "files")
@@ -77,7 +78,7 @@ class MongoSide:
 
     name = "mongo"
 
-    def __init__(self, store: m.MongoTicketStore):
+    def __init__(self, store: MongoTicketStore):
         self.store = store
         # A message still in a ticket's pending slot belongs in the log before it is copied.
         store.settle_all()
@@ -143,12 +144,12 @@ _FROM_ROW = {
 }
 _TO_ROW = {"tickets": _ticket_row, "messages": _message_row, "files": asdict}
 _FROM_DOCUMENT = {
-    "tickets": m.ticket_from_document,
-    "messages": m.message_from_document,
-    "files": m.file_from_document,
+    "tickets": d.ticket_from_document,
+    "messages": d.message_from_document,
+    "files": d.file_from_document,
 }
 _TO_DOCUMENT = {
-    "tickets": m.ticket_document,
-    "messages": m.message_document,
-    "files": m.file_document,
+    "tickets": d.ticket_document,
+    "messages": d.message_document,
+    "files": d.file_document,
 }
