@@ -48,12 +48,23 @@ def _tickets(count: int, now: datetime, rng: random.Random) -> Iterator[dict[str
             "assignee_name": "Seed Agent" if assigned else None,
             "last_seq": 3,
             "last_public_seq": 3,
+            "last_guest_seq": 3,
             "last_message_at": at,
             "last_message_preview": f"Question number {index} about my order",
+            "preview_seq": 3,
             "agent_read_seq": 3 if index % 2 else 2,
             "guest_read_seq": 3,
             "rating": None,
+            "rating_comment": None,
+            "rated_at": None,
             "labels": None,
+            "bot_active": False,
+            "ai_seq": 0,
+            "waiting_since": None,
+            "first_reply_at": at - timedelta(minutes=4),
+            "first_response_ms": 60_000,
+            "resolution_ms": 300_000 if index % 5 == 0 else None,
+            "bot_only": None,
         }
 
 
@@ -61,13 +72,16 @@ def _long_ticket(messages: int, now: datetime) -> tuple[dict[str, Any], Iterator
     ticket_id = uuid.uuid4().hex
     start = now - timedelta(days=1)
     ticket = next(_tickets(1, now, random.Random(1)))
+    last_public = messages - 1 if messages % 50 == 0 else messages  # every 50th is a note
     ticket.update(
         id=ticket_id,
         session_id="seed-long",
         status="open",
         closed_at=None,
         last_seq=messages,
-        last_public_seq=messages,
+        last_public_seq=last_public,
+        last_guest_seq=messages - messages // 50,
+        preview_seq=last_public,
         last_message_at=now,
         updated_at=now,
         last_message_preview="the latest message",
@@ -76,6 +90,7 @@ def _long_ticket(messages: int, now: datetime) -> tuple[dict[str, Any], Iterator
     def rows() -> Iterator[dict[str, Any]]:
         for seq in range(1, messages + 1):
             guest = seq % 2 == 1
+            note = seq % 50 == 0
             yield {
                 "id": uuid.uuid4().hex,
                 "ticket_id": ticket_id,
@@ -86,7 +101,8 @@ def _long_ticket(messages: int, now: datetime) -> tuple[dict[str, Any], Iterator
                 "sender_name": "customer@example.com" if guest else "Seed Agent",
                 "text": f"Message {seq}: could you please check the status of my order?",
                 "attachments": [],
-                "kind": "note" if seq % 50 == 0 else "message",
+                "kind": "note" if note else "message",
+                "guest_seq": None if note else seq - seq // 50,  # the customer's numbering
                 "created_at": start + timedelta(seconds=seq),
             }
 
