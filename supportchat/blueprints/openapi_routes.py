@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .. import responses, schemas
+from .. import admin_responses, responses, schemas
 from . import webhooks_api as hooks
 from .uploads import UploadForm
 
@@ -118,41 +118,47 @@ DOCS: dict[str, Doc] = {
     "admin_api.files": Doc(
         {200: responses.FilesPage}, (400, 401, 404), schemas.FilesQuery, security=AGENT, tag=ADMIN
     ),
-    "admin_api.read_settings": Doc({200: responses.Settings}, (401,), security=AGENT, tag=ADMIN),
+    "admin_api.read_settings": Doc(
+        {200: admin_responses.Settings}, (401,), security=AGENT, tag=ADMIN
+    ),
     "admin_api.write_settings": Doc(
-        {200: responses.Settings},
+        {200: admin_responses.Settings},
         (400, 401, 413),
         body=schemas.SettingsUpdate,
         security=AGENT,
         tag=ADMIN,
     ),
-    "admin_api.test_ai": Doc({200: responses.AiTest}, (401,), security=AGENT, tag=ADMIN),
-    "admin_api.list_agents": Doc({200: responses.AccountList}, (401,), security=AGENT, tag=ADMIN),
+    "admin_api.test_ai": Doc({200: admin_responses.AiTest}, (401,), security=AGENT, tag=ADMIN),
+    "admin_api.list_agents": Doc(
+        {200: admin_responses.AccountList}, (401,), security=AGENT, tag=ADMIN
+    ),
     "admin_api.create_agent": Doc(
-        {201: responses.AccountBody},
+        {201: admin_responses.AccountBody},
         (400, 401, 409, 413),
         body=schemas.AgentCreate,
         security=AGENT,
         tag=ADMIN,
     ),
     "admin_api.update_agent": Doc(
-        {200: responses.AccountBody},
+        {200: admin_responses.AccountBody},
         (400, 401, 404, 409, 413),
         body=schemas.AgentUpdate,
         security=AGENT,
         tag=ADMIN,
     ),
     "admin_api.delete_agent": Doc({204: ""}, (401, 404, 409), security=AGENT, tag=ADMIN),
-    "admin_api.read_blocklist": Doc({200: responses.Blocklist}, (401,), security=AGENT, tag=ADMIN),
+    "admin_api.read_blocklist": Doc(
+        {200: admin_responses.Blocklist}, (401,), security=AGENT, tag=ADMIN
+    ),
     "admin_api.write_blocklist": Doc(
-        {200: responses.Blocklist},
+        {200: admin_responses.Blocklist},
         (400, 401, 413),
         body=schemas.BlocklistUpdate,
         security=AGENT,
         tag=ADMIN,
     ),
     "admin_api.init_database": Doc(
-        {200: responses.SchemaRevision}, (401,), security=AGENT, tag=ADMIN
+        {200: admin_responses.SchemaRevision}, (401,), security=AGENT, tag=ADMIN
     ),
     "admin_tools.send_message": Doc(
         {201: responses.MessageBody},
@@ -162,10 +168,10 @@ DOCS: dict[str, Doc] = {
         tag=ADMIN,
     ),
     "admin_tools.list_tokens": Doc(
-        {200: responses.ApiTokenList}, (401,), security=AGENT, tag=ADMIN
+        {200: admin_responses.ApiTokenList}, (401,), security=AGENT, tag=ADMIN
     ),
     "admin_tools.create_token": Doc(
-        {201: responses.ApiTokenBody},
+        {201: admin_responses.ApiTokenBody},
         (400, 401, 413),
         body=schemas.ApiTokenCreate,
         security=AGENT,
@@ -173,10 +179,10 @@ DOCS: dict[str, Doc] = {
     ),
     "admin_tools.revoke_token": Doc({204: ""}, (401, 404), security=AGENT, tag=ADMIN),
     "admin_tools.audit_log": Doc(
-        {200: responses.AuditPage}, (400, 401), schemas.AuditQuery, security=AGENT, tag=ADMIN
+        {200: admin_responses.AuditPage}, (400, 401), schemas.AuditQuery, security=AGENT, tag=ADMIN
     ),
     "admin_tools.read_report": Doc(
-        {200: (responses.Report, "text/csv")},
+        {200: (admin_responses.Report, "text/csv")},
         (400, 401),
         schemas.ReportQuery,
         security=AGENT,
