@@ -1,7 +1,7 @@
 /**
- * The conversation, loaded on first open (or at once when this browser has one going): the
- * transport, the messages and their order, typing and read state. Sending is in sending.js,
- * the panel's DOM in view.js; both are methods of this class.
+ * The conversation, loaded on first open (or at once when this browser has one going): its
+ * state, the transport, opening and closing, a new conversation. Receiving is in
+ * receiving.js, sending in sending.js, the panel's DOM in view.js: all methods of this class.
  */
 import {TRANSPORT_DEFAULTS} from "./options.js";
 import {OUTBOX_KEY, browser, loadClientId, loadSession, newSession, writeClientId} from "./identity.js";
@@ -10,14 +10,11 @@ import {pollingTransport} from "./polling.js";
 import {failover} from "./failover.js";
 import {acceptFiles} from "./drop.js";
 import {offerMethods} from "./offers.js";
+import {receivingMethods} from "./receiving.js";
 import {sendingMethods} from "./sending.js";
 import {viewMethods} from "./view.js";
-import {t} from "./strings.js";
 import {uuid4} from "../shared/helpers.js";
 
-const TYPING_SHOWN_MS = 6000;
-/** Connection states named under the title (none while connected). */
-const SHOWN_STATES = ["connecting", "reconnecting", "disconnected"];
 const storage = browser.storage;
 
 export class Widget {
@@ -189,110 +186,6 @@ export class Widget {
     this.offerForms();
   }
 
-  // ---- receiving
-
-  /** Merge messages from the server: deduplicated by id, ordered by seq; a gap in a live
-   * message asks the transport for what was missed. */
-  async receive(list, info) {
-    if (info.status) this.setStatus(info.status);
-    const fresh = (list || []).filter((message) => message && message.ticketId === this.session.ticketId
-      && !this.messages.has(message.id) && message.kind !== "note");
-    if (!fresh.length) return;
-    fresh.sort((a, b) => a.seq - b.seq);
-    const known = this.lastSeq > 0; // not the history of a conversation picked up again
-    if (info.live && fresh[0].seq > this.lastSeq + 1) {
-      this.plugins.notify("onTelemetry", {type: "gap", expected: this.lastSeq + 1, got: fresh[0].seq});
-      this.transport.resync();
-      return;
-    }
-    // Bookkeeping first, synchronously, so a message arriving meanwhile is judged correctly.
-    let theirs = 0;
-    let latest = null;
-    for (const message of fresh) {
-      this.messages.set(message.id, message);
-      this.lastSeq = Math.max(this.lastSeq, message.seq);
-      if (message.sender.role === "guest") this.outbox.confirm(message.clientMsgId);
-      else {
-        theirs += 1;
-        if (message.text) this.previewText = message.text;
-        if (message.kind === "message") latest = message;
-      }
-    }
-    if (latest && known && !this.isOpen) this.answeredWhileClosed(latest);
-    this.saveOutbox();
-    if (!this.isOpen || document.visibilityState !== "visible") this.unread += theirs;
-    if (theirs) this.peerTyping({typing: false});
-    // Plugins may enrich what is shown; order and identity stay the server's.
-    for (const message of await this.plugins.messages(fresh)) {
-      if (message && this.messages.has(message.id)) this.messages.set(message.id, message);
-    }
-    this.render();
-    this.markRead();
-  }
-
-  setStatus(status) {
-    if (!status || status === this.status) return;
-    const writing = this.root.activeElement === this.input;
-    this.status = status;
-    if (status === "closed") {
-      this.outbox.closeAll();
-      this.saveOutbox();
-      this.offerRating();
-    }
-    this.render();
-    if (writing && status === "closed") this.newButton.focus(); // the composer is gone
-  }
-
-  markRead() {
-    if (!this.isOpen || document.visibilityState !== "visible" || this.lastSeq <= this.readSent) return;
-    this.readSent = this.lastSeq;
-    if (this.transport.read) this.transport.read(this.lastSeq);
-  }
-
-  peerTyping(event) {
-    clearTimeout(this.peerTypingTimer);
-    const show = Boolean(event.typing) && event.sender && event.sender.role !== "guest";
-    this.typingLabel.textContent = show ? t("typing", {name: event.sender.name || t("support")}) : "";
-    this.typingRow.hidden = !show;
-    if (show) this.peerTypingTimer = setTimeout(() => this.peerTyping({typing: false}), TYPING_SHOWN_MS);
-  }
-
-  /** A reply while the panel is closed: told to screen readers (the log is hidden then) and,
-   * with the `sound` option, a short tone. @param {object} message */
-  answeredWhileClosed(message) {
-    this.announcer.textContent = t("announce", {name: message.sender.name || t("support"),
-      text: message.text || ""});
-    if (this.options.sound) import("./sound.js").then(({chime}) => chime());
-  }
-
-  connection(event) {
-    this.plugins.notify("onConnectionEvent", event);
-    this.connectionState = event.state;
-    this.showState();
-    if (event.state === "connected") {
-      this.showAlert(null);
-      this.retryFailed();
-    }
-  }
-
-  transportError(error) {
-    if (error.code === "not_found") {
-      // The stored conversation is not this browser's any more (identity rotated, data
-      // removed): start afresh rather than showing an error the customer cannot fix.
-      this.startConversation();
-      return;
-    }
-    this.connectionState = "";
-    this.showState();
-    this.showAlert(error.message);
-  }
-
-  /** The connection's state under the title, in the current language. */
-  showState() {
-    const state = this.connectionState;
-    this.statusLine.textContent = SHOWN_STATES.includes(state) ? t(state) : "";
-  }
-
   /** Everything shown again in the current language (SupportChat.setLocale). */
   relabel() {
     this.relabelView();
@@ -301,7 +194,7 @@ export class Widget {
   }
 }
 
-Object.assign(Widget.prototype, sendingMethods, viewMethods, offerMethods, {
+Object.assign(Widget.prototype, receivingMethods, sendingMethods, viewMethods, offerMethods, {
   /** A message's payload; its metadata carries the page's custom attributes
    * (`setCustomAttributes`, PROTOCOL.md §5). @this {Widget} */
   payload(entry) {
