@@ -46,7 +46,7 @@ from .reports import ReportData
 from .sql_bot import SqlBot
 from .sql_files import SqlFiles
 from .sql_guest_seq import SqlGuestSeq
-from .sql_numbering import numbering
+from .sql_numbering import number_all
 from .sql_reads import SqlReads
 from .sql_reports import report as database_report
 from .sql_rows import (
@@ -78,6 +78,11 @@ def _sent_as(ticket_id: str, new: NewMessage) -> dict[str, Any]:
         "sender_id": new.sender["id"],
         "client_msg_id": new.client_msg_id,
     }
+
+
+def _numbering_params(item: Append, now: datetime) -> dict[str, Any]:
+    new = item.new
+    return {**_sent_as(item.ticket_id, new), "now": now, "preview_text": preview(new)}
 
 
 def _agents_read(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -213,10 +218,11 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
         rows = []
         try:
             with self.engine.begin() as conn:
-                for item in batch:
+                sends = [(item.new, _numbering_params(item, now)) for item in batch]
+                for item, numbers in zip(batch, number_all(conn, sends), strict=True):
                     item.error = None
                     try:
-                        numbered = self._numbered(conn, item.ticket_id, item.new, now)
+                        numbered = self._numbered(conn, item.ticket_id, item.new, numbers, now)
                     except AppError as error:
                         item.error = error
                         continue
@@ -245,15 +251,18 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
                 item.error = error
 
     def _numbered(
-        self, conn, ticket_id: str, new: NewMessage, now: datetime
+        self,
+        conn,
+        ticket_id: str,
+        new: NewMessage,
+        numbers: tuple[int, int] | None,
+        now: datetime,
     ) -> dict[str, Any] | Message:
-        """Take the ticket's next seq and return the row of the message to insert with it, or
-        the message stored before under the sender's ``clientMsgId``."""
-        params = _sent_as(ticket_id, new)
-        numbers = conn.execute(
-            numbering(new), {**params, "now": now, "preview_text": preview(new)}
-        ).first()
+        """The row of the message to insert with the numbers it took (``last_seq``,
+        ``last_guest_seq``), or the message stored before under the sender's ``clientMsgId``;
+        without numbers, why the ticket took none."""
         if numbers is None:
+            params = _sent_as(ticket_id, new)
             if new.client_msg_id and (stored := conn.execute(_BY_CLIENT_MSG_ID, params).first()):
                 return message_from_row(stored._mapping)
             status = conn.execute(
@@ -263,8 +272,8 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
         return {
             "id": new_id(),
             "ticket_id": ticket_id,
-            "seq": numbers.last_seq,
-            "guest_seq": numbers.last_guest_seq if new.kind != "note" else None,
+            "seq": numbers[0],
+            "guest_seq": numbers[1] if new.kind != "note" else None,
             "client_msg_id": new.client_msg_id,
             "sender_id": new.sender["id"],
             "sender_role": new.sender["role"],

@@ -1,13 +1,17 @@
 """The ``UPDATE tickets`` that numbers a message (sql.py): one statement per kind of message,
 built once, which takes the next seq of an open ticket and keeps what the inbox, read receipts
 and reports read off the ticket row in step with it. It numbers nothing when the sender's
-``clientMsgId`` is stored already in the ticket: the resend costs no statement of its own."""
+``clientMsgId`` is stored already in the ticket: the resend costs no statement of its own.
+
+A group commit numbers its batch with ``number_all``: on PostgreSQL in one pipeline, so the
+batch waits for the server once, not once a message (bench/RESULTS.md, "Past capacity")."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import DateTime, bindparam, case, exists, func, update
+from sqlalchemy import Connection, DateTime, bindparam, case, exists, func, update
+from sqlalchemy.exc import DBAPIError
 
 from . import NewMessage, bot_answer, from_bot
 from .sql_rows import messages, millis_between, tickets
@@ -72,3 +76,44 @@ def numbering(new: NewMessage):
     ``last_guest_seq``, or no row: the ticket is not open, or the message is stored."""
     writer = "bot" if from_bot(new) else "guest" if new.sender["role"] == "guest" else "agent"
     return _NUMBERING[new.kind != "note", writer, bot_answer(new)]
+
+
+def number_all(
+    conn: Connection, sends: list[tuple[NewMessage, dict[str, Any]]]
+) -> list[tuple[int, int] | None]:
+    """Number each message in order (its parameters as for ``numbering``), in ``conn``'s
+    transaction: ``(last_seq, last_guest_seq)`` for each, or None where nothing was numbered.
+
+    On PostgreSQL the statements go to the server in one pipeline and the batch waits once.
+    Under gevent each wait is a turn behind every greenlet that can run, so past capacity a
+    batch numbered one statement at a time took seconds and the queue never drained."""
+    if conn.dialect.name != "postgresql" or len(sends) == 1:
+        return [_pair(conn.execute(numbering(new), params).first()) for new, params in sends]
+    statements = [_compiled(numbering(new), conn) for new, _ in sends]
+    driver = conn.connection.driver_connection  # psycopg's Connection
+    try:
+        with driver.pipeline():
+            cursors = [
+                driver.execute(compiled.string, compiled.construct_params(params))
+                for compiled, (_, params) in zip(statements, sends, strict=True)
+            ]
+        return [_pair(cursor.fetchone()) for cursor in cursors]
+    except conn.dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would have raised it
+        raise DBAPIError.instance(
+            statements[0].string, None, error, conn.dialect.loaded_dbapi.Error
+        ) from error
+
+
+def _pair(row) -> tuple[int, int] | None:
+    return None if row is None else (row[0], row[1])
+
+
+_COMPILED: dict[tuple[Any, str], Any] = {}
+
+
+def _compiled(statement, conn: Connection):
+    """One of the numbering statements, compiled once for ``conn``'s kind of database."""
+    key = (statement, conn.dialect.name)
+    if key not in _COMPILED:
+        _COMPILED[key] = statement.compile(dialect=conn.dialect)
+    return _COMPILED[key]
