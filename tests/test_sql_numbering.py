@@ -10,22 +10,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from supportchat.clock import utcnow
-from supportchat.stores import NewMessage, preview
+from supportchat.stores import NewMessage
 from supportchat.stores.failures import unavailable_error
+from supportchat.stores.group_commit import Append
 from supportchat.stores.sql_numbering import number_all
 
 GUEST = {"id": "guest-1", "role": "guest", "name": "Visitor"}
 AGENT = {"id": "agent-1", "role": "agent", "name": "Ana"}
-
-
-def send(ticket_id: str, new: NewMessage) -> tuple[NewMessage, dict]:
-    return new, {
-        "ticket_id": ticket_id,
-        "sender_id": new.sender["id"],
-        "client_msg_id": new.client_msg_id,
-        "now": utcnow(),
-        "preview_text": preview(new),
-    }
 
 
 def test_a_batch_numbers_each_message_in_order_and_skips_closed_tickets_and_resends(app):
@@ -37,14 +28,14 @@ def test_a_batch_numbers_each_message_in_order_and_skips_closed_tickets_and_rese
         resent = store.create_ticket("client-c", None, {})[0]
         store.append_message(resent.id, NewMessage(GUEST, "once", client_msg_id="c-1"))
         batch = [
-            send(first.id, NewMessage(GUEST, "hello")),
-            send(first.id, NewMessage(AGENT, "internal", kind="note")),
-            send(closed.id, NewMessage(GUEST, "too late")),
-            send(first.id, NewMessage(AGENT, "hi!")),
-            send(resent.id, NewMessage(GUEST, "once", client_msg_id="c-1")),
+            Append(first.id, NewMessage(GUEST, "hello")),
+            Append(first.id, NewMessage(AGENT, "internal", kind="note")),
+            Append(closed.id, NewMessage(GUEST, "too late")),
+            Append(first.id, NewMessage(AGENT, "hi!")),
+            Append(resent.id, NewMessage(GUEST, "once", client_msg_id="c-1")),
         ]
         with store.engine.begin() as conn:
-            numbers = number_all(conn, batch)
+            numbers = number_all(conn, batch, utcnow())
         # (last_seq, last_guest_seq): a note takes a seq only; nothing for a closed ticket
         # or a message stored before.
         assert numbers == [(1, 1), (2, 1), None, (3, 2), None]
@@ -70,9 +61,11 @@ def test_a_batch_that_times_out_on_a_locked_ticket_is_a_database_not_answering(
         )
         with pytest.raises(OperationalError) as raised, store.engine.begin() as conn:
             conn.execute(text("SET LOCAL lock_timeout = '100ms'"))
-            number_all(conn, [send(ticket.id, NewMessage(GUEST, "wait")) for ticket in tickets])
+            number_all(
+                conn, [Append(ticket.id, NewMessage(GUEST, "wait")) for ticket in tickets], utcnow()
+            )
     holder.dispose()
     assert unavailable_error(raised.value).code == "unavailable"
     with app.app_context(), store.engine.begin() as conn:  # the lock is gone: numbered now
-        batch = [send(ticket.id, NewMessage(GUEST, "again")) for ticket in tickets]
-        assert number_all(conn, batch) == [(1, 1), (1, 1)]
+        batch = [Append(ticket.id, NewMessage(GUEST, "again")) for ticket in tickets]
+        assert number_all(conn, batch, utcnow()) == [(1, 1), (1, 1)]

@@ -13,6 +13,7 @@ group_commit.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +39,6 @@ from . import (
     Ticket,
     TicketQuery,
     closed_error,
-    preview,
     rated_already,
 )
 from .group_commit import Append, GroupCommit
@@ -46,7 +46,7 @@ from .reports import ReportData
 from .sql_bot import SqlBot
 from .sql_files import SqlFiles
 from .sql_guest_seq import SqlGuestSeq
-from .sql_numbering import number_all
+from .sql_numbering import number_all, sent_as
 from .sql_reads import SqlReads
 from .sql_reports import report as database_report
 from .sql_rows import (
@@ -68,21 +68,6 @@ _BY_CLIENT_MSG_ID = select(messages).where(
     messages.c.client_msg_id == bindparam("client_msg_id"),
 )
 _INSERT_MESSAGES = insert(messages)
-
-
-def _sent_as(ticket_id: str, new: NewMessage) -> dict[str, Any]:
-    """What identifies a send: ticket, sender and ``clientMsgId`` (_BY_CLIENT_MSG_ID, and the
-    numbering's check that it is not stored yet)."""
-    return {
-        "ticket_id": ticket_id,
-        "sender_id": new.sender["id"],
-        "client_msg_id": new.client_msg_id,
-    }
-
-
-def _numbering_params(item: Append, now: datetime) -> dict[str, Any]:
-    new = item.new
-    return {**_sent_as(item.ticket_id, new), "now": now, "preview_text": preview(new)}
 
 
 def _agents_read(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -218,8 +203,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
         rows = []
         try:
             with self.engine.begin() as conn:
-                sends = [(item.new, _numbering_params(item, now)) for item in batch]
-                for item, numbers in zip(batch, number_all(conn, sends), strict=True):
+                for item, numbers in zip(batch, number_all(conn, batch, now), strict=True):
                     item.error = None
                     try:
                         numbered = self._numbered(conn, item.ticket_id, item.new, numbers, now)
@@ -255,14 +239,14 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
         conn,
         ticket_id: str,
         new: NewMessage,
-        numbers: tuple[int, int] | None,
+        numbers: Sequence[int] | None,
         now: datetime,
     ) -> dict[str, Any] | Message:
         """The row of the message to insert with the numbers it took (``last_seq``,
         ``last_guest_seq``), or the message stored before under the sender's ``clientMsgId``;
         without numbers, why the ticket took none."""
         if numbers is None:
-            params = _sent_as(ticket_id, new)
+            params = sent_as(ticket_id, new)
             if new.client_msg_id and (stored := conn.execute(_BY_CLIENT_MSG_ID, params).first()):
                 return message_from_row(stored._mapping)
             status = conn.execute(
@@ -396,5 +380,5 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
 
     def _by_client_msg_id(self, ticket_id: str, new: NewMessage) -> Message | None:
         with self.reader.connect() as conn:
-            row = conn.execute(_BY_CLIENT_MSG_ID, _sent_as(ticket_id, new)).first()
+            row = conn.execute(_BY_CLIENT_MSG_ID, sent_as(ticket_id, new)).first()
         return message_from_row(row._mapping) if row else None

@@ -8,12 +8,16 @@ batch waits for the server once, not once a message (bench/RESULTS.md, "Past cap
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, bindparam, case, exists, func, update
 from sqlalchemy.exc import DBAPIError
 
-from . import NewMessage, bot_answer, from_bot
+from . import NewMessage, bot_answer, from_bot, preview
+from .group_commit import Append
 from .sql_rows import messages, millis_between, tickets
 
 _NOW = bindparam("now", type_=DateTime)
@@ -78,42 +82,48 @@ def numbering(new: NewMessage):
     return _NUMBERING[new.kind != "note", writer, bot_answer(new)]
 
 
-def number_all(
-    conn: Connection, sends: list[tuple[NewMessage, dict[str, Any]]]
-) -> list[tuple[int, int] | None]:
-    """Number each message in order (its parameters as for ``numbering``), in ``conn``'s
-    transaction: ``(last_seq, last_guest_seq)`` for each, or None where nothing was numbered.
+def sent_as(ticket_id: str, new: NewMessage) -> dict[str, Any]:
+    """What identifies a send: ticket, sender and ``clientMsgId`` (the numbering's check that
+    it is not stored yet, and sql.py's lookup of the stored message)."""
+    return {
+        "ticket_id": ticket_id,
+        "sender_id": new.sender["id"],
+        "client_msg_id": new.client_msg_id,
+    }
+
+
+def number_all(conn: Connection, batch: list[Append], now: datetime) -> list[Sequence[int] | None]:
+    """Number each append of a group commit in order, in ``conn``'s transaction:
+    ``(last_seq, last_guest_seq)`` for each, or None where nothing was numbered.
 
     On PostgreSQL the statements go to the server in one pipeline and the batch waits once.
     Under gevent each wait is a turn behind every greenlet that can run, so past capacity a
     batch numbered one statement at a time took seconds and the queue never drained."""
+    sends = [
+        (
+            numbering(item.new),
+            {**sent_as(item.ticket_id, item.new), "now": now, "preview_text": preview(item.new)},
+        )
+        for item in batch
+    ]
     if conn.dialect.name != "postgresql" or len(sends) == 1:
-        return [_pair(conn.execute(numbering(new), params).first()) for new, params in sends]
-    statements = [_compiled(numbering(new), conn) for new, _ in sends]
+        return [conn.execute(statement, params).first() for statement, params in sends]
+    compiled = [_compiled(statement, conn.dialect) for statement, _ in sends]
     driver = conn.connection.driver_connection  # psycopg's Connection
     try:
         with driver.pipeline():
             cursors = [
-                driver.execute(compiled.string, compiled.construct_params(params))
-                for compiled, (_, params) in zip(statements, sends, strict=True)
+                driver.execute(one.string, one.construct_params(params))
+                for one, (_, params) in zip(compiled, sends, strict=True)
             ]
-        return [_pair(cursor.fetchone()) for cursor in cursors]
+        return [cursor.fetchone() for cursor in cursors]
     except conn.dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would have raised it
         raise DBAPIError.instance(
-            statements[0].string, None, error, conn.dialect.loaded_dbapi.Error
+            compiled[0].string, None, error, conn.dialect.loaded_dbapi.Error
         ) from error
 
 
-def _pair(row) -> tuple[int, int] | None:
-    return None if row is None else (row[0], row[1])
-
-
-_COMPILED: dict[tuple[Any, str], Any] = {}
-
-
-def _compiled(statement, conn: Connection):
-    """One of the numbering statements, compiled once for ``conn``'s kind of database."""
-    key = (statement, conn.dialect.name)
-    if key not in _COMPILED:
-        _COMPILED[key] = statement.compile(dialect=conn.dialect)
-    return _COMPILED[key]
+@functools.cache
+def _compiled(statement, dialect):
+    """One of the numbering statements, compiled once for a database's dialect."""
+    return statement.compile(dialect=dialect)
