@@ -149,7 +149,7 @@ class LiveServer:
             try:
                 if requests.get(self.url + "/healthz", timeout=1).ok:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening or not ready
                 time.sleep(0.1)
         raise RuntimeError(f"server did not start within {timeout}s:\n{self.log()}")
 
