@@ -11,8 +11,8 @@ from sqlalchemy.exc import OperationalError
 
 from supportchat.clock import utcnow
 from supportchat.stores import NewMessage
+from supportchat.stores.batching import Append
 from supportchat.stores.failures import unavailable_error
-from supportchat.stores.group_commit import Append
 from supportchat.stores.sql_numbering import number_all
 
 GUEST = {"id": "guest-1", "role": "guest", "name": "Visitor"}

@@ -89,6 +89,33 @@ BURST = """
     assert sum(created for *_, created in results) == 150
 """
 
+# Many greenlets reading tickets by id at once (every event reads its ticket first): they
+# share a few SELECTs, and each hears its own ticket, None for an unknown id, or the error.
+READS = """
+    from sqlalchemy import event
+
+    store = app.extensions["supportchat.context"].store
+    with app.app_context():
+        tickets = [store.create_ticket(f"client-{n}", None, {})[0] for n in range(3)]
+    ids = [tickets[n % 3].id for n in range(99)] + ["no-such-ticket"]
+    statements = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    readers = [gevent.spawn(store.get_ticket, ticket_id) for ticket_id in ids]
+    gevent.joinall(readers, timeout=30, raise_error=True)
+    assert [g.value and g.value.id for g in readers] == ids[:99] + [None]
+    assert [g.value.client_key for g in readers[:3]] == ["client-0", "client-1", "client-2"]
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert 1 <= len(reads) <= 5, len(reads)
+
+    with store.engine.begin() as conn:  # every reader of a failed batch hears the failure
+        conn.execute(text("ALTER TABLE tickets RENAME TO tickets_gone"))
+    readers = [gevent.spawn(store.get_ticket, ticket_id) for ticket_id in ids[:10]]
+    gevent.joinall(readers, timeout=30)
+    assert all(g.ready() and "tickets" in str(g.exception) for g in readers), readers
+    print(len(reads))
+"""
+
 
 def run(script: str, *args: str) -> str:
     source = textwrap.dedent(PRELUDE) + textwrap.dedent(script)
@@ -115,3 +142,9 @@ def test_greenlets_appending_at_once_get_gap_free_numbers_and_one_message_per_re
     # 100 tickets opened meanwhile. The appends share group commits, numbered on PostgreSQL in
     # one pipeline a batch, resends and a batch's own duplicates among them.
     run(BURST, str(tmp_path / "instance"), database_url)
+
+
+def test_greenlets_reading_tickets_at_once_share_a_few_reads(tmp_path, database_url):
+    # 100 greenlets read tickets by id at once, as 100 arriving messages do: one query each
+    # queued every greenlet for the connection pool (PostgreSQL collapsed at 750 msg/s).
+    run(READS, str(tmp_path / "instance"), database_url)

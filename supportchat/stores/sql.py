@@ -7,8 +7,8 @@ update locks the ticket row (PostgreSQL) or the database (SQLite), so concurrent
 ticket are serialized and a rolled-back append gives its number back: ``seq`` has no gaps and
 no duplicates.
 
-Appends that arrive together share one transaction and one durable commit (group commit,
-group_commit.py).
+Appends that arrive together share one transaction and one durable commit (group commit), and
+reads of a ticket by id that arrive together share one ``SELECT`` (batching.py).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from . import (
     closed_error,
     rated_already,
 )
-from .group_commit import Append, GroupCommit
+from .batching import Append, Batcher, Request
 from .reports import ReportData
 from .sql_bot import SqlBot
 from .sql_files import SqlFiles
@@ -60,7 +60,6 @@ from .sql_search import SqlSearch, labelled_ticket_ids
 
 # The statements every message runs, built once: building one and its cache key per call
 # was a tenth of the server's time under load (bench/RESULTS.md).
-_TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
 _TICKETS_BY_ID = select(tickets).where(tickets.c.id.in_(bindparam("ticket_ids", expanding=True)))
 _BY_CLIENT_MSG_ID = select(messages).where(
     messages.c.ticket_id == bindparam("ticket_id"),
@@ -92,7 +91,8 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
             if engine.dialect.name == "postgresql"
             else engine
         )
-        self._commits = GroupCommit(self._store)
+        self._commits = Batcher(self._store)
+        self._lookups = Batcher(self._look_up)  # every event reads its ticket first
         self.outbox = None  # services.outbox: events recorded in the changes' transactions
 
     def create_ticket(
@@ -150,7 +150,18 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
         return ticket_from_row(row), True
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
-        return self._one(_TICKET_BY_ID, {"ticket_id": ticket_id})
+        return self._lookups.run(Request(ticket_id))
+
+    def _look_up(self, batch: list[Request]) -> None:
+        ids = list(dict.fromkeys(item.ticket_id for item in batch))
+        try:
+            found = {ticket.id: ticket for ticket in self.get_tickets(ids)}
+        except Exception as error:  # the database failed: every read in the batch hears it
+            for item in batch:
+                item.error = error
+            return
+        for item in batch:
+            item.outcome = found.get(item.ticket_id)
 
     def get_tickets(self, ticket_ids: list[str]) -> list[Ticket]:
         if not ticket_ids:
@@ -195,7 +206,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
             return [ticket_from_row(row._mapping) for row in conn.execute(stmt)]
 
     def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
-        return self._commits.append(ticket_id, new)
+        return self._commits.run(Append(ticket_id, new))
 
     def _store(self, batch: list[Append]) -> None:
         """One transaction for the batch; each append's outcome or error is set on it."""

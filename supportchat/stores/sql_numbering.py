@@ -17,7 +17,7 @@ from sqlalchemy import Connection, DateTime, bindparam, case, exists, func, upda
 from sqlalchemy.exc import DBAPIError
 
 from . import NewMessage, bot_answer, from_bot, preview
-from .group_commit import Append
+from .batching import Append
 from .sql_rows import messages, millis_between, tickets
 
 _NOW = bindparam("now", type_=DateTime)
