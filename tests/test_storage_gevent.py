@@ -116,6 +116,39 @@ READS = """
     print(len(reads))
 """
 
+# The queue both share, on its own: a request that gives up while it waits (its greenlet
+# killed) leaves the others served, and a leader killed while serving fails only its batch.
+QUEUE = """
+    from supportchat.stores.batching import Batcher, Request
+
+    served = []
+
+    def serve(batch):
+        served.append([item.ticket_id for item in batch])
+        gevent.sleep(0.05)  # the database's wait
+        for item in batch:
+            item.outcome = item.ticket_id.upper()
+
+    batcher = Batcher(serve)
+    first = gevent.spawn(batcher.run, Request("a"))
+    gevent.sleep(0.01)  # "a" is being served; the next three wait for the next batch
+    waiting = [gevent.spawn(batcher.run, Request(name)) for name in "bcd"]
+    gevent.sleep(0.01)
+    waiting[0].kill()
+    gevent.joinall([first, *waiting], timeout=5)
+    assert [g.value for g in (first, *waiting[1:])] == ["A", "C", "D"]
+    assert served == [["a"], ["c", "d"]], served
+
+    leader = gevent.spawn(batcher.run, Request("e"))
+    gevent.sleep(0.01)
+    behind = gevent.spawn(batcher.run, Request("f"))
+    gevent.sleep(0.01)
+    leader.kill()
+    behind.join(timeout=5)
+    assert behind.value == "F" and served[-1] == ["f"], served
+    print("ok")
+"""
+
 
 def run(script: str, *args: str) -> str:
     source = textwrap.dedent(PRELUDE) + textwrap.dedent(script)
@@ -148,3 +181,7 @@ def test_greenlets_reading_tickets_at_once_share_a_few_reads(tmp_path, database_
     # 100 greenlets read tickets by id at once, as 100 arriving messages do: one query each
     # queued every greenlet for the connection pool (PostgreSQL collapsed at 750 msg/s).
     run(READS, str(tmp_path / "instance"), database_url)
+
+
+def test_a_request_given_up_or_a_leader_killed_leaves_the_queue_serving(tmp_path):
+    assert run(QUEUE, str(tmp_path / "instance")).strip() == "ok"
