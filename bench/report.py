@@ -155,8 +155,16 @@ def table() -> str:
     if not records:
         return "No results yet: run a scenario (see README.md)."
     machine = records[0]["machine"]
+    # Rows rerun on different session machines: name each processor with its rows.
+    by_cpu: dict[str, list[str]] = {}
+    for record in records:
+        by_cpu.setdefault(record["machine"]["cpu"], []).append(
+            f"{record['scenario']}/{record['backend']}"
+        )
+    cpus = "; ".join(f"{cpu} ({', '.join(rows)})" for cpu, rows in by_cpu.items())
     lines = [
-        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memoryMb'] // 1024} GiB, "
+        f"Machine: {cpus if len(by_cpu) > 1 else machine['cpu']}; {machine['cores']} cores, "
+        f"{machine['memoryMb'] // 1024} GiB, "
         f"Linux {machine['kernel']}, Python {machine['python']}, Node {machine['node']}; "
         + ", ".join(f"{name} {version}" for name, version in machine["packages"].items())
         + ". Shared with other work: load average at the start of each run is in its JSON.",
