@@ -113,7 +113,6 @@ READS = """
     readers = [gevent.spawn(store.get_ticket, ticket_id) for ticket_id in ids[:10]]
     gevent.joinall(readers, timeout=30)
     assert all(g.ready() and "tickets" in str(g.exception) for g in readers), readers
-    print(len(reads))
 """
 
 # The queue both share, on its own: a request that gives up while it waits (its greenlet
