@@ -86,6 +86,8 @@ def test_a_reply_to_a_ticket_closed_behind_its_back_says_so_in_agent_words(
 def test_a_failed_history_load_offers_retry_and_clears_once_it_loads(server, browsers, peers):
     new_ticket(peers.guest(server), "Opened while offline")
     agent = Dashboard(browsers.tab(), server).sign_in()
+    # "Live" comes before the inbox's first page: stop the server once the row is there.
+    expect(agent.ticket("Opened while offline")).to_be_visible()
     server.stop()
     expect(agent.page.locator("#connection")).to_have_text(re.compile("reconnecting", re.I))
     agent.open("Opened while offline")
