@@ -6,10 +6,12 @@ the change: the event exists exactly when the change does. Stores without such t
 (MongoDB) record it right after, under an id derived from what changed, so recording it
 again is a no-op. Agents, settings and the outbox always live in SQL.
 
-Recording costs two statements per transaction: the event rows, and one ``INSERT … SELECT``
-that makes a delivery for every active webhook subscribed to the event's type. With email on,
-a transaction with customer messages also reads their tickets' assignees (one query), for
-agents' email.
+An event is stored only when someone will receive it: an email it names, or an active webhook
+subscribed to its type. Recording reads the active webhooks' subscriptions (one query), then
+stores the wanted events and their deliveries (a statement each, none when nobody wants
+any): with no webhook and email off, a message costs the outbox one small read per batch.
+With email on, a transaction with customer messages also reads their tickets' assignees (one
+query), for agents' email.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Engine, bindparam, insert, literal, select
+from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
@@ -75,25 +77,7 @@ _COLUMNS = (
 )
 _INSERT_EVENTS = insert(events_table)
 _INSERT_DELIVERIES = insert(deliveries_table)
-# A pending delivery for every active webhook whose events list names the event's type.
-_FAN_OUT = insert(deliveries_table).from_select(
-    _COLUMNS,
-    select(
-        events_table.c.id,
-        webhooks_table.c.id,
-        literal("pending"),
-        literal(0),
-        bindparam("now"),
-        bindparam("now"),
-        bindparam("now"),
-    )
-    .select_from(events_table)
-    .join(
-        webhooks_table,
-        webhooks_table.c.events.like(literal('%"') + events_table.c.type + literal('"%')),
-    )
-    .where(webhooks_table.c.active, events_table.c.id.in_(bindparam("ids", expanding=True))),
-)
+_SUBSCRIPTIONS = select(webhooks_table.c.id, webhooks_table.c.events).where(webhooks_table.c.active)
 
 
 _AGENTS = select(agents_table.c.id, agents_table.c.active, agents_table.c.preferences).where(
@@ -202,22 +186,30 @@ class Outbox:
                 continue  # recorded before: its deliveries exist too
 
     def _insert(self, conn, events: list[Event]) -> None:
+        """The events someone will receive, each with a pending delivery for its own targets
+        and for every active webhook whose events list names its type."""
+        subscriptions = conn.execute(_SUBSCRIPTIONS).all()
         now = utcnow()
+        deliveries = [
+            dict(zip(_COLUMNS, (event.id, target, "pending", 0, now, now, now), strict=True))
+            for event in events
+            for target in (
+                *event.targets,
+                *(hook for hook, listed in subscriptions if f'"{event.type}"' in listed),
+            )
+        ]
+        if not deliveries:
+            return
+        wanted = {delivery["event_id"] for delivery in deliveries}
         conn.execute(
             _INSERT_EVENTS,
             [
                 {"id": e.id, "type": e.type, "created_at": e.created_at, "data": e.data}
                 for e in events
+                if e.id in wanted
             ],
         )
-        conn.execute(_FAN_OUT, {"now": now, "ids": [e.id for e in events]})
-        extra = [
-            dict(zip(_COLUMNS, (e.id, target, "pending", 0, now, now, now), strict=True))
-            for e in events
-            for target in e.targets
-        ]
-        if extra:
-            conn.execute(_INSERT_DELIVERIES, extra)
+        conn.execute(_INSERT_DELIVERIES, deliveries)
 
     def _mail_on(self) -> bool:
         return bool(self.config.get("SMTP_URL") and self.config.get("MAIL_FROM"))

@@ -77,8 +77,8 @@ class Worker:
         return len(claimed)
 
     def prune(self, now: datetime) -> None:
-        """Forget finished deliveries after KEEP, and events nobody waits for: those with no
-        subscriber (every message has an event) and those whose deliveries are forgotten."""
+        """Forget finished deliveries after KEEP, and then the events whose deliveries are all
+        forgotten (services.outbox stores an event only with a delivery)."""
         waited_for = exists().where(d.c.event_id == events.c.id)
         with self.outbox.engine.begin() as conn:
             conn.execute(d.delete().where(d.c.status != "pending", d.c.updated_at < now - KEEP))
