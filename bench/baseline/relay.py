@@ -4,8 +4,8 @@ It runs on the same server stack as supportchat (gevent's WSGIServer, gevent-web
 ``TCP_NODELAY``, the same collector settings) and answers the generator's events with the
 same shapes as supportchat, so the same load can be sent to both: ``ticket:create`` makes up
 an id and joins its room, ``ticket:join`` joins a room, ``chat:message`` broadcasts to the
-room and acknowledges. Every benchmark
-result is a ratio against this process measured in the same run.
+room and acknowledges. Every benchmark result is a ratio against this process measured in
+the same run.
 
 Run: ``python bench/baseline/relay.py PORT``
 """
