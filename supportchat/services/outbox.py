@@ -8,8 +8,9 @@ again is a no-op. Agents, settings and the outbox always live in SQL.
 
 An event is stored only when someone will receive it: an email it names, or an active webhook
 subscribed to its type. Recording reads the active webhooks' subscriptions (one query), then
-stores the wanted events and their deliveries (a statement each, none when nobody wants
-any): with no webhook and email off, a message costs the outbox one small read per batch.
+builds and stores only the wanted events, with their deliveries (a statement each, none when
+nobody wants any): with no webhook and email off, a message costs the outbox one small read
+per batch.
 With email on, a transaction with customer messages also reads their tickets' assignees (one
 query), for agents' email.
 """
@@ -109,6 +110,11 @@ def wants_offline_mail(active: bool, preferences: dict[str, Any] | None) -> bool
     return bool(active and agent_preferences.merged(preferences)["emailWhenOffline"] is True)
 
 
+def _subscribers(hooks: list[Any], type: str) -> list[str]:
+    """The ids of the webhooks in ``hooks`` whose events list names ``type``."""
+    return [hook for hook, listed in hooks if f'"{type}"' in listed]
+
+
 @dataclass(frozen=True)
 class Event:
     """One event to store: ``targets`` are deliveries besides the subscribed webhooks."""
@@ -140,12 +146,16 @@ class Outbox:
 
     def messages(self, conn, stored: list[Message]) -> None:
         """``message.created`` (``note.created`` for notes) for newly stored messages, with
-        the emails they call for."""
+        the emails they call for. An event nobody receives is not even built: its view and
+        id were a tenth of the message path's time (bench/RESULTS.md)."""
+        hooks = self._subscriptions(conn)
         agents = self._agents_to_mail(conn, stored)
         events = []
         for message in stored:
             type = "note.created" if message.kind == "note" else "message.created"
             targets = (MAIL_TEAM,) if self._new_while_offline(message) else ()
+            if not (targets or _subscribers(hooks, type) or message.id in agents):
+                continue
             data = self.message_view(message)
             events.append(
                 Event(event_id(type, message.id), type, message.created_at, data, targets)
@@ -161,7 +171,7 @@ class Outbox:
                         (MAIL_AGENT,),
                     )
                 )
-        self.record(conn, events)
+        self.record(conn, events, hooks)
 
     def ticket(self, conn, type: str, ticket: Ticket) -> None:
         """A ticket event: created, assigned, closed (with a transcript email) or rated."""
@@ -170,33 +180,40 @@ class Outbox:
         data = ticket_view(ticket, for_agent=True)
         self.record(conn, [Event(event_id(type, subject), type, utcnow(), data, targets)])
 
-    def record(self, conn, events: list[Event]) -> None:
+    def record(self, conn, events: list[Event], hooks: list[Any] | None = None) -> None:
         """Store events and their deliveries in ``conn``'s transaction; with ``conn`` None, each
-        in a transaction of its own, where an event stored before is left as it was."""
+        in a transaction of its own, where an event stored before is left as it was.
+        ``hooks``: the subscriptions, if the caller has just read them."""
         if not events:
             return
+        if hooks is None:
+            hooks = self._subscriptions(conn)
         if conn is not None:
-            self._insert(conn, events)
+            self._insert(conn, events, hooks)
             return
         for event in events:
             try:
                 with self.engine.begin() as own:
-                    self._insert(own, [event])
+                    self._insert(own, [event], hooks)
             except IntegrityError:
                 continue  # recorded before: its deliveries exist too
 
-    def _insert(self, conn, events: list[Event]) -> None:
+    def _subscriptions(self, conn) -> list[Any]:
+        """The active webhooks and the event types each receives: rows of (id, events), read
+        in ``conn``'s transaction or, without one, on a connection of its own."""
+        if conn is not None:
+            return conn.execute(_SUBSCRIPTIONS).all()
+        with self.engine.connect() as own:
+            return own.execute(_SUBSCRIPTIONS).all()
+
+    def _insert(self, conn, events: list[Event], hooks: list[Any]) -> None:
         """The events someone will receive, each with a pending delivery for its own targets
-        and for every active webhook whose events list names its type."""
-        subscriptions = conn.execute(_SUBSCRIPTIONS).all()
+        and for every webhook in ``hooks`` that receives its type."""
         now = utcnow()
         deliveries = [
             dict(zip(_COLUMNS, (event.id, target, "pending", 0, now, now, now), strict=True))
             for event in events
-            for target in (
-                *event.targets,
-                *(hook for hook, listed in subscriptions if f'"{event.type}"' in listed),
-            )
+            for target in (*event.targets, *_subscribers(hooks, event.type))
         ]
         if not deliveries:
             return
