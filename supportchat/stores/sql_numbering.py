@@ -3,8 +3,9 @@ built once, which takes the next seq of an open ticket and keeps what the inbox,
 and reports read off the ticket row in step with it. It numbers nothing when the sender's
 ``clientMsgId`` is stored already in the ticket: the resend costs no statement of its own.
 
-A group commit numbers its batch with ``number_all``: on PostgreSQL in one pipeline, so the
-batch waits for the server once, not once a message (bench/RESULTS.md, "Past capacity")."""
+A group commit numbers its batch with ``number_all``, straight through the driver: on
+PostgreSQL in one pipeline, so the batch waits for the server once, not once a message
+(bench/RESULTS.md, "Past capacity")."""
 
 from __future__ import annotations
 
@@ -96,31 +97,45 @@ def number_all(conn: Connection, batch: list[Append], now: datetime) -> list[Seq
     """Number each append of a group commit in order, in ``conn``'s transaction:
     ``(last_seq, last_guest_seq)`` for each, or None where nothing was numbered.
 
-    On PostgreSQL the statements go to the server in one pipeline and the batch waits once.
-    Under gevent each wait is a turn behind every greenlet that can run, so past capacity a
-    batch numbered one statement at a time took seconds and the queue never drained."""
+    The statements, compiled once, go straight to the driver: SQLAlchemy's work around each
+    execution cost more than SQLite's own (bench/RESULTS.md). The batch shares one ``now``,
+    converted once for the driver. On PostgreSQL the statements go to the server in one
+    pipeline and the batch waits once: under gevent each wait is a turn behind every greenlet
+    that can run, so past capacity a batch numbered one statement at a time took seconds and
+    the queue never drained."""
+    dialect = conn.dialect
+    to_driver = _NOW.type.dialect_impl(dialect).bind_processor(dialect)
+    when = to_driver(now) if to_driver else now
     sends = [
         (
-            numbering(item.new),
-            {**sent_as(item.ticket_id, item.new), "now": now, "preview_text": preview(item.new)},
+            _compiled(numbering(item.new), dialect),
+            {**sent_as(item.ticket_id, item.new), "now": when, "preview_text": preview(item.new)},
         )
         for item in batch
     ]
-    if conn.dialect.name != "postgresql" or len(sends) == 1:
-        return [conn.execute(statement, params).first() for statement, params in sends]
-    compiled = [_compiled(statement, conn.dialect) for statement, _ in sends]
-    driver = conn.connection.driver_connection  # psycopg's Connection
+    driver = conn.connection.driver_connection  # sqlite3's or psycopg's Connection
     try:
-        with driver.pipeline():
-            cursors = [
-                driver.execute(one.string, one.construct_params(params))
-                for one, (_, params) in zip(compiled, sends, strict=True)
-            ]
-        return [cursor.fetchone() for cursor in cursors]
-    except conn.dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would have raised it
+        if dialect.name == "postgresql" and len(sends) > 1:
+            with driver.pipeline():
+                cursors = [
+                    driver.execute(one.string, _values(one, params)) for one, params in sends
+                ]
+            return [cursor.fetchone() for cursor in cursors]
+        cursor = driver.cursor()
+        return [
+            cursor.execute(one.string, _values(one, params)).fetchone() for one, params in sends
+        ]
+    except dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would have raised it
         raise DBAPIError.instance(
-            compiled[0].string, None, error, conn.dialect.loaded_dbapi.Error
+            sends[0][0].string, None, error, dialect.loaded_dbapi.Error
         ) from error
+
+
+def _values(compiled, params: dict[str, Any]):
+    """``params`` as the driver takes them for ``compiled``: in order for SQLite's ``?``, by
+    name for psycopg."""
+    values = compiled.construct_params(params)
+    return [values[name] for name in compiled.positiontup] if compiled.positional else values
 
 
 @functools.cache
