@@ -52,7 +52,9 @@ def test_sigkill_between_message_and_answer_answers_or_hands_over_after_restart(
         waiting, _ = store.create_ticket(customer.client_key, "s-left", label, bot_active=True)
         store.append_message(
             waiting.id,
-            NewMessage(sender=customer.sender(customer.name), text="Left unanswered"),
+            NewMessage(
+                sender=customer.sender(), text="Left unanswered", client_key=customer.client_key
+            ),
         )
 
     server.start()

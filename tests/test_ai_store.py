@@ -36,20 +36,20 @@ def test_the_flag_changes_once_for_racing_callers(ticket_store):
 def test_one_claim_per_customer_message_and_none_when_off_or_closed(ticket_store):
     _app, store = ticket_store
     ticket, _ = store.create_ticket("client-a", None, CUSTOMER, bot_active=True)
-    first, _ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="Hi"))
+    first, *_ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="Hi"))
     with ThreadPoolExecutor(4) as pool:
         claims = list(pool.map(lambda _: store.claim_ai(ticket.id, first.seq), range(8)))
     assert claims.count(True) == 1
     assert store.get_ticket(ticket.id).ai_seq == first.seq
 
-    second, _ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="Hello?"))
+    second, *_ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="Hello?"))
     assert store.claim_ai(ticket.id, first.seq) is False  # an older message: superseded
     store.set_bot(ticket.id, False)
     assert store.claim_ai(ticket.id, second.seq) is False  # handed over
     store.set_bot(ticket.id, True)
     assert store.claim_ai(ticket.id, second.seq) is True
 
-    third, _ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="Bye"))
+    third, *_ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="Bye"))
     store.close_ticket(ticket.id, {"id": "agent-1", "role": "agent", "name": "Ana"})
     assert store.claim_ai(ticket.id, third.seq) is False
 

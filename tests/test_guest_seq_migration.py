@@ -82,7 +82,7 @@ def assert_numbered_and_continuing(store) -> None:
         assert store.get_ticket(ticket_id).last_guest_seq == expected_last
         seen = store.messages_after(ticket_id, 0, 100, include_notes=False)
         assert [m.guest_seq for m in seen] == list(range(1, expected_last + 1))
-        new, _ = store.append_message(ticket_id, NewMessage(sender=GUEST, text="after"))
+        new, *_ = store.append_message(ticket_id, NewMessage(sender=GUEST, text="after"))
         assert (new.seq, new.guest_seq) == (len(kinds) + 1, expected_last + 1)
 
 

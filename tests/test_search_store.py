@@ -15,7 +15,7 @@ def found(store, text=None, label=None, **filters):
 
 
 def say(store, ticket_id, text, sender=GUEST, kind="message"):
-    message, _ = store.append_message(ticket_id, NewMessage(sender=sender, text=text, kind=kind))
+    message, *_ = store.append_message(ticket_id, NewMessage(sender=sender, text=text, kind=kind))
     return message
 
 

@@ -22,23 +22,31 @@ AGENT = {"id": "agent-1", "role": "agent", "name": "Ana"}
 def test_a_batch_numbers_each_message_in_order_and_skips_closed_tickets_and_resends(app):
     store = app.extensions["supportchat.store"]
     with app.app_context():
-        first = store.create_ticket("client-a", None, {})[0]
-        closed = store.create_ticket("client-b", None, {})[0]
+        first = store.create_ticket("client-a", None, {"label": "Jane"}, bot_active=True)[0]
+        closed = store.create_ticket("client-b", None, {"label": "Bob"})[0]
         store.close_ticket(closed.id, AGENT)
-        resent = store.create_ticket("client-c", None, {})[0]
+        resent = store.create_ticket("client-c", None, {"label": "Cy"})[0]
         store.append_message(resent.id, NewMessage(GUEST, "once", client_msg_id="c-1"))
         batch = [
-            Append(first.id, NewMessage(GUEST, "hello")),
+            Append(first.id, NewMessage(GUEST, "hello", client_key="client-a")),
             Append(first.id, NewMessage(AGENT, "internal", kind="note")),
             Append(closed.id, NewMessage(GUEST, "too late")),
+            Append(first.id, NewMessage(GUEST, "not mine", client_key="client-b")),
             Append(first.id, NewMessage(AGENT, "hi!")),
             Append(resent.id, NewMessage(GUEST, "once", client_msg_id="c-1")),
         ]
         with store.engine.begin() as conn:
             numbers = number_all(conn, batch, utcnow())
-        # (last_seq, last_guest_seq): a note takes a seq only; nothing for a closed ticket
-        # or a message stored before.
-        assert numbers == [(1, 1), (2, 1), None, (3, 2), None]
+        # (last_seq, last_guest_seq, bot_active, the customer's label): a note takes a seq
+        # only; nothing for a closed ticket, another customer's, or a message stored before.
+        assert [row and (*row[:2], bool(row[2]), row[3]) for row in numbers] == [
+            (1, 1, True, "Jane"),
+            (2, 1, True, "Jane"),
+            None,
+            None,
+            (3, 2, True, "Jane"),
+            None,
+        ]
         ticket = store.get_ticket(first.id)
         assert (ticket.last_seq, ticket.last_message_preview) == (3, "hi!")
 
@@ -68,4 +76,4 @@ def test_a_batch_that_times_out_on_a_locked_ticket_is_a_database_not_answering(
     assert unavailable_error(raised.value).code == "unavailable"
     with app.app_context(), store.engine.begin() as conn:  # the lock is gone: numbered now
         batch = [Append(ticket.id, NewMessage(GUEST, "again")) for ticket in tickets]
-        assert number_all(conn, batch, utcnow()) == [(1, 1), (1, 1)]
+        assert [tuple(row[:2]) for row in number_all(conn, batch, utcnow())] == [(1, 1), (1, 1)]

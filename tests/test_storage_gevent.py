@@ -67,7 +67,7 @@ BURST = """
 
     def send(n):
         ticket = tickets[n % 3]
-        message, created = store.append_message(
+        message, created, _ = store.append_message(
             ticket.id, NewMessage(sender=guest, text=f"m{n}", client_msg_id=f"c{n % 150}")
         )
         return ticket.id, message.seq, message.text, created

@@ -194,8 +194,8 @@ def test_appended_messages_are_numbered_from_one_without_gaps(ticket_store):
     stored = [
         store.append_message(ticket.id, NewMessage(sender=GUEST, text=f"m{n}")) for n in range(5)
     ]
-    assert [message.seq for message, _ in stored] == [1, 2, 3, 4, 5]
-    assert all(created for _, created in stored)
+    assert [appended.message.seq for appended in stored] == [1, 2, 3, 4, 5]
+    assert all(appended.created for appended in stored)
     assert store.get_ticket(ticket.id).last_seq == 5
 
 
@@ -203,7 +203,7 @@ def test_a_stored_message_keeps_what_was_sent(ticket_store):
     _app, store = ticket_store
     ticket = open_ticket(store)
     attachment = {"id": "file-1", "name": "a.png", "size": 10, "type": "image/png"}
-    message, created = store.append_message(
+    message, created, _ = store.append_message(
         ticket.id,
         NewMessage(sender=AGENT, text="héllo 👋", client_msg_id="c-1", attachments=[attachment]),
     )
@@ -220,10 +220,10 @@ def test_a_stored_message_keeps_what_was_sent(ticket_store):
 def test_a_repeated_client_msg_id_returns_the_stored_message(ticket_store):
     _app, store = ticket_store
     ticket = open_ticket(store)
-    first, created = store.append_message(
+    first, created, _ = store.append_message(
         ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
     )
-    again, created_again = store.append_message(
+    again, created_again, _ = store.append_message(
         ticket.id, NewMessage(sender=GUEST, text="hi (retry)", client_msg_id="c-1")
     )
     assert created and not created_again
@@ -234,17 +234,17 @@ def test_a_repeated_client_msg_id_returns_the_stored_message(ticket_store):
 def test_a_resend_changes_nothing_and_is_answered_after_the_ticket_closed(ticket_store):
     _app, store = ticket_store
     ticket = open_ticket(store)
-    first, _ = store.append_message(
+    first, *_ = store.append_message(
         ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
     )
     before = store.get_ticket(ticket.id)
-    again, created = store.append_message(
+    again, created, _ = store.append_message(
         ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
     )
     assert (again, created) == (first, False)
     assert store.get_ticket(ticket.id) == before  # not numbered, previewed or marked read
     store.close_ticket(ticket.id, AGENT)
-    late, created = store.append_message(
+    late, created, _ = store.append_message(
         ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
     )
     assert (late, created) == (first, False)  # the sender learns it was stored, not "closed"
@@ -253,10 +253,10 @@ def test_a_resend_changes_nothing_and_is_answered_after_the_ticket_closed(ticket
 def test_the_same_client_msg_id_from_another_sender_is_another_message(ticket_store):
     _app, store = ticket_store
     ticket = open_ticket(store)
-    mine, _ = store.append_message(
+    mine, *_ = store.append_message(
         ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
     )
-    theirs, created = store.append_message(
+    theirs, created, _ = store.append_message(
         ticket.id, NewMessage(sender=AGENT, text="hello", client_msg_id="c-1")
     )
     assert created
@@ -266,8 +266,8 @@ def test_the_same_client_msg_id_from_another_sender_is_another_message(ticket_st
 def test_messages_without_client_msg_id_are_never_deduplicated(ticket_store):
     _app, store = ticket_store
     ticket = open_ticket(store)
-    first, _ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="same"))
-    second, created = store.append_message(ticket.id, NewMessage(sender=GUEST, text="same"))
+    first, *_ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="same"))
+    second, created, _ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="same"))
     assert created and second.id != first.id
 
 
@@ -382,6 +382,40 @@ def test_appending_to_an_unknown_ticket_is_not_found(ticket_store):
     with pytest.raises(AppError) as raised:
         store.append_message("no-such-ticket", NewMessage(sender=GUEST, text="hi"))
     assert raised.value.code == "not_found"
+
+
+def test_a_customer_writes_only_in_their_own_ticket_and_signs_with_its_label(ticket_store):
+    _app, store = ticket_store
+    ticket = open_ticket(store, client_key="client-a")
+    closed = open_ticket(store, client_key="client-a")
+    store.close_ticket(closed.id, AGENT)
+    unsigned = {**GUEST, "name": None}
+    # Another customer's ticket does not exist for them, open or closed (not "ticket_closed").
+    for target, key in ((ticket.id, "client-b"), (closed.id, "client-b"), ("nope", "client-a")):
+        with pytest.raises(AppError) as raised:
+            store.append_message(target, NewMessage(sender=unsigned, text="x", client_key=key))
+        assert raised.value.code == "not_found"
+    assert store.get_ticket(ticket.id).last_seq == 0  # nothing numbered, nothing stored
+    message, created, bot_active = store.append_message(
+        ticket.id, NewMessage(sender=unsigned, text="mine", client_key="client-a")
+    )
+    assert created and not bot_active
+    assert message.sender == {**GUEST, "name": CUSTOMER["label"]}
+    assert store.messages_after(ticket.id, 0, 10, include_notes=True) == [message]
+
+
+def test_an_append_says_whether_the_bot_answers_the_ticket(ticket_store):
+    _app, store = ticket_store
+    ticket, _ = store.create_ticket("client-a", None, CUSTOMER, bot_active=True)
+    first = store.append_message(ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="1"))
+    again = store.append_message(ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="1"))
+    store.set_bot(ticket.id, False)
+    later = store.append_message(ticket.id, NewMessage(sender=GUEST, text="still there?"))
+    assert [(a.created, a.bot_active) for a in (first, again, later)] == [
+        (True, True),
+        (False, False),  # a resend asks nothing new
+        (True, False),
+    ]
 
 
 # --- closing, assigning, reading -----------------------------------------------------------
@@ -551,8 +585,8 @@ def test_concurrent_retries_of_one_send_store_one_message(ticket_store):
             ticket.id, NewMessage(sender=GUEST, text="only once", client_msg_id="retry-me")
         ),
     )
-    assert len({(message.id, message.seq) for message, _ in results}) == 1
-    assert sum(created for _, created in results) == 1
+    assert len({(appended.message.id, appended.message.seq) for appended in results}) == 1
+    assert sum(appended.created for appended in results) == 1
     assert [m.text for m in store.messages_after(ticket.id, 0, 100, True)] == ["only once"]
     assert store.get_ticket(ticket.id).last_seq == 1
 
@@ -622,10 +656,10 @@ def test_a_repeated_send_returns_the_same_guest_seq(ticket_store):
     _app, store = ticket_store
     ticket = open_ticket(store)
     store.append_message(ticket.id, NewMessage(sender=AGENT, text="note", kind="note"))
-    first, _ = store.append_message(
+    first, *_ = store.append_message(
         ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
     )
-    again, created = store.append_message(
+    again, created, _ = store.append_message(
         ticket.id, NewMessage(sender=GUEST, text="hi", client_msg_id="c-1")
     )
     assert not created and again == first

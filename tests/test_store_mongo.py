@@ -61,7 +61,7 @@ def store(mongo_app) -> MongoTicketStore:
 def crash_after_numbering(store: MongoTicketStore, ticket_id: str, text: str, **extra):
     """Leave a message as a crash between numbering and logging would: in the ticket's
     pending slot, with its seq taken, and not in the log."""
-    message, _ = store.append_message(ticket_id, NewMessage(sender=GUEST, text=text, **extra))
+    message, *_ = store.append_message(ticket_id, NewMessage(sender=GUEST, text=text, **extra))
     doc = store.messages.find_one_and_delete({"_id": message.id})
     store.tickets.update_one({"_id": ticket_id}, {"$set": {"pending": doc}})
     return message
@@ -92,7 +92,7 @@ def test_the_next_send_after_a_crash_follows_the_stranded_message_without_a_gap(
 def test_retrying_a_send_that_crashed_returns_the_stranded_message(store):
     ticket, _ = store.create_ticket("client-a", None, CUSTOMER)
     stranded = crash_after_numbering(store, ticket.id, "hello", client_msg_id="c-1")
-    again, created = store.append_message(
+    again, created, _ = store.append_message(
         ticket.id, NewMessage(sender=GUEST, text="hello", client_msg_id="c-1")
     )
     assert not created and again == stranded
@@ -148,7 +148,7 @@ def test_the_log_refuses_a_repeated_client_msg_id_but_keeps_sends_without_one(st
 
 def test_a_stored_message_without_client_msg_id_has_no_such_field(store):
     ticket, _ = store.create_ticket("client-a", None, CUSTOMER)
-    message, _ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="hi"))
+    message, *_ = store.append_message(ticket.id, NewMessage(sender=GUEST, text="hi"))
     assert "clientMsgId" not in store.messages.find_one({"_id": message.id})
 
 

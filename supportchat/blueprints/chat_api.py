@@ -47,8 +47,8 @@ def post_message():
     replies = written.replies + ai_replies.wait_for_answer(ctx, written)
     body = {
         "reply": replies[-1].text if replies else "",
-        "ticketId": written.ticket.id,
-        "status": written.ticket.status,
+        "ticketId": written.ticket_id,
+        "status": "open",  # it took the message: a closed session's ticket is ticket_closed
         "message": message_view(ctx, written.message, for_agent=False),
         "replies": [message_view(ctx, reply, for_agent=False) for reply in replies],
     }

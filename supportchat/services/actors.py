@@ -28,9 +28,10 @@ class Actor:
         """Which side of a conversation the actor is on: guest or agent."""
         return "agent" if self.is_agent else "guest"
 
-    def sender(self, name: str | None = None) -> dict[str, str]:
-        """The ``sender`` object of a message written by this actor."""
-        return {"id": self.id, "role": self.side, "name": name or self.name}
+    def sender(self) -> dict[str, str | None]:
+        """The ``sender`` object of a message written by this actor; a customer's name is the
+        ticket's customer label, which the store signs with (stores.signature)."""
+        return {"id": self.id, "role": self.side, "name": self.name if self.is_agent else None}
 
 
 def parse_client_id(value: object) -> str:

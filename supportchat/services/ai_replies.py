@@ -86,9 +86,9 @@ def wait_for_answer(ctx: Context, written: messages.Written) -> list[Message]:
     """POST /api/chat: the AI's answer to the message just written, when it is stored within
     AI_REPLY_WAIT_SECONDS (only this request's greenlet waits, holding nothing)."""
     wait = ctx.config["AI_REPLY_WAIT_SECONDS"]
-    if not (wait and written.ticket.bot_active and written.message.sender["role"] == "guest"):
+    if not (wait and written.bot_active and written.message.sender["role"] == "guest"):
         return []
-    ticket_id, seq, found = written.ticket.id, written.message.seq, []
+    ticket_id, seq, found = written.ticket_id, written.message.seq, []
 
     def arrived() -> bool:
         later = ctx.store.messages_after(ticket_id, seq, 50, include_notes=False)

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from ..clock import iso
 from ..context import Context
 from ..errors import AppError
-from ..stores import AUTO_REPLY, Message, NewMessage, Ticket
+from ..stores import AUTO_REPLY, Appended, Message, NewMessage, Ticket
 from . import files, tickets
 from .actors import Actor
 
@@ -70,10 +70,11 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern:
 
 
 class Written(NamedTuple):
-    """The ticket written to (as read before the write), the stored message, and the automatic
-    replies it got."""
+    """The ticket written to, whether AI replies answered it when the message was stored, the
+    stored message, and the automatic replies it got."""
 
-    ticket: Ticket
+    ticket_id: str
+    bot_active: bool
     message: Message
     replies: list[Message]
 
@@ -94,42 +95,47 @@ def write(
     """Someone writes in a conversation: in ticket ``ticket_id`` (``chat:message``), or, for a
     customer, in ``session`` (POST /api/chat; ``ticket:create`` with a text), whose ticket
     opens on its first use and, with ``reopen``, again after it was closed. The text is
-    cleaned once, before anything is stored; the ticket is read once. A repeated
+    cleaned once, before anything is stored. In a ticket named by id, the append itself checks
+    that the customer may write there: the ticket is read first only to check attachments
+    (a fifth of the message path's work was that read: bench/RESULTS.md). A repeated
     ``client_msg_id`` returns the stored message and publishes nothing. A customer's first
-    message gets the configured automatic reply, unless AI replies answer it. ``on_ticket`` hears the ticket before the
-    message is stored (a socket joins its room, to hear its message and the reply)."""
+    message gets the configured automatic reply, unless AI replies answer it. ``on_ticket``
+    hears the ticket before the message is stored (a socket joins its room, to hear its
+    message and the reply)."""
     attachments = attachments or []
-    if session is None:
-        ticket = tickets.accessible(ctx, actor, ticket_id)
-        if kind == "note" and not actor.is_agent:
-            raise AppError("forbidden", "Only agents may write private notes.", {"field": "kind"})
-        stored_files = files.attachable(ctx, actor, ticket, attachments)
-        text = clean_text(ctx, text, allow_empty=bool(stored_files))
-    else:
-        text = clean_text(ctx, text, allow_empty=bool(attachments))  # refused before a ticket opens
-        ticket, _opened = (
-            tickets.open(ctx, actor, session)
+    if kind == "note" and not actor.is_agent:
+        raise AppError("forbidden", "Only agents may write private notes.", {"field": "kind"})
+    text = clean_text(ctx, text, allow_empty=bool(attachments))  # refused before a ticket opens
+    stored_files: list[dict[str, Any]] = []
+    if session is not None:
+        ticket = (
+            tickets.open(ctx, actor, session)[0]
             if reopen
-            else tickets.continue_session(ctx, actor, session)
+            else tickets.continue_session(ctx, actor, session)[0]
         )
+        ticket_id = ticket.id
+        if on_ticket is not None:
+            on_ticket(ticket)
         stored_files = files.attachable(ctx, actor, ticket, attachments)
-    if on_ticket is not None:
-        on_ticket(ticket)
-    name = actor.name if actor.is_agent else ticket.customer["label"]
+    elif attachments:
+        stored_files = files.attachable(
+            ctx, actor, tickets.accessible(ctx, actor, ticket_id), attachments
+        )
     new = NewMessage(
-        sender=actor.sender(name),
+        sender=actor.sender(),
         text=text,
         kind=kind,
         client_msg_id=client_msg_id,
         attachments=stored_files,
+        client_key=actor.client_key,
     )
-    message, created = _store_and_publish(ctx, ticket.id, new)  # raises a writing agent's read
+    message, created, bot_active = _store_and_publish(ctx, ticket_id, new)
     replies = []
-    if created and not actor.is_agent and ticket.last_public_seq == 0 and not ticket.bot_active:
-        replies = _auto_reply(ctx, ticket.id)  # with AI replies on, the model answers instead
-    if created and kind == "message" and ticket.bot_active:
-        ctx.after_bot_message(ctx, actor, ticket.id, message.seq)  # services.ai_replies
-    return Written(ticket, message, replies)
+    if created and not actor.is_agent and message.guest_seq == 1 and not bot_active:
+        replies = _auto_reply(ctx, ticket_id)  # with AI replies on, the model answers instead
+    if created and kind == "message" and bot_active:
+        ctx.after_bot_message(ctx, actor, ticket_id, message.seq)  # services.ai_replies
+    return Written(ticket_id, bot_active, message, replies)
 
 
 def _auto_reply(ctx: Context, ticket_id: str) -> list[Message]:
@@ -138,18 +144,17 @@ def _auto_reply(ctx: Context, ticket_id: str) -> list[Message]:
     if not text:
         return []
     bot = {"id": "bot", "role": "bot", "name": ctx.section("branding")["title"] or "Support"}
-    message, _created = _store_and_publish(
-        ctx, ticket_id, NewMessage(sender=bot, text=text, client_msg_id=AUTO_REPLY)
-    )
-    return [message]
+    new = NewMessage(sender=bot, text=text, client_msg_id=AUTO_REPLY)
+    return [_store_and_publish(ctx, ticket_id, new).message]
 
 
 def _store_and_publish(
     ctx: Context, ticket_id: str, new: NewMessage, inbox: bool = True
-) -> tuple[Message, bool]:
+) -> Appended:
     with _IN_ORDER[zlib.crc32(ticket_id.encode()) % len(_IN_ORDER)]:
-        message, created = ctx.store.append_message(ticket_id, new)
-        if created:
+        appended = ctx.store.append_message(ticket_id, new)
+        message = appended.message
+        if appended.created:
             ctx.publish.to_ticket(
                 "chat:message", ticket_id, message_view(ctx, message, for_agent=True), guests=False
             )
@@ -160,10 +165,10 @@ def _store_and_publish(
             ctx.publish.message_stored(ticket_id)
             if inbox:
                 ctx.update_inbox(ticket_id)  # the inbox row: latest message, unread flag
-    return message, created
+    return appended
 
 
-def append(ctx: Context, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
+def append(ctx: Context, ticket_id: str, new: NewMessage) -> Appended:
     """Store and publish a message the server writes itself (a bot's answer, an event): the
     same path, order and idempotency as every other message."""
     return _store_and_publish(ctx, ticket_id, new)
@@ -193,5 +198,4 @@ def write_event(ctx: Context, ticket_id: str, text: str) -> Message:
     published like any message; it leaves the inbox preview and unread flag alone, so it
     costs the inbox no digest row (the change itself was announced as ``ticket:updated``)."""
     new = NewMessage(sender=SYSTEM, text=text, kind="event")
-    message, _created = _store_and_publish(ctx, ticket_id, new, inbox=False)
-    return message
+    return _store_and_publish(ctx, ticket_id, new, inbox=False).message

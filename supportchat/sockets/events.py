@@ -36,7 +36,7 @@ def ticket_create(actor: Actor, data: Any) -> dict[str, Any]:
         client_msg_id=payload.clientMsgId,
         on_ticket=lambda ticket: join(ticket_room(ticket.id)),
     )
-    ticket = tickets.accessible(ctx, actor, written.ticket.id)  # as it is now, with the reply
+    ticket = tickets.accessible(ctx, actor, written.ticket_id)  # as it is now, with the reply
     return {
         "ticket": ticket_view(ticket, for_agent=False),
         "message": message_view(ctx, written.message, for_agent=False),

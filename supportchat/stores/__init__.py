@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ..errors import AppError
 from .reports import ReportData
@@ -66,13 +66,31 @@ class Message:
 @dataclass(frozen=True)
 class NewMessage:
     """What a service asks the store to append; the store assigns ``id``, ``seq`` and
-    ``guest_seq``."""
+    ``guest_seq``. A customer writes with ``client_key``: the message goes only into a ticket
+    of theirs (any other is ``not_found``), and a sender without a ``name`` signs with the
+    ticket's customer label, as it is when the message is stored."""
 
-    sender: dict[str, str]
+    sender: dict[str, Any]
     text: str
     kind: str = "message"
     client_msg_id: str | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    client_key: str | None = None
+
+
+class Appended(NamedTuple):
+    """What an append did: the message (stored now, or before under its ``clientMsgId``),
+    whether it is new, and whether AI replies answered the ticket when it was stored (False
+    for a resend: it asks nothing new)."""
+
+    message: Message
+    created: bool
+    bot_active: bool = False
+
+
+def signature(sender: dict[str, Any], label: str) -> str:
+    """The sender's name as stored: without one, a customer signs with the ticket's ``label``."""
+    return label if sender["name"] is None else sender["name"]
 
 
 @dataclass(frozen=True)
@@ -191,11 +209,12 @@ class TicketStore(Protocol):
     def list_tickets(self, query: TicketQuery) -> list[Ticket]:
         """Tickets by newest activity first, starting after ``query.cursor``."""
 
-    def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
+    def append_message(self, ticket_id: str, new: NewMessage) -> Appended:
         """Store a message with the next ``seq`` and, unless it is a note, the next
         ``guest_seq``, both taken atomically with the message; an already stored
-        ``client_msg_id`` returns the stored message and False. An agent's new message also
-        raises their own read position (``mark_agent_read``) to it. Raises AppError
+        ``client_msg_id`` returns the stored message, not created. An agent's new message also
+        raises their own read position (``mark_agent_read``) to it. The ticket is not read
+        first: the append itself checks ``new.client_key`` and the status. Raises AppError
         ``not_found`` / ``ticket_closed``."""
 
     def messages_after(

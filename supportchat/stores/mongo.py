@@ -43,6 +43,7 @@ from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import new_id
 from . import (
+    Appended,
     Message,
     NewMessage,
     Ticket,
@@ -51,6 +52,7 @@ from . import (
     from_bot,
     preview,
     rated_already,
+    signature,
 )
 from .mongo_bot import MongoBot
 from .mongo_connection import MongoConnection
@@ -168,15 +170,15 @@ class MongoTicketStore(
         docs = self.tickets.find(where, {"pending": 0}).sort(order).limit(query.limit)
         return [ticket_from_document(doc) for doc in docs]
 
-    def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
+    def append_message(self, ticket_id: str, new: NewMessage) -> Appended:
         for attempt in range(APPEND_ATTEMPTS):
             ticket = self.tickets.find_one({"_id": ticket_id})
-            if ticket is None:
+            if ticket is None or new.client_key not in (None, ticket["clientKey"]):
                 raise not_found()
             if ticket.get("pending"):
                 self._settle(ticket_id, ticket["pending"])
             if new.client_msg_id is not None and (stored := self._by_client_msg_id(ticket_id, new)):
-                return stored, False
+                return Appended(stored, False)
             if ticket["status"] != "open":
                 raise closed_error()
             now = utcnow()
@@ -186,7 +188,7 @@ class MongoTicketStore(
                 ticket_id=ticket_id,
                 seq=ticket["lastSeq"] + 1,
                 client_msg_id=new.client_msg_id,
-                sender=new.sender,
+                sender={**new.sender, "name": signature(new.sender, ticket["customer"]["label"])},
                 text=new.text,
                 attachments=new.attachments,
                 kind=new.kind,
@@ -214,7 +216,7 @@ class MongoTicketStore(
                 self._settle(ticket_id, doc)
                 if new.sender["role"] == "agent":  # a writer has read up to their own message
                     self.mark_agent_read(new.sender["id"], ticket_id, message.seq)
-                return message, True
+                return Appended(message, True, bool(ticket.get("botActive")))
             time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # let the winner finish
         raise AppError(
             "conflict",

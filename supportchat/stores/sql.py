@@ -34,19 +34,21 @@ from ..clock import utcnow
 from ..errors import AppError, not_found
 from ..models import new_id
 from . import (
+    Appended,
     Message,
     NewMessage,
     Ticket,
     TicketQuery,
     closed_error,
     rated_already,
+    signature,
 )
 from .batching import Append, Batcher, Request
 from .reports import ReportData
 from .sql_bot import SqlBot
 from .sql_files import SqlFiles
 from .sql_guest_seq import SqlGuestSeq
-from .sql_numbering import number_all, sent_as
+from .sql_numbering import WRITER_STATUS, number_all, sent_as
 from .sql_reads import SqlReads
 from .sql_reports import report as database_report
 from .sql_rows import (
@@ -205,7 +207,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
         with self.reader.connect() as conn:
             return [ticket_from_row(row._mapping) for row in conn.execute(stmt)]
 
-    def append_message(self, ticket_id: str, new: NewMessage) -> tuple[Message, bool]:
+    def append_message(self, ticket_id: str, new: NewMessage) -> Appended:
         return self._commits.run(Append(ticket_id, new))
 
     def _store(self, batch: list[Append]) -> None:
@@ -222,10 +224,10 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
                         item.error = error
                         continue
                     if isinstance(numbered, Message):  # a resend: stored before
-                        item.outcome = (numbered, False)
+                        item.outcome = Appended(numbered, False)
                     else:
                         rows.append(numbered)
-                        item.outcome = (message_from_row(numbered), True)
+                        item.outcome = Appended(message_from_row(numbered), True, bool(numbers[2]))
                 if rows:
                     conn.execute(_INSERT_MESSAGES, rows)
                     if writers := _agents_read(rows):
@@ -240,7 +242,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
             # A concurrent send with the same clientMsgId won; its transaction holds the number.
             (item,) = batch
             stored = item.new.client_msg_id and self._by_client_msg_id(item.ticket_id, item.new)
-            item.outcome, item.error = ((stored, False), None) if stored else (None, error)
+            item.outcome, item.error = (Appended(stored, False), None) if stored else (None, error)
         except Exception as error:  # the database failed: every append in the batch hears it
             for item in batch:
                 item.error = error
@@ -250,19 +252,17 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
         conn,
         ticket_id: str,
         new: NewMessage,
-        numbers: Sequence[int] | None,
+        numbers: Sequence[Any] | None,
         now: datetime,
     ) -> dict[str, Any] | Message:
-        """The row of the message to insert with the numbers it took (``last_seq``,
-        ``last_guest_seq``), or the message stored before under the sender's ``clientMsgId``;
-        without numbers, why the ticket took none."""
+        """The row of the message to insert with what its numbering returned (``last_seq``,
+        ``last_guest_seq``, ``bot_active``, the customer's label), or the message stored before
+        under the sender's ``clientMsgId``; without numbers, why the ticket took none."""
         if numbers is None:
             params = sent_as(ticket_id, new)
             if new.client_msg_id and (stored := conn.execute(_BY_CLIENT_MSG_ID, params).first()):
                 return message_from_row(stored._mapping)
-            status = conn.execute(
-                select(tickets.c.status).where(tickets.c.id == ticket_id)
-            ).scalar()
+            status = conn.execute(WRITER_STATUS, params).scalar()
             raise not_found() if status is None else closed_error()
         return {
             "id": new_id(),
@@ -272,7 +272,7 @@ class SqlTicketStore(SqlSearch, SqlGuestSeq, SqlBot, SqlReads, SqlFiles):
             "client_msg_id": new.client_msg_id,
             "sender_id": new.sender["id"],
             "sender_role": new.sender["role"],
-            "sender_name": new.sender["name"],
+            "sender_name": signature(new.sender, numbers[3]),
             "text": new.text,
             "attachments": new.attachments,
             "kind": new.kind,

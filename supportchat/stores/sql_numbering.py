@@ -14,12 +14,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, bindparam, case, exists, func, update
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    String,
+    bindparam,
+    case,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 
 from . import NewMessage, bot_answer, from_bot, preview
 from .batching import Append
-from .sql_rows import messages, millis_between, tickets
+from .sql_rows import customer_label, messages, millis_between, tickets
 
 _NOW = bindparam("now", type_=DateTime)
 # The sender's message with this clientMsgId in the ticket. A NULL client_msg_id equals
@@ -29,6 +39,15 @@ _RESENT = exists().where(
     messages.c.sender_id == bindparam("sender_id"),
     messages.c.client_msg_id == bindparam("client_msg_id"),
 )
+
+
+# The ticket is the writing customer's (``client_key``), or anyone's when no customer writes.
+_WRITABLE = func.coalesce(bindparam("client_key", type_=String), tickets.c.client_key) == (
+    tickets.c.client_key
+)
+
+# Why a send took no number: the ticket's status, or no row when it is not the writer's.
+WRITER_STATUS = select(tickets.c.status).where(tickets.c.id == bindparam("ticket_id"), _WRITABLE)
 
 
 def _statement(public: bool, writer: str, answer: bool | None):
@@ -61,9 +80,15 @@ def _statement(public: bool, writer: str, answer: bool | None):
         values["bot_only"] = func.coalesce(tickets.c.bot_only, True) if answer else False
     return (
         update(tickets)
-        .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open", ~_RESENT)
+        .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "open", _WRITABLE)
+        .where(~_RESENT)
         .values(values)
-        .returning(tickets.c.last_seq, tickets.c.last_guest_seq)
+        .returning(
+            tickets.c.last_seq,
+            tickets.c.last_guest_seq,
+            tickets.c.bot_active,
+            customer_label(tickets.c.customer),
+        )
     )
 
 
@@ -76,26 +101,29 @@ _NUMBERING = {
 
 
 def numbering(new: NewMessage):
-    """The statement that numbers ``new`` (parameters ``ticket_id``, ``now``, ``preview_text``,
-    ``sender_id``, ``client_msg_id``), returning the ticket's ``last_seq`` and
-    ``last_guest_seq``, or no row: the ticket is not open, or the message is stored."""
+    """The statement that numbers ``new`` (parameters ``ticket_id``, ``client_key``, ``now``,
+    ``preview_text``, ``sender_id``, ``client_msg_id``), returning the ticket's ``last_seq``,
+    ``last_guest_seq``, ``bot_active`` and customer label, or no row: the ticket is not open or
+    not the writing customer's, or the message is stored."""
     writer = "bot" if from_bot(new) else "guest" if new.sender["role"] == "guest" else "agent"
     return _NUMBERING[new.kind != "note", writer, bot_answer(new)]
 
 
 def sent_as(ticket_id: str, new: NewMessage) -> dict[str, Any]:
-    """What identifies a send: ticket, sender and ``clientMsgId`` (the numbering's check that
-    it is not stored yet, and sql.py's lookup of the stored message)."""
+    """What identifies a send: ticket, writing customer, sender and ``clientMsgId`` (the
+    numbering's check that it is not stored yet, and sql.py's lookups when it numbered
+    nothing)."""
     return {
         "ticket_id": ticket_id,
+        "client_key": new.client_key,
         "sender_id": new.sender["id"],
         "client_msg_id": new.client_msg_id,
     }
 
 
-def number_all(conn: Connection, batch: list[Append], now: datetime) -> list[Sequence[int] | None]:
-    """Number each append of a group commit in order, in ``conn``'s transaction:
-    ``(last_seq, last_guest_seq)`` for each, or None where nothing was numbered.
+def number_all(conn: Connection, batch: list[Append], now: datetime) -> list[Sequence[Any] | None]:
+    """Number each append of a group commit in order, in ``conn``'s transaction: the
+    ``numbering`` statement's row for each, or None where nothing was numbered.
 
     The statements, compiled once, go straight to the driver: SQLAlchemy's work around each
     execution cost more than SQLite's own (bench/RESULTS.md). The batch shares one ``now``,

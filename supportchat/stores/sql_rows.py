@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -36,6 +36,27 @@ def _sqlite_millis(element, compiler, **kw) -> str:
 def _postgres_millis(element, compiler, **kw) -> str:
     late, early = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"CAST(ROUND(EXTRACT(EPOCH FROM ({late} - {early})) * 1000) AS BIGINT)"
+
+
+class customer_label(FunctionElement):  # noqa: N801 (a SQL function's name)
+    """``customer_label(customer)``: the ``label`` of a ticket's customer JSON, as text (the
+    name a customer's message is signed with, read by the statement that numbers it)."""
+
+    type = String()
+    name = "customer_label"
+    inherit_cache = True
+
+
+@compiles(customer_label, "sqlite")
+def _sqlite_label(element, compiler, **kw) -> str:
+    (customer,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"json_extract({customer}, '$.label')"
+
+
+@compiles(customer_label, "postgresql")
+def _postgres_label(element, compiler, **kw) -> str:
+    (customer,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"({customer} ->> 'label')"
 
 
 def millis(late: datetime | None, early: datetime) -> int | None:

@@ -17,7 +17,7 @@ def refused(code: str, call, *args, **kwargs) -> AppError:
 
 
 def opened(ctx, customer, session_id: str = "s-1", text: str = "Hi") -> str:
-    return messages.write(ctx, customer, text, session=Session(session_id)).ticket.id
+    return messages.write(ctx, customer, text, session=Session(session_id)).ticket_id
 
 
 def test_customers_neither_list_nor_close_tickets(ctx, customer):

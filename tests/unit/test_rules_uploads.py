@@ -21,7 +21,9 @@ def refused(code: str, call, *args, **kwargs) -> AppError:
 
 
 def test_an_upload_is_kept_byte_for_byte_under_a_signed_link(ctx, customer):
-    ticket = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket
+    ticket = tickets.accessible(
+        ctx, customer, messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket_id
+    )
     stored = uploads.save(ctx, customer, ticket, "../../photo.png", io.BytesIO(PNG))
     assert (stored["name"], stored["type"], stored["size"]) == ("photo.png", "image/png", len(PNG))
     meta, stream = uploads.downloadable(ctx, stored["id"])
@@ -35,7 +37,9 @@ def test_an_upload_is_kept_byte_for_byte_under_a_signed_link(ctx, customer):
 
 def test_markup_posing_as_text_and_files_over_the_limit_are_refused(make_ctx, customer):
     ctx = make_ctx(MAX_UPLOAD_MB="1")
-    ticket = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket
+    ticket = tickets.accessible(
+        ctx, customer, messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket_id
+    )
     refused(
         "unsupported_media_type",
         uploads.save,
@@ -59,6 +63,8 @@ def test_markup_posing_as_text_and_files_over_the_limit_are_refused(make_ctx, cu
 
 
 def test_a_closed_conversation_takes_no_files(ctx, customer, ana):
-    ticket = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket
+    ticket = tickets.accessible(
+        ctx, customer, messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket_id
+    )
     closed = tickets.close(ctx, ana, ticket.id)
     refused("ticket_closed", uploads.save, ctx, customer, closed, "a.png", io.BytesIO(PNG))

@@ -25,13 +25,13 @@ def refused(code: str, call, *args, **kwargs) -> AppError:
 def test_the_first_message_of_a_session_opens_its_ticket_and_tells_agents_once(ctx, customer):
     written = messages.write(ctx, customer, "Hello", session=Session("s-1"))
     again = messages.write(ctx, customer, "Still there?", session=Session("s-1"))
-    assert written.ticket.id == again.ticket.id
-    assert [item["id"] for item in ctx.publish.named("ticket:created")] == [written.ticket.id]
+    assert written.ticket_id == again.ticket_id
+    assert [item["id"] for item in ctx.publish.named("ticket:created")] == [written.ticket_id]
     assert [written.message.seq, again.message.seq] == [1, 2]
 
 
 def test_messages_are_numbered_one_by_one_notes_included(ctx, customer, ana):
-    ticket_id = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket.id
+    ticket_id = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket_id
     note = messages.write(ctx, ana, "VIP", ticket_id=ticket_id, kind="note")
     reply = messages.write(ctx, ana, "Hello!", ticket_id=ticket_id)
     assert [note.message.seq, reply.message.seq] == [2, 3]
@@ -42,7 +42,7 @@ def test_a_repeated_client_msg_id_returns_the_stored_message_and_publishes_nothi
     first = messages.write(ctx, customer, "Hello", session=Session("s-1"), client_msg_id="m-1")
     second = messages.write(ctx, customer, "Hello", session=Session("s-1"), client_msg_id="m-1")
     assert second.message == first.message
-    ticket_id = first.ticket.id
+    ticket_id = first.ticket_id
     heard = [
         (audience, m["id"]) for audience, name, m in ctx.publish.events if name == "chat:message"
     ]
@@ -87,17 +87,17 @@ def test_the_profanity_filter_masks_or_rejects_listed_words(make_ctx, customer):
 def test_a_closed_session_refuses_more_messages_but_ticket_create_opens_a_new_one(
     ctx, customer, ana
 ):
-    first = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket
-    tickets.close(ctx, ana, first.id)
+    first = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket_id
+    tickets.close(ctx, ana, first)
     refused("ticket_closed", messages.write, ctx, customer, "Hello?", session=Session("s-1"))
-    refused("ticket_closed", messages.write, ctx, customer, "Hello?", ticket_id=first.id)
+    refused("ticket_closed", messages.write, ctx, customer, "Hello?", ticket_id=first)
     reopened = messages.write(ctx, customer, "Hello?", session=Session("s-1"), reopen=True)
-    assert reopened.ticket.id != first.id
-    assert reopened.ticket.status == "open"
+    assert reopened.ticket_id != first
+    assert tickets.accessible(ctx, customer, reopened.ticket_id).status == "open"
 
 
 def test_another_customers_session_and_ticket_do_not_exist_for_them(ctx, customer, other_customer):
-    ticket_id = messages.write(ctx, customer, "Mine", session=Session("s-1")).ticket.id
+    ticket_id = messages.write(ctx, customer, "Mine", session=Session("s-1")).ticket_id
     refused("not_found", messages.write, ctx, other_customer, "Yours?", session=Session("s-1"))
     refused(
         "not_found",
@@ -113,13 +113,13 @@ def test_another_customers_session_and_ticket_do_not_exist_for_them(ctx, custome
 
 
 def test_agents_read_any_ticket_but_cannot_open_one(ctx, customer, ana):
-    ticket_id = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket.id
+    ticket_id = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket_id
     assert tickets.accessible(ctx, ana, ticket_id).id == ticket_id
     refused("forbidden", tickets.open, ctx, ana, Session("s-9"))
 
 
 def test_only_agents_write_private_notes(ctx, customer):
-    ticket_id = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket.id
+    ticket_id = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket_id
     error = refused(
         "forbidden", messages.write, ctx, customer, "psst", ticket_id=ticket_id, kind="note"
     )
@@ -127,7 +127,7 @@ def test_only_agents_write_private_notes(ctx, customer):
 
 
 def test_attachments_must_be_files_of_this_conversation_and_at_most_ten(ctx, customer):
-    ticket_id = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket.id
+    ticket_id = messages.write(ctx, customer, "Hi", session=Session("s-1")).ticket_id
     refused(
         "too_large",
         messages.write,
@@ -161,9 +161,20 @@ def test_a_customer_identity_is_verified_only_with_the_right_hmac(make_ctx, cust
     who = {"email": "jane@example.com"}
     verified = messages.write(ctx, customer, "Hi", session=Session("s-1", who, None, good))
     forged = messages.write(ctx, customer, "Hi", session=Session("s-2", who, None, "0" * 64))
-    assert verified.ticket.customer["verified"] is True
-    assert verified.ticket.customer["label"] == "jane@example.com"
-    assert forged.ticket.customer["verified"] is False
+    customer_of = {
+        written.ticket_id: tickets.accessible(ctx, customer, written.ticket_id).customer
+        for written in (verified, forged)
+    }
+    assert customer_of[verified.ticket_id]["verified"] is True
+    assert customer_of[verified.ticket_id]["label"] == "jane@example.com"
+    assert customer_of[forged.ticket_id]["verified"] is False
+    # A customer's messages are signed with their ticket's label, in every ticket they write in.
+    again = messages.write(ctx, customer, "Still me", ticket_id=verified.ticket_id)
+    assert [verified.message.sender["name"], again.message.sender["name"]] == [
+        "jane@example.com",
+        "jane@example.com",
+    ]
+    assert forged.message.sender["name"] == customer_of[forged.ticket_id]["label"]
 
 
 class CountingStore(SqlTicketStore):
@@ -185,4 +196,24 @@ def test_a_customer_message_reads_its_ticket_once(ctx, engine, customer):
     messages.write(counting, customer, "Hi", session=Session("s-1"))
     counting.store.reads = 0
     messages.write(counting, customer, "Again", session=Session("s-1"))
+    assert counting.store.reads == 1
+
+
+def test_a_message_in_a_ticket_named_by_id_reads_no_ticket_unless_it_attaches_files(
+    ctx, engine, customer, other_customer, ana
+):
+    counting = replace(ctx, store=CountingStore(engine))
+    ticket_id = messages.write(counting, customer, "Hi", session=Session("s-1")).ticket_id
+    counting.store.reads = 0
+    messages.write(counting, customer, "Again", ticket_id=ticket_id)
+    messages.write(counting, ana, "Hello!", ticket_id=ticket_id)
+    assert counting.store.reads == 0
+    # The append itself keeps others out: no message lands, no number is taken.
+    refused("not_found", messages.write, counting, other_customer, "Mine?", ticket_id=ticket_id)
+    refused("not_found", messages.write, counting, ana, "Lost", ticket_id="no-such-ticket")
+    assert counting.store.get_ticket(ticket_id).last_seq == 3
+    counting.store.reads = 0
+    refused(
+        "invalid", messages.write, counting, customer, "", ticket_id=ticket_id, attachments=["f"]
+    )
     assert counting.store.reads == 1
