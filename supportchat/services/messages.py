@@ -97,7 +97,7 @@ def write(
     opens on its first use and, with ``reopen``, again after it was closed. The text is
     cleaned once, before anything is stored. In a ticket named by id, the append itself checks
     that the customer may write there: the ticket is read first only to check attachments
-    (a fifth of the message path's work was that read: bench/RESULTS.md). A repeated
+    (that read was a quarter of the message path: bench/RESULTS.md). A repeated
     ``client_msg_id`` returns the stored message and publishes nothing. A customer's first
     message gets the configured automatic reply, unless AI replies answer it. ``on_ticket``
     hears the ticket before the message is stored (a socket joins its room, to hear its
