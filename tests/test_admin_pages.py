@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from support.apps import create_account
-from support.http import PASSWORD, error_of
+from support.http import PASSWORD, block_from_elsewhere, error_of
 from support.socket_clients import api_token, new_ticket, peers, sign_in  # noqa: F401
 
 PAGES = ["/admin/", "/admin/settings", "/admin/blocklist", "/admin/monitor", "/admin/database"]
@@ -141,13 +141,7 @@ def test_blocking_an_address_disconnects_its_sockets_within_seconds(server, peer
     time.sleep(3)
     assert customer.connected and agent.connected  # other addresses keep their sockets
 
-    saved = requests.put(
-        server.url + "/api/admin/blocklist",
-        json={"entries": ["127.0.0.0/8"]},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert saved.status_code == 200
+    block_from_elsewhere(server, token, ["127.0.0.1"])
     deadline = time.monotonic() + 10
     while (customer.connected or agent.connected) and time.monotonic() < deadline:
         time.sleep(0.2)

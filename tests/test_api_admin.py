@@ -379,6 +379,33 @@ def test_a_bad_blocklist_entry_is_invalid_and_replaces_nothing(client, admin):
     assert [item["network"] for item in entries] == ["203.0.113.7"]
 
 
+@pytest.mark.parametrize("entry", ["127.0.0.1", "127.0.0.0/8", "0.0.0.0/0", "::ffff:0:0/96"])
+def test_an_entry_covering_the_admins_own_address_is_refused_and_replaces_nothing(
+    client, admin, entry
+):
+    headers = admin.headers  # the test client's requests come from 127.0.0.1
+    client.put("/api/admin/blocklist", headers=headers, json={"entries": ["203.0.113.7"]})
+    error = error_of(
+        client.put(
+            "/api/admin/blocklist", headers=headers, json={"entries": ["198.51.100.1", entry]}
+        ),
+        400,
+        "invalid",
+    )
+    assert error["details"]["field"] == "entries.1"
+    assert "your own address (127.0.0.1)" in error["message"]
+    entries = client.get("/api/admin/blocklist", headers=headers).get_json()["entries"]
+    assert [item["network"] for item in entries] == ["203.0.113.7"]
+    from_elsewhere = {"REMOTE_ADDR": "2001:db8::1"}  # an IPv6 admin is in none of these
+    saved = client.put(
+        "/api/admin/blocklist",
+        headers=headers,
+        json={"entries": [entry]},
+        environ_base=from_elsewhere,
+    )
+    assert saved.status_code == 200
+
+
 def test_db_init_upgrades_the_schema_and_can_run_again(client, admin):
     headers = admin.headers
     first = client.post("/api/admin/db/init", headers=headers)

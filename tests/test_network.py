@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from support.http import sign_in
+from support.http import block_from_elsewhere, sign_in
 from support.socket_clients import WAIT, api_token, open_peer, refusal
 
 
@@ -135,13 +135,7 @@ def test_a_live_server_behind_one_proxy_blocks_by_the_forwarded_address(live_ser
 def test_a_live_server_without_trusted_proxies_ignores_forwarded_for(live_server_factory):
     server = live_server_factory()
     # Blocked through the admin API (a BLOCKLIST of 127.0.0.1 would fail the start-up probe).
-    token = api_token(server)
-    assert requests.put(
-        server.url + "/api/admin/blocklist",
-        json={"entries": ["127.0.0.1"]},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=WAIT,
-    ).ok
+    block_from_elsewhere(server, api_token(server), ["127.0.0.1"])
     forged = live_get(server, **{"X-Forwarded-For": "192.0.2.10"})
     assert forged.status_code == 403 and forged.json()["error"]["code"] == "blocked"
     for namespace in ("/guest", "/agent"):

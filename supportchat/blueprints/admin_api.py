@@ -284,7 +284,7 @@ def write_blocklist():
         (entry, None) if isinstance(entry, str) else (entry.network, entry.note)
         for entry in payload.entries
     ]
-    network.replace_entries(pairs)
+    network.replace_entries(pairs, request.remote_addr)
     _audit("blocklist.update", None, {"entries": [entry for entry, _note in pairs]})
     return jsonify(_blocklist())
 

@@ -86,19 +86,29 @@ def stored_entries() -> list[BlockEntry]:
     return list(db.session.scalars(select(BlockEntry).order_by(BlockEntry.id)))
 
 
-def replace_entries(entries: list[tuple[str, str | None]]) -> list[BlockEntry]:
+def replace_entries(entries: list[tuple[str, str | None]], caller: str | None) -> list[BlockEntry]:
     """Replace the stored entries with ``(address or network, note)`` pairs, in canonical
-    form; AppError ``invalid`` names the first one that is neither."""
+    form; AppError ``invalid`` names the first one that is neither, or that covers the
+    ``caller``'s own address (the admin would lock themselves out, with no way back in)."""
     canonical: dict[str, str | None] = {}
+    own = normalize(caller or "")
     for index, (entry, note) in enumerate(entries):
+        field = {"field": f"entries.{index}"}
         try:
             network = parse_network(entry)
         except ValueError:
             raise AppError(
                 "invalid",
                 f"entries.{index}: {entry!r} is not an IPv4 or IPv6 address or network.",
-                {"field": f"entries.{index}"},
+                field,
             ) from None
+        if own is not None and own in network:
+            raise AppError(
+                "invalid",
+                f"entries.{index}: {entry!r} includes your own address ({own}), so saving it "
+                "would lock you out. Leave it out, or make this change from another network.",
+                field,
+            )
         single = network.prefixlen == network.max_prefixlen
         canonical.setdefault(str(network.network_address) if single else str(network), note)
     db.session.execute(delete(BlockEntry))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 
@@ -62,3 +64,22 @@ class QuietHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's signature
         """Log nothing."""
+
+
+def block_from_elsewhere(server, token: str, entries: list) -> None:
+    """Store the live ``server``'s blocklist as an admin at 127.0.0.2 would: the API refuses an
+    entry that covers the caller's own address, and the tests' clients are at 127.0.0.1."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", server.port, timeout=10, source_address=("127.0.0.2", 0)
+    )
+    try:
+        connection.request(
+            "PUT",
+            "/api/admin/blocklist",
+            body=json.dumps({"entries": entries}),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        assert response.status == 200, response.read()
+    finally:
+        connection.close()
