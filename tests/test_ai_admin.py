@@ -38,6 +38,12 @@ def test_the_admin_check_reports_model_and_latency_or_the_providers_error(client
     assert failed["ok"] is False and "401" in failed["error"]
     assert "scripted failure 401" in failed["error"] and KEY not in str(failed)
 
+    provider.script.extend([Reply(plain="ok")])  # a 200 that is no chat completion
+    odd = client.post("/api/admin/settings/ai/test", headers=admin.headers)
+    assert odd.status_code == 200
+    assert odd.get_json()["ok"] is False
+    assert odd.get_json()["error"] == "The AI provider's answer was not a chat completion."
+
 
 def test_without_a_model_the_check_says_what_is_missing(client, admin):
     body = client.post("/api/admin/settings/ai/test", headers=admin.headers).get_json()

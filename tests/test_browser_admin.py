@@ -16,6 +16,7 @@ from support.browser import (  # noqa: F401
     screenshot,
     serious_violations,
 )
+from support.openai_server import OpenAIServer, Reply
 from support.socket_clients import new_ticket, peers, server_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -118,12 +119,21 @@ def test_the_ai_key_is_write_only_and_the_connection_test_says_what_it_can(serve
     expect(page.get_by_label("API key")).to_have_value("")
     assert "xai-secret-key-123" not in page.content()
 
-    page.get_by_role("button", name="Test connection").click()
-    # Without POST /api/admin/settings/ai/test on this server the page says so; with it (and
-    # no provider reachable from the tests) the provider's error is shown.
-    expect(page.locator("#ai-test-result")).to_have_text(
-        re.compile(r"cannot test the connection yet|error|unreachable|refused|fail", re.I)
-    )
+    provider = OpenAIServer(model="grok-4").start()  # xAI's API, stood in for on loopback
+    try:
+        page.get_by_label("Base URL").fill(provider.url)
+        page.get_by_role("button", name="Save settings").click()
+        expect(page.locator("#ai-key-state")).to_have_text(re.compile("A key is set"))
+        page.get_by_role("button", name="Test connection").click()
+        result = page.locator("#ai-test-result")
+        expect(result).to_have_text(re.compile(r"^Connected: grok-4 answered in \d+ ms\.$"))
+        provider.script.append(Reply(status=401))
+        page.get_by_role("button", name="Test connection").click()
+        expect(result).to_have_text("The AI provider answered 401: scripted failure 401")
+        expect(result).to_have_class(re.compile(r"\berror\b"))
+        assert provider.requests[0].headers["authorization"] == "Bearer xai-secret-key-123"
+    finally:
+        provider.stop()
     assert tab.errors == []
 
 

@@ -186,6 +186,9 @@ def _call(client: openai.OpenAI, target: Provider, messages: list[dict], max_tok
 
 
 def _answer(completion, model: str) -> Answer:
+    # A body that is not JSON comes back as its text: not an OpenAI-compatible endpoint.
+    if not hasattr(completion, "choices"):
+        raise ProviderError("The AI provider's answer was not a chat completion.", "failed")
     if not completion.choices:
         raise ProviderError("The AI provider sent no answer.", "failed")
     message = completion.choices[0].message

@@ -17,13 +17,15 @@ from .http import QuietHandler
 
 @dataclass
 class Reply:
-    """One scripted answer: ``text``, a ``tool`` call, an HTTP ``status`` error, after
+    """One scripted answer: ``text``, a ``tool`` call, an HTTP ``status`` error, or a 200 whose
+    body is the ``plain`` text instead of JSON (a server that is no chat completions API), after
     ``delay`` seconds. Unscripted requests get ``Answer: <the last user message>``."""
 
     text: str | None = None
     tool: str | None = None
     status: int = 200
     delay: float = 0.0
+    plain: str | None = None
 
 
 @dataclass
@@ -62,13 +64,16 @@ class OpenAIServer:
                 if reply.status != 200:
                     message = f"scripted failure {reply.status}"
                     return self._send(reply.status, {"error": {"message": message}})
+                if reply.plain is not None:
+                    return self._send(200, reply.plain)
                 self._send(200, owner.completion(body, reply))
 
-            def _send(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
+            def _send(self, status: int, payload: dict | str) -> None:
+                plain = isinstance(payload, str)
+                data = payload.encode() if plain else json.dumps(payload).encode()
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", "text/plain" if plain else "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)

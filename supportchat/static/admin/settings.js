@@ -139,20 +139,13 @@ async function save(event) {
 
 async function testConnection() {
   const result = $("ai-test-result");
-  result.textContent = "Testing…";
+  result.textContent = "Testing the saved settings…";
   result.classList.remove("error");
   const answer = await api("POST", "/api/admin/settings/ai/test", {});
-  if (answer.ok) {
-    result.textContent = answer.data.ok
-      ? `Connected: ${answer.data.model} answered in ${answer.data.latencyMs} ms.`
-      : `The provider answered with an error: ${(answer.data.error && answer.data.error.message) || "unknown"}`;
-    result.classList.toggle("error", !answer.data.ok);
-  } else {
-    result.textContent = answer.missing || answer.status === 404
-      ? "This server cannot test the connection yet; save the settings and watch the first AI reply."
-      : answer.error.message;
-    result.classList.add("error");
-  }
+  const connected = answer.ok && answer.data.ok;
+  if (connected) result.textContent = `Connected: ${answer.data.model} answered in ${answer.data.latencyMs} ms.`;
+  else result.textContent = answer.ok ? answer.data.error : answer.error.message;
+  result.classList.toggle("error", !connected);
 }
 
 form.addEventListener("input", updatePreview);
