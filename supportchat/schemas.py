@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
@@ -30,7 +30,7 @@ PATTERN_HINTS = {
     "sessionId": "must be 1 to 128 letters, digits, '_' or '-'",
     "branding.primaryColor": "must be a hex colour such as #0f766e",
     "ai.baseUrl": "must be an http:// or https:// address",
-    "behavior.preChatForm.fields.name": "must start with a letter, then letters, digits or _",
+    "behavior.preChatForm.fields.name": "must start with a letter, then up to 31 letters, digits or _",
     "labels": "must be 1 to 32 letters, digits, '_' or '-'",
     "label": "must be 1 to 32 letters, digits, '_' or '-'",
     "shortcut": "must be 1 to 32 lower-case letters, digits or '-'",
@@ -234,12 +234,28 @@ class BrandingUpdate(Payload):
 
 Clock = Annotated[str, StringConstraints(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+PATTERN_HINTS.update(
+    {
+        f"behavior.businessHours.days.{day}": "must be a time of day from 00:00 to 24:00 (HH:MM)"
+        for day in get_args(Weekday)
+    }
+)
 
 
 def _interval(value: list[str]) -> list[str]:
     if value[0] >= value[1]:
         raise ValueError(f"an interval must end after it starts ({value[0]}–{value[1]})")
     return value
+
+
+def _apart(intervals: list[list[str]]) -> list[list[str]]:
+    ordered = sorted(intervals)
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after[0] < before[1]:
+            raise ValueError(
+                f"intervals must not overlap ({before[0]}–{before[1]} and {after[0]}–{after[1]})"
+            )
+    return intervals
 
 
 def _known_zone(name: str) -> str:
@@ -261,6 +277,7 @@ class BusinessHours(Payload):
                 Annotated[list[Clock], Field(min_length=2, max_length=2), AfterValidator(_interval)]
             ],
             Field(max_length=6),
+            AfterValidator(_apart),
         ],
     ]
 
@@ -272,9 +289,19 @@ class FormField(Payload):
     required: bool = False
 
 
+def _distinct_names(fields: list[FormField]) -> list[FormField]:
+    names = [field.name for field in fields]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"two fields are named {name!r}; each answer needs a name of its own")
+    return fields
+
+
 class PreChatForm(Payload):
     enabled: bool = False
-    fields: list[FormField] = Field(default_factory=list, max_length=10)
+    fields: Annotated[list[FormField], AfterValidator(_distinct_names)] = Field(
+        default_factory=list, max_length=10
+    )
 
 
 class Csat(Payload):
@@ -385,6 +412,8 @@ def parse(schema: type[P], data: Any) -> P:
         elif first["type"] == "string_pattern_mismatch":
             general = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
             message = PATTERN_HINTS.get(general, "must not contain control characters")
+        elif first["type"] == "value_error" and "error" in first.get("ctx", {}):
+            message = str(first["ctx"]["error"])  # one of our validators' own sentence
         elif first["type"] == "extra_forbidden":
             message = "is not a field of this request" + (
                 f"; send only {', '.join(schema.model_fields)}" if len(first["loc"]) == 1 else ""

@@ -185,6 +185,63 @@ def test_bad_settings_are_invalid_and_change_nothing(client, change, field, admi
     assert client.get("/api/admin/settings", headers=headers).get_json() == before
 
 
+def hours_on(day: str, *intervals: list[str]) -> dict:
+    return {"behavior": {"businessHours": {"timezone": "UTC", "days": {day: list(intervals)}}}}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            hours_on("mon", ["25:00", "26:00"]),
+            "behavior.businessHours.days.mon.0.0: must be a time of day from 00:00 to 24:00 "
+            "(HH:MM).",
+        ),
+        (
+            hours_on("mon", ["17:00", "09:00"]),
+            "behavior.businessHours.days.mon.0: an interval must end after it starts "
+            "(17:00–09:00).",
+        ),
+        (
+            hours_on("tue", ["13:00", "17:00"], ["09:00", "13:30"]),
+            "behavior.businessHours.days.tue: intervals must not overlap (09:00–13:30 and "
+            "13:00–17:00).",
+        ),
+        (
+            {
+                "behavior": {
+                    "preChatForm": {
+                        "fields": [
+                            {"name": "email", "label": "Email"},
+                            {"name": "email", "label": "Work email"},
+                        ]
+                    }
+                }
+            },
+            "behavior.preChatForm.fields: two fields are named 'email'; each answer needs a name "
+            "of its own.",
+        ),
+    ],
+)
+def test_bad_hours_and_form_fields_are_explained_and_change_nothing(client, admin, change, message):
+    before = client.get("/api/admin/settings", headers=admin.headers).get_json()
+    error = error_of(
+        client.put("/api/admin/settings", headers=admin.headers, json=change), 400, "invalid"
+    )
+    assert error["message"] == message
+    assert client.get("/api/admin/settings", headers=admin.headers).get_json() == before
+
+
+def test_hours_may_meet_end_to_start(client, admin):
+    change = hours_on("wed", ["13:00", "17:00"], ["09:00", "13:00"])
+    saved = client.put("/api/admin/settings", headers=admin.headers, json=change)
+    assert saved.status_code == 200
+    assert saved.get_json()["behavior"]["businessHours"]["days"]["wed"] == [
+        ["13:00", "17:00"],
+        ["09:00", "13:00"],
+    ]
+
+
 def test_business_hours_pre_chat_form_and_csat_are_stored_whole(client, admin):
     hours = {"timezone": "Europe/Berlin", "days": {"mon": [["09:00", "12:00"], ["13:00", "17:30"]]}}
     form = {"enabled": True, "fields": [{"name": "email", "label": "Email", "type": "email"}]}

@@ -229,6 +229,12 @@ def test_the_dashboard_escapes_the_agents_name(browser, site):
     assert "<script>x</script>" not in page.text
 
 
+def test_a_password_of_spaces_signs_in_as_the_api_accepted_it(browser, site):
+    create_account(site, email="sp@example.com", name="Spaces", password=" " * 10)
+    assert browser.sign_in("sp@example.com", " " * 10).status == 303
+    assert browser.sign_in("sp@example.com", " " * 9).status == 401
+
+
 def test_a_wrong_password_is_refused_with_a_generic_message(browser):
     page = browser.sign_in(ANA["email"], "wrong password")
     assert page.status == 401

@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from jwt import PyJWTError
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..services import agents, auth
 from . import login_limits, two_factor
@@ -29,7 +29,8 @@ class LoginForm(FlaskForm):
     """Email and password, with Flask-WTF's CSRF token."""
 
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    # InputRequired, not DataRequired: a password of spaces is a password (the API takes it).
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=1024)])
     next = HiddenField()
 
 
