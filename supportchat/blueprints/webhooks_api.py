@@ -137,4 +137,4 @@ def test_webhook(webhook_id: str):
 @agent_page(admin=True)
 def webhooks_page():
     """Manage webhooks and read their deliveries."""
-    return render_template("admin/webhooks.html", event_types=outbox.EVENT_TYPES)
+    return render_template("admin/webhooks.html", actor=g.actor, event_types=outbox.EVENT_TYPES)

@@ -4,7 +4,9 @@
 const root = document.getElementById("webhooks");
 const csrf = root.dataset.csrf;
 const rows = document.getElementById("webhook-rows");
-const errorBox = document.getElementById("webhook-error");
+// Errors show next to what was used: the list's buttons above the list, the form's in the form.
+const listError = document.getElementById("webhooks-list-error");
+const formError = document.getElementById("webhook-error");
 
 export async function call(method, path, body) {
   const response = await fetch(path, {
@@ -33,7 +35,7 @@ function button(label, action) {
   return element;
 }
 
-async function run(action) {
+async function run(action, errorBox = listError) {
   errorBox.hidden = true;
   try {
     await action();
@@ -104,7 +106,7 @@ document.getElementById("webhook-form").addEventListener("submit", (event) => {
     });
     event.target.reset();
     await load();
-  });
+  }, formError);
 });
 
 run(load);
