@@ -102,6 +102,9 @@ def test_an_agent_reads_the_reports_with_charts_and_a_csv(live_server, browsers,
     bars = page.locator("figure.chart").first.locator("rect")
     expect(bars).to_have_count(30)
     assert float(bars.last.get_attribute("height")) > 0
+    captions = page.locator("figure.chart figcaption")
+    expect(captions.first).to_have_text("Conversations per day (highest: 1 conversation)")
+    expect(captions.last).to_have_text("First response p50 per day (none in this period)")
     page.get_by_label("Bucket").select_option("week")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**bucket=week*")

@@ -62,8 +62,12 @@ def reports_page():
         actor=g.actor,
         report=figures,
         error=None,
-        conversations=charts.bars(series, "conversations", "conversations"),
-        first_response=charts.bars(series, "firstResponseP50", "seconds to first response"),
+        conversations=charts.bars(series, "conversations", ("conversation", "conversations")),
+        first_response=charts.bars(
+            series,
+            "firstResponseP50",
+            ("second to first response", "seconds to first response"),
+        ),
         csv_query=f"from={figures['start']}&to={figures['end']}&bucket={figures['bucket']}",
     )
 
