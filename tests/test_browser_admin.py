@@ -160,12 +160,15 @@ def test_a_deactivated_agent_is_signed_out_and_a_reset_password_is_shown_once(
     page.locator("#edit-save").click()
     expect(page.get_by_role("status").filter(has_text="Saved Ana Lima.")).to_be_visible()
 
-    page.get_by_role("button", name="Deactivate Ana Lima").click()
+    page.get_by_role("button", name="Deactivate Ana Lima").click()  # asks first: nothing yet
+    expect(row.locator("td").nth(3)).to_have_text("yes")
+    page.get_by_role("button", name="Confirm deactivate Ana Lima").click()
     expect(page.get_by_role("status").filter(has_text="Deactivated Ana Lima")).to_be_visible()
     agent.page.wait_for_url(re.compile(r"/agent/login"), timeout=30_000)
 
     page.get_by_role("button", name="Reactivate Ana Lima").click()
     page.get_by_role("button", name="Reset password of Ana Lima").click()
+    page.get_by_role("button", name="Confirm reset password of Ana Lima").click()
     password = page.locator("#password-once-value")
     expect(password).to_have_text(re.compile(r"^[A-Za-z0-9]{20}$"))
     new_password = password.inner_text()
@@ -175,7 +178,8 @@ def test_a_deactivated_agent_is_signed_out_and_a_reset_password_is_shown_once(
     assert new_password not in page.content()
     Dashboard(browsers.tab(), server).sign_in(ana["email"], new_password)
 
-    page.get_by_role("button", name="Deactivate Admin").click()  # the only admin: refused
+    page.get_by_role("button", name="Deactivate Admin").click()
+    page.get_by_role("button", name="Confirm deactivate Admin").click()  # the only admin: refused
     expect(page.locator("#agents-error")).to_have_text(re.compile("last active admin"))
     assert tab.errors == []
 

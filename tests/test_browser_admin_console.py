@@ -47,7 +47,9 @@ def test_an_admin_creates_a_token_a_script_uses_it_and_the_admin_revokes_it(live
     expect(row).to_contain_text("nightly <export>")  # shown as text, not markup
     expect(row).to_contain_text(token[:12])
     assert token not in page.content()
-    page.get_by_role("button", name="Revoke nightly <export>").click()
+    page.get_by_role("button", name="Revoke nightly <export>").click()  # asks first
+    expect(row).to_have_count(1)
+    page.get_by_role("button", name="Confirm revoke nightly <export>").click()
     expect(row).to_have_count(0)
     refused = requests.get(
         live_server.url + "/api/admin/settings",
@@ -61,6 +63,7 @@ def test_an_admin_creates_a_token_a_script_uses_it_and_the_admin_revokes_it(live
     page.get_by_label("Name").fill("oops")
     page.get_by_role("button", name="Create token").click()
     page.get_by_role("button", name="Revoke oops").click()
+    page.get_by_role("button", name="Confirm revoke oops").click()
     expect(page.locator("tr[data-token]")).to_have_count(0)
     page.reload()
     expect(page.locator("tr[data-token]")).to_have_count(0)

@@ -39,6 +39,9 @@ def test_an_admin_adds_tests_and_turns_off_a_webhook(live_server_factory, browse
         page.get_by_role("button", name="Add").click()
         expect(page.locator("#webhook-error")).to_contain_text("http:// or https://")
         expect(row).to_have_count(1)
+        row.get_by_role("button", name="Delete").click()  # cannot be undone: asks first
+        row.get_by_role("button", name="Confirm delete").click()
+        expect(row).to_have_count(0)
         assert admin.tab.dialogs == [] and admin.tab.errors == []
     finally:
         receiver.close()

@@ -3,7 +3,7 @@
  * name or role, deactivating and reactivating, and resetting a password (generated here from
  * the CSPRNG, sent once over PATCH /api/admin/agents/<id>, shown once).
  */
-import {h} from "../shared/helpers.js";
+import {confirmFirst, h} from "../shared/helpers.js";
 import {api, showError, when} from "./api.js";
 import {generatePassword} from "./rules.js";
 
@@ -33,9 +33,9 @@ function row(agent) {
   const actions = h("td", null, h("div", {class: "row-actions"},
     h("button", {type: "button", class: "secondary", onclick: () => edit(agent.id)}, `Edit ${name}`),
     agent.active
-      ? h("button", {type: "button", class: "danger", onclick: () => change(agent.id, {active: false}, `Deactivated ${name}; their sessions end within seconds.`)}, `Deactivate ${name}`)
+      ? h("button", {type: "button", class: "danger", onclick: (event) => confirmFirst(event.currentTarget, () => change(agent.id, {active: false}, `Deactivated ${name}; their sessions end within seconds.`))}, `Deactivate ${name}`)
       : h("button", {type: "button", class: "secondary", onclick: () => change(agent.id, {active: true}, `Reactivated ${name}.`)}, `Reactivate ${name}`),
-    h("button", {type: "button", class: "secondary", onclick: () => reset(agent.id)}, `Reset password of ${name}`)));
+    h("button", {type: "button", class: "secondary", onclick: (event) => confirmFirst(event.currentTarget, () => reset(agent.id))}, `Reset password of ${name}`)));
   return h("tr", {"data-agent-id": agent.id, class: agent.active ? null : "inactive"},
     h("td", null, name), h("td", null, agent.email), h("td", null, agent.role),
     h("td", null, agent.active ? "yes" : "no"), h("td", null, agent.signedIn ? "yes" : "no"),

@@ -1,5 +1,5 @@
 /** The admin page /admin/canned: list, add, change and delete canned responses (§3.7). */
-import {h} from "../shared/helpers.js";
+import {confirmFirst, h} from "../shared/helpers.js";
 
 const form = /** @type {HTMLFormElement} */ (document.getElementById("canned-form"));
 const rows = document.getElementById("canned-rows");
@@ -39,18 +39,7 @@ function edit(item) {
 }
 
 /** Deleting cannot be undone: the first press asks, the second (within seconds) deletes. */
-async function remove(item, button) {
-  if (!button.dataset.armed) {
-    button.dataset.armed = "yes";
-    button.textContent = "Confirm delete";
-    button.setAttribute("aria-label", `Confirm delete /${item.shortcut}`);
-    setTimeout(() => {
-      delete button.dataset.armed;
-      button.textContent = "Delete";
-      button.setAttribute("aria-label", `Delete /${item.shortcut}`);
-    }, 4000);
-    return;
-  }
+async function remove(item) {
   try {
     await call("DELETE", `/api/admin/canned/${encodeURIComponent(item.id)}`);
     showError(null);
@@ -74,7 +63,7 @@ async function load() {
           "td",
           null,
           h("button", {type: "button", class: "secondary", onclick: () => edit(item), "aria-label": `Change /${item.shortcut}`}, "Change"),
-          h("button", {type: "button", class: "secondary", onclick: (event) => remove(item, event.currentTarget), "aria-label": `Delete /${item.shortcut}`}, "Delete"),
+          h("button", {type: "button", class: "secondary", onclick: (event) => confirmFirst(event.currentTarget, () => remove(item)), "aria-label": `Delete /${item.shortcut}`}, "Delete"),
         ),
       ),
     ),

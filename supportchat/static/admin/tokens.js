@@ -1,7 +1,7 @@
 /** The API tokens page: create a token (shown once) and revoke tokens through the JSON API,
  * with the sign-in cookie and its CSRF header. */
 
-import {h} from "../shared/helpers.js";
+import {confirmFirst, h} from "../shared/helpers.js";
 
 /** @param {string} name @returns {string} */
 function cookie(name) {
@@ -58,7 +58,7 @@ document.getElementById("new-token").addEventListener("submit", async (event) =>
 
 /** @param {HTMLElement} button */
 function revoker(button) {
-  button.addEventListener("click", async () => {
+  button.addEventListener("click", () => confirmFirst(button, async () => {
     try {
       await call("DELETE", `/api/admin/tokens/${encodeURIComponent(button.dataset.revoke)}`);
       button.closest("tr").remove();
@@ -66,7 +66,7 @@ function revoker(button) {
     } catch (failure) {
       showError(failure.message);
     }
-  });
+  }));
 }
 
 /** A new token's row at the top of the list (text only: names are the admins' words). */

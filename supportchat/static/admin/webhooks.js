@@ -1,6 +1,8 @@
 // The admin page's webhooks: list, add, turn on/off, test, delete, read deliveries.
 // Every value from the server is put in with textContent, never as HTML.
 
+import {confirmFirst} from "../shared/helpers.js";
+
 const root = document.getElementById("webhooks");
 const csrf = root.dataset.csrf;
 const rows = document.getElementById("webhook-rows");
@@ -27,11 +29,12 @@ function cell(text) {
   return td;
 }
 
-function button(label, action) {
+/** A row's button; `ask`: it cannot be undone, so the first press asks (confirmFirst). */
+function button(label, action, ask = false) {
   const element = document.createElement("button");
   element.type = "button";
   element.textContent = label;
-  element.addEventListener("click", () => run(action));
+  element.addEventListener("click", () => (ask ? confirmFirst(element, () => run(action)) : run(action)));
   return element;
 }
 
@@ -66,7 +69,7 @@ async function load() {
         button("Delete", async () => {
           await call("DELETE", `/api/admin/webhooks/${hook.id}`);
           await load();
-        }),
+        }, true),
       );
       tr.append(cell(hook.url), cell(hook.events.join(", ")), cell(state), actions);
       return tr;

@@ -33,3 +33,34 @@ export function uuid4() {
   const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** "Deactivate Ana" → "Confirm deactivate Ana". @param {string} text */
+const confirming = (text) => `Confirm ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+
+/**
+ * An action that cannot be undone asks first: the first press relabels the button "Confirm …"
+ * for four seconds, and a second press within them runs `action`.
+ * @param {HTMLButtonElement} button
+ * @param {() => unknown} action
+ */
+export function confirmFirst(button, action) {
+  const label = button.getAttribute("aria-label");
+  if (button.dataset.armed === undefined) {
+    button.dataset.armed = JSON.stringify([button.textContent, label]);
+    button.textContent = confirming(button.textContent);
+    if (label) button.setAttribute("aria-label", confirming(label));
+    setTimeout(() => disarm(button), 4000);
+    return undefined;
+  }
+  disarm(button);
+  return action();
+}
+
+/** @param {HTMLButtonElement} button */
+function disarm(button) {
+  if (button.dataset.armed === undefined) return;
+  const [text, label] = JSON.parse(button.dataset.armed);
+  delete button.dataset.armed;
+  button.textContent = text;
+  if (label) button.setAttribute("aria-label", label);
+}
