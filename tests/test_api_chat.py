@@ -42,6 +42,14 @@ def test_the_first_message_of_a_session_opens_a_ticket_and_comes_back_stored(cli
     assert body["message"]["sender"]["role"] == "guest"
 
 
+def test_joiners_and_direction_marks_are_kept_and_controls_removed(client):
+    family, persian = "👨\u200d👩\u200d👧", "می\u200cخواهم"  # ZWJ emoji, ZWNJ word
+    hebrew = "\u200fשלום\u200e 42"  # RLM and LRM around mixed-direction text
+    sent = f"{family} {persian} {hebrew} \u202eevil\u202c\u200b\x07!"
+    stored = say(client, message=sent).get_json()["message"]["text"]
+    assert stored == f"{family} {persian} {hebrew} evil!"
+
+
 def test_later_messages_of_the_session_join_the_same_ticket_in_order(client):
     first = say(client, message="one").get_json()
     second = say(client, message="two").get_json()

@@ -21,8 +21,12 @@ from .actors import Actor
 # (PROTOCOL.md §4.1). A fixed set of stripes: no per-ticket lock to forget.
 _IN_ORDER = tuple(threading.RLock() for _ in range(64))
 
-# Control characters other than tab and newline; carriage returns become newlines first.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters other than tab and newline (carriage returns become newlines first), the
+# zero-width space, and the bidirectional embeddings, overrides and isolates that can make text
+# read otherwise than it is stored. Kept: the joiners (U+200C, U+200D) that emoji sequences and
+# Persian or Indic words are made of, and the left-to-right and right-to-left marks (U+200E,
+# U+200F) that mixed Hebrew or Arabic text needs.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(ctx: Context, text: str, *, allow_empty: bool = False) -> str:
