@@ -140,6 +140,9 @@ def test_the_agent_sees_when_the_customer_has_read_the_reply(server, host_site, 
 
     expect(customer.bubble("Yes, from 10 to 4.")).to_be_visible()
     expect(agent.message("Yes, from 10 to 4.").locator(".meta")).to_contain_text("Seen")
+    agent.page.reload()  # the receipt is the customer's stored position, not only a live event
+    agent.open("Yes, from 10 to 4.")
+    expect(agent.message("Yes, from 10 to 4.").locator(".meta")).to_contain_text("Seen")
 
 
 def test_an_expired_session_is_renewed_and_the_inbox_stays_live(

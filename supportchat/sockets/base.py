@@ -137,6 +137,14 @@ def leave(room: str) -> None:
     current_app.extensions["socketio"].server.leave_room(g.sid, room, namespace=g.namespace)
 
 
+def tell(event: str, payload: Any) -> None:
+    """Send ``event`` to the socket of the running event alone, before its acknowledgement (it
+    is connected to this process: no other process need hear of it)."""
+    current_app.extensions["socketio"].server.emit(
+        event, payload, to=g.sid, namespace=g.namespace, ignore_queue=True
+    )
+
+
 def failure(exc: Exception, where: str) -> AppError:
     """``unavailable`` for a backend that is down, else a logged ``internal`` with a request id."""
     known = unavailable_error(exc)

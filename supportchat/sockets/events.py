@@ -13,7 +13,7 @@ from ..services import ai_replies, assignment, labels, messages, ratelimit, sear
 from ..services.actors import Actor
 from ..services.messages import message_view
 from ..services.tickets import ticket_view
-from .base import join, leave
+from .base import join, leave, tell
 
 
 def ticket_create(actor: Actor, data: Any) -> dict[str, Any]:
@@ -69,6 +69,9 @@ def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
     ctx = current()
     ticket, found, has_more = tickets.join(ctx, actor, payload.ticketId, payload.sinceSeq)
     join(ticket_room(ticket.id))
+    seen = tickets.read_position(ctx, ticket, "guest", for_agent=True)
+    if actor.is_agent and seen:  # how far the customer has read: "Seen" survives a reload
+        tell("read", {"ticketId": ticket.id, "role": "guest", "seq": seen})
     return {
         "ticket": ticket_view(ticket, for_agent=actor.is_agent),
         "messages": [message_view(ctx, message, for_agent=actor.is_agent) for message in found],
