@@ -273,6 +273,18 @@ def test_a_customer_sends_a_picture_with_a_message(server, host_site, browsers, 
     expect(link).to_have_attribute("href", re.compile(r"^/uploads/"))
 
 
+def test_a_file_that_is_not_a_picture_shows_its_name_and_size_in_words(server, host_site, browsers):
+    customer = Widget(browsers.tab())
+    customer.page.goto(host_site.page_with_widget(server))
+    customer.open()
+    customer.page.locator("input[type=file]").set_input_files(
+        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"sixteen bytes!!\n"}]
+    )
+    customer.send("My notes")
+    sent = customer.page.locator(".msg.mine.sent", has_text="My notes")
+    expect(sent).to_contain_text("📎 notes.txt (16 bytes)", timeout=15_000)
+
+
 def test_plugins_run_in_order_and_a_failing_one_breaks_nothing(server, host_site, browsers, peers):
     plugins = """[
       {name: "broken", onWidgetOpen() { throw new Error("boom"); },

@@ -8,7 +8,7 @@
 const ACK_TIMEOUT_MS = 10000;
 export const PAGE_SIZE = 25;
 export const JOIN_LIMIT = 200;
-const OFFLINE = "Not connected; it will be sent when the connection is back.";
+const OFFLINE = "Not connected to the server; this is tried again once the connection is back.";
 export const RETRYABLE = new Set(["timeout", "offline", "unavailable", "rate_limited", "internal"]);
 
 /**

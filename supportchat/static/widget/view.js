@@ -15,7 +15,8 @@ function formatTime(iso) {
 function formatSize(bytes) {
   const [unit, size] = bytes < 1024 ? ["byte", bytes] : bytes < 1024 * 1024
     ? ["kilobyte", bytes / 1024] : ["megabyte", bytes / 1024 / 1024];
-  return new Intl.NumberFormat(locale(), {style: "unit", unit, maximumFractionDigits: 1}).format(size);
+  const unitDisplay = unit === "byte" ? "long" : "short"; // "16 bytes": the short form is "16 byte"
+  return new Intl.NumberFormat(locale(), {style: "unit", unit, unitDisplay, maximumFractionDigits: 1}).format(size);
 }
 
 export const viewMethods = {
