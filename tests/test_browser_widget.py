@@ -232,8 +232,8 @@ def test_on_a_phone_the_open_widget_fills_the_screen(server, host_site, browsers
     expect(customer.page.get_by_role("button", name=re.compile("^Open chat"))).to_be_focused()
 
 
-def tiny_png() -> bytes:
-    """A valid 2×2 PNG."""
+def tiny_png(width: int = 2, height: int = 2) -> bytes:
+    """A valid PNG, 2×2 unless told otherwise."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
@@ -243,10 +243,10 @@ def tiny_png() -> bytes:
             + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
         )
 
-    rows = b"".join(b"\x00" + b"\xd9\x2d\x20" * 2 for _ in range(2))
+    rows = b"".join(b"\x00" + b"\xd9\x2d\x20" * width for _ in range(height))
     return (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
@@ -273,6 +273,41 @@ def test_a_customer_sends_a_picture_with_a_message(server, host_site, browsers, 
     expect(link).to_have_attribute("href", re.compile(r"^/uploads/"))
 
 
+@pytest.mark.parametrize("where", ["embedded", "hosted"])
+def test_after_a_reload_the_log_ends_at_the_newest_message_below_a_picture(
+    server, host_site, browsers, where
+):
+    customer = Widget(browsers.tab())
+    if where == "hosted":  # /chat: the panel is always open, the picture loads after the history
+        customer.page.goto(server.url + "/chat")
+    else:
+        customer.page.goto(host_site.page_with_widget(server, transport="websocket"))
+        customer.open()
+    customer.page.locator("input[type=file]").set_input_files(
+        files=[{"name": "photo.png", "mimeType": "image/png", "buffer": tiny_png(220, 160)}]
+    )
+    expect(customer.page.locator(".chip")).to_have_text("photo.png")  # uploaded
+    customer.send("A photo of the damage")
+    expect(customer.page.locator(".msg.mine.sent img[alt='photo.png']")).to_be_visible()
+    for number in range(8):
+        customer.send(f"filler {number}")
+        expect(customer.bubble(f"filler {number}")).to_be_visible()
+
+    customer.page.reload()
+    if customer.page.get_by_role("button", name=re.compile("^Open chat")).is_visible():
+        customer.open()
+    expect(customer.page.locator("img[alt='photo.png']")).to_be_visible()
+    log = customer.page.locator(".log")
+    below = "log => log.scrollHeight - log.scrollTop - log.clientHeight"
+    for _ in range(30):  # the picture loads after the history is shown, and moves it
+        if log.evaluate(below) < 2:
+            break
+        customer.page.wait_for_timeout(100)
+    assert log.evaluate("log => log.scrollHeight > log.clientHeight")  # there is something to scroll
+    assert log.evaluate(below) < 2
+    expect(customer.bubble("filler 7")).to_be_in_viewport()
+
+
 def test_a_file_that_is_not_a_picture_shows_its_name_and_size_in_words(server, host_site, browsers):
     customer = Widget(browsers.tab())
     customer.page.goto(host_site.page_with_widget(server))
@@ -280,9 +315,10 @@ def test_a_file_that_is_not_a_picture_shows_its_name_and_size_in_words(server, h
     customer.page.locator("input[type=file]").set_input_files(
         files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"sixteen bytes!!\n"}]
     )
+    expect(customer.page.locator(".chip")).to_have_text("notes.txt")  # uploaded
     customer.send("My notes")
     sent = customer.page.locator(".msg.mine.sent", has_text="My notes")
-    expect(sent).to_contain_text("📎 notes.txt (16 bytes)", timeout=15_000)
+    expect(sent).to_contain_text("📎 notes.txt (16 bytes)")
 
 
 def test_plugins_run_in_order_and_a_failing_one_breaks_nothing(server, host_site, browsers, peers):

@@ -143,7 +143,7 @@ export class Widget {
     this.unread = 0;
     this.render();
     if (focus) this.firstField().focus();
-    this.scrollToEnd();
+    this.scrollToEnd(true); // opening shows the newest message
     this.markRead();
     this.plugins.notify("onWidgetOpen");
   }

@@ -32,7 +32,7 @@ export const PANEL_STYLES = `
 .link-button { padding: 0; border: 0; background: none; color: var(--_primary); font-weight: 600; text-decoration: underline; }
 .files { display: flex; flex-direction: column; gap: .3rem; margin-top: .3rem; }
 .files a { color: inherit; }
-.files img { display: block; max-width: 220px; max-height: 160px; border-radius: 10px; }
+.files img { display: block; width: 220px; max-width: 100%; height: 160px; object-fit: scale-down; object-position: left; border-radius: 10px; } /* its box is there before it loads: the log does not move */
 .typing { display: flex; align-items: center; gap: .4rem; min-height: 1.6rem; padding: 0 1rem; font-size: .78rem; color: var(--_muted); background: var(--_surface); }
 .dots { display: inline-flex; gap: 3px; }
 .dots i { width: 6px; height: 6px; border-radius: 50%; background: var(--_typing-dot); animation: cs-blink 1.2s infinite ease-in-out; }
