@@ -303,7 +303,8 @@ def test_after_a_reload_the_log_ends_at_the_newest_message_below_a_picture(
         if log.evaluate(below) < 2:
             break
         customer.page.wait_for_timeout(100)
-    assert log.evaluate("log => log.scrollHeight > log.clientHeight")  # there is something to scroll
+    # There is something to scroll, and it is scrolled to its end.
+    assert log.evaluate("log => log.scrollHeight > log.clientHeight")
     assert log.evaluate(below) < 2
     expect(customer.bubble("filler 7")).to_be_in_viewport()
 
