@@ -86,12 +86,15 @@ def test_a_site_the_server_does_not_allow_is_told_so_in_the_panel(
     customer = Widget(browsers.tab())
     customer.page.goto(host_site.page_with_widget(server, transport=transport))
 
-    customer.open()
+    customer.page.get_by_role("button", name=re.compile(r"^Open chat")).click()
     alert = customer.page.get_by_role("alert")
     expect(alert).to_have_text(re.compile("not available on this website"))
     expect(alert).to_contain_text(host_site.origin)
+    # No message box: nothing typed there could be sent, so no "trying again" either.
+    expect(customer.page.get_by_role("textbox", name="Message")).to_be_hidden()
     customer.page.wait_for_timeout(1500)  # the transport's own failures do not replace it
     expect(alert).to_contain_text("not available on this website")
+    expect(customer.page.locator(".msg.mine")).to_have_count(0)
 
 
 def enable_csat(server_app, server) -> None:

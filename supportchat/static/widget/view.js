@@ -133,7 +133,8 @@ export const viewMethods = {
     labelLauncher(this.launcher, this.options.title, this.isOpen, this.unread);
     const closed = this.status === "closed";
     this.closedBox.hidden = !closed;
-    this.composer.hidden = closed || Boolean(this.gate);
+    // A site the server does not accept cannot send: no message box to type into in vain.
+    this.composer.hidden = closed || Boolean(this.gate) || this.server.refused;
     this.handoffButton.hidden = closed || !this.botActive || !this.transport.handoff;
     if (this.offline && this.session.ticketId) {
       this.offline.element.remove();
