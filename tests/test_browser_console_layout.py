@@ -144,6 +144,7 @@ def test_a_long_label_never_covers_the_ticket_buttons(live_server_factory, brows
     expect(chip).to_be_visible()
     screenshot(page, f"long-label-{width}")
     for button in ("#assign", "#close-ticket"):
+        expect(page.locator(button)).to_be_visible()  # the header's buttons follow the ticket
         assert not overlap(chip.bounding_box(), page.locator(button).bounding_box()), button
     # The Sort select is as wide as its longest option ("Newest activity").
     sort = page.get_by_label("Sort")
