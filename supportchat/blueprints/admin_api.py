@@ -21,7 +21,7 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_migrate import upgrade
 from jwt import PyJWTError
 
-from .. import schemas
+from .. import schemas, settings_schema
 from ..clock import iso
 from ..context import current
 from ..errors import AppError
@@ -219,7 +219,7 @@ def read_settings():
 @admins_only
 def write_settings():
     """Change some settings; the audit names the fields changed, never their values."""
-    payload = api.json_payload(schemas.SettingsUpdate)
+    payload = api.json_payload(settings_schema.SettingsUpdate)
     changes = {  # the fields given replace the stored ones whole (nested defaults included)
         name: section.model_dump(include=section.model_fields_set)
         for name in payload.model_fields_set

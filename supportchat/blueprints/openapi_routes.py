@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .. import admin_responses, responses, schemas
+from .. import admin_responses, responses, schemas, settings_schema
 from . import webhooks_api as hooks
 from .uploads import UploadForm
 
@@ -124,7 +124,7 @@ DOCS: dict[str, Doc] = {
     "admin_api.write_settings": Doc(
         {200: admin_responses.Settings},
         (400, 401, 413),
-        body=schemas.SettingsUpdate,
+        body=settings_schema.SettingsUpdate,
         security=AGENT,
         tag=ADMIN,
     ),
