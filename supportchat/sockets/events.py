@@ -69,8 +69,8 @@ def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
     ctx = current()
     ticket, found, has_more = tickets.join(ctx, actor, payload.ticketId, payload.sinceSeq)
     join(ticket_room(ticket.id))
-    seen = tickets.read_position(ctx, ticket, "guest", for_agent=True)
-    if actor.is_agent and seen:  # how far the customer has read: "Seen" survives a reload
+    if actor.is_agent and ticket.guest_read_seq:  # how far the customer has read: "Seen"
+        seen = tickets.read_position(ctx, ticket, "guest", for_agent=True)  # survives a reload
         tell("read", {"ticketId": ticket.id, "role": "guest", "seq": seen})
     return {
         "ticket": ticket_view(ticket, for_agent=actor.is_agent),
