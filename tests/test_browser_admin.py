@@ -167,6 +167,8 @@ def test_a_deactivated_agent_is_signed_out_and_a_reset_password_is_shown_once(
     agent.page.wait_for_url(re.compile(r"/agent/login"), timeout=30_000)
 
     page.get_by_role("button", name="Reactivate Ana Lima").click()
+    # The table is drawn again once it is done: a button pressed before that is replaced.
+    expect(page.get_by_role("status").filter(has_text="Reactivated Ana Lima.")).to_be_visible()
     page.get_by_role("button", name="Reset password of Ana Lima").click()
     page.get_by_role("button", name="Confirm reset password of Ana Lima").click()
     password = page.locator("#password-once-value")
