@@ -18,6 +18,7 @@ from support.browser import (  # noqa: F401
     browsers,
     chromium,
     host_site,
+    loaded_width,
     luminance,
     screenshot,
 )
@@ -265,7 +266,7 @@ def test_a_customer_sends_a_picture_with_a_message(server, host_site, browsers, 
 
     picture = customer.page.locator(".msg.mine.sent img[alt='receipt.png']")
     expect(picture).to_be_visible()
-    assert picture.evaluate("img => img.complete && img.naturalWidth") == 2  # the link works
+    assert loaded_width(picture) == 2  # the link works
     expect(customer.page.locator(".chip")).to_have_count(0)
     agent = Dashboard(browsers.tab(), server).sign_in()
     agent.open("Here is my receipt")

@@ -12,7 +12,14 @@ import pytest
 from playwright.sync_api import expect
 from test_browser_widget import joined_ticket, tiny_png
 
-from support.browser import HostSite, Widget, browsers, chromium, host_site  # noqa: F401
+from support.browser import (  # noqa: F401
+    HostSite,
+    Widget,
+    browsers,
+    chromium,
+    host_site,
+    loaded_width,
+)
 from support.socket_clients import peers  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -306,6 +313,6 @@ def test_a_picture_dropped_or_pasted_is_uploaded_and_shown_as_a_thumbnail(
 
     picture = customer.page.locator(f".msg.mine.sent img[alt='{name}']")
     expect(picture).to_be_visible()
-    assert picture.evaluate("img => img.complete && img.naturalWidth") == 2
+    assert loaded_width(picture) == 2
     assert re.search(r"/uploads/.+[?&]sig=", picture.get_attribute("src"))  # the signed URL
     assert customer.tab.errors == []

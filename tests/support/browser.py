@@ -217,6 +217,14 @@ class Dashboard:
         expect(self.page.locator("#closed-note")).to_be_visible()
 
 
+def loaded_width(picture) -> int:
+    """A picture's natural width once the browser is done loading it (0 if it failed to load).
+
+    Pictures keep their box while loading, so being visible does not mean being loaded."""
+    picture.page.wait_for_function("img => img.complete", arg=picture.element_handle())
+    return picture.evaluate("img => img.naturalWidth")
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under SCREENSHOTS (never in the repository)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
