@@ -89,3 +89,27 @@ def test_a_refused_file_says_why_and_is_not_sent(server, browsers, peers, tmp_pa
     sent = agent.message("Only text then")
     expect(sent).not_to_have_class(re.compile("pending"))
     expect(sent.locator(".files")).to_have_count(0)
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_sent(
+    live_server_factory, browsers, peers, tmp_path
+):
+    server = live_server_factory(MAX_UPLOAD_MB="1")
+    new_ticket(peers.guest(server), "Can you send the log?")
+    agent = Dashboard(browsers.tab(), server).sign_in()
+    posts = []
+    agent.page.on(
+        "request",
+        lambda request: posts.append(request.url) if request.method == "POST" else None,
+    )
+    agent.open("Can you send the log?")
+    log = tmp_path / "server.log"
+    log.write_bytes(b"x" * (1536 * 1024))
+    agent.page.locator("#attach").set_input_files(str(log))
+    refused = agent.page.get_by_role("list", name="Files to send").locator("li")
+    expect(refused.locator(".error")).to_have_text(
+        "Too large (1.5 MB): files up to 1 MB can be sent."
+    )
+    agent.reply("Too big, here is the gist")
+    expect(agent.message("Too big, here is the gist")).not_to_have_class(re.compile("pending"))
+    assert not [url for url in posts if url.endswith("/api/upload")]

@@ -95,6 +95,38 @@ def test_markup_in_messages_shows_as_text_on_both_sides(server, host_site, brows
         assert side.tab.dialogs == [] and side.tab.errors == []
 
 
+def test_web_addresses_in_messages_are_links_on_both_sides_and_nothing_else_is(
+    server, host_site, browsers
+):
+    question = "Is (https://shop.example/orders?id=7&x=1) mine? Not javascript:alert(1)"
+    answer = "Yes: see https://help.example/orders/7."
+    agent = Dashboard(browsers.tab(), server).sign_in()
+    customer = Widget(browsers.tab())
+    customer.page.goto(host_site.page_with_widget(server, transport="websocket"))
+    customer.open()
+
+    customer.send(question)
+    expect(customer.bubble(question)).to_be_visible()
+    agent.open("Is (https://shop.example")
+    agent.reply(answer)
+    expect(customer.bubble(answer)).to_be_visible()
+
+    for side, question_at, answer_at in (
+        (customer, customer.bubble(question), customer.bubble(answer)),
+        (agent, agent.message(question).locator(".text"), agent.message(answer).locator(".text")),
+    ):
+        order = question_at.get_by_role("link")
+        expect(order).to_have_count(1)  # javascript: stays text
+        expect(order).to_have_text("https://shop.example/orders?id=7&x=1")
+        expect(order).to_have_attribute("href", "https://shop.example/orders?id=7&x=1")
+        expect(order).to_have_attribute("target", "_blank")
+        expect(order).to_have_attribute("rel", re.compile(r"\bnoopener\b.*\bnoreferrer\b"))
+        expect(answer_at.get_by_role("link")).to_have_attribute(
+            "href", "https://help.example/orders/7"
+        )
+        assert side.tab.errors == []
+
+
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_messages_written_while_the_server_restarts_arrive_once_and_in_order(
     server, host_site, browsers, peers, transport
@@ -378,6 +410,37 @@ def test_the_client_id_is_kept_in_storage_and_a_lax_cookie_until_rotated(
     rotated = customer.page.evaluate("SupportChat.rotateIdentity()")
     assert rotated != stored and identity()[0] == rotated == identity()[1]["value"]
     expect(customer.page.locator(".log .msg:not(.welcome)")).to_have_count(0)
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_sent(
+    live_server_factory, host_site, browsers
+):
+    server = live_server_factory(ALLOWED_ORIGINS=host_site.origin, MAX_UPLOAD_MB="1")
+    customer = Widget(browsers.tab())
+    uploads = []  # the files posted: the small one only
+    customer.page.on(
+        "request",
+        lambda request: (
+            uploads.append(request.url)
+            if request.method == "POST" and request.url.endswith("/upload")
+            else None
+        ),
+    )
+    customer.page.goto(host_site.page_with_widget(server))
+    customer.open()
+    customer.page.locator("input[type=file]").set_input_files(
+        files=[
+            {"name": "video.zip", "mimeType": "application/zip", "buffer": bytes(1536 * 1024)},
+            {"name": "receipt.png", "mimeType": "image/png", "buffer": tiny_png()},
+        ]
+    )
+    expect(customer.page.get_by_role("alert")).to_have_text(
+        "video.zip is 1.5 MB; files up to 1 MB can be sent."
+    )
+    expect(customer.page.locator(".chip")).to_have_text("receipt.png")  # the other one goes
+    customer.send("Only the receipt")
+    expect(customer.page.locator(".msg.mine.sent img[alt='receipt.png']")).to_be_visible()
+    assert len(uploads) == 1 and customer.tab.errors == []
 
 
 def test_a_refused_message_shows_the_servers_reason(live_server_factory, host_site, browsers):

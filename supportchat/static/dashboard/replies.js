@@ -1,5 +1,5 @@
 /** The messages on screen and the agent's replies: outbox, retries, typing. */
-import {h, uuid4} from "../shared/helpers.js";
+import {h, uuid4, withLinks} from "../shared/helpers.js";
 import {RETRYABLE, emit, formatWhen, me, socket, state, ui} from "./context.js";
 import {loadEarlier, loadLater, receive, renderHeader} from "./conversation.js";
 import {takeAttachments, uploading} from "./uploads.js";
@@ -146,7 +146,7 @@ export function renderRow({message, entry, seen, found}) {
   return h("li", {class: classes.join(" "), "data-seq": message.seq},
     h("div", {class: "sender"}, message.kind === "note" ? `Private note · ${message.sender.name}`
       : bot ? `${message.sender.name} · Bot` : message.sender.name),
-    h("div", {class: "text"}, message.text),
+    h("div", {class: "text"}, ...withLinks(message.text)),
     message.attachments.length ? h("div", {class: "files"}, ...message.attachments.map((file) =>
       h("a", {href: file.url, target: "_blank", rel: "noopener noreferrer"},
         IMAGE.test(file.type || "") ? h("img", {src: file.url, alt: file.name, loading: "lazy"})

@@ -7,6 +7,7 @@ import {h} from "../shared/helpers.js";
 import {cookie, state, ui} from "./context.js";
 
 const MAX_FILES = 10;
+const MAX_MB = Number(ui.attach.dataset.maxMb); // MAX_UPLOAD_MB: larger files are refused here
 /** @type {{key: number, name: string, preview: string|null, file: object|null,
  *   error: string|null}[]} */
 let pending = [];
@@ -28,10 +29,13 @@ export function uploading() {
 
 async function add(file) {
   if (!state.selected || pending.length >= MAX_FILES) return;
-  const item = {key: ++counter, name: file.name || "pasted image", file: null, error: null,
+  const tooLarge = file.size > MAX_MB * 1024 * 1024;
+  const item = {key: ++counter, name: file.name || "pasted image", file: null,
+    error: tooLarge ? `Too large (${(file.size / 1024 / 1024).toFixed(1)} MB): files up to ${MAX_MB} MB can be sent.` : null,
     preview: file.type.startsWith("image/") ? URL.createObjectURL(file) : null};
   pending.push(item);
   render();
+  if (tooLarge) return;
   const form = new FormData();
   form.append("file", file, item.name);
   form.append("ticketId", state.selected);

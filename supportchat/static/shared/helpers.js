@@ -22,6 +22,60 @@ export function h(tag, attrs, ...children) {
   return element;
 }
 
+/** A web address in message text: http or https, up to the next space or angle bracket. */
+const ADDRESS = /\bhttps?:\/\/[^\s<>"]+/gi;
+
+/** Drop what ends a sentence from an address: "(see https://a.example/x)." → "https://a.example/x";
+ * a closing bracket stays when the address opened it ("…/Foo_(bar)"). @param {string} address */
+function trimAddress(address) {
+  let end = address.length;
+  for (;;) {
+    const last = address[end - 1];
+    const opened = (open) => address.slice(0, end).split(open).length - 1;
+    const closed = (close) => address.slice(0, end).split(close).length - 1;
+    if (".,;:!?'\"*”’»".includes(last)) end -= 1;
+    else if (last === ")" && closed(")") > opened("(")) end -= 1;
+    else if (last === "]" && closed("]") > opened("[")) end -= 1;
+    else return address.slice(0, end);
+  }
+}
+
+/** @param {string} address */
+function parses(address) {
+  try {
+    return Boolean(new URL(address).host);
+  } catch (_error) {
+    return false;
+  }
+}
+
+/**
+ * Message text cut into plain strings and `{link}` parts, one for each http(s) address in it.
+ * @param {string} text @returns {(string|{link: string})[]}
+ */
+export function linkParts(text) {
+  const parts = [];
+  let from = 0;
+  for (const match of text.matchAll(ADDRESS)) {
+    const link = trimAddress(match[0]);
+    if (!parses(link)) continue;
+    if (match.index > from) parts.push(text.slice(from, match.index));
+    parts.push({link});
+    from = match.index + link.length;
+  }
+  if (from < text.length) parts.push(text.slice(from));
+  return parts;
+}
+
+/**
+ * Message text as nodes, its web addresses as links that open in a new tab without telling the
+ * site where they came from; the rest stays text. @param {string} text @returns {(Node|string)[]}
+ */
+export function withLinks(text) {
+  return linkParts(text).map((part) => (typeof part === "string" ? part
+    : h("a", {href: part.link, target: "_blank", rel: "noopener noreferrer nofollow"}, part.link)));
+}
+
 /**
  * A version 4 UUID from the CSPRNG (crypto.randomUUID needs a secure context; this does not).
  * @returns {string}

@@ -7,9 +7,6 @@
 export function acceptFiles(widget) {
   const {panel, input} = widget;
   let timer = null;
-  const take = (files) => {
-    for (const file of files) widget.upload(file);
-  };
   const withFiles = (event) => event.dataTransfer.types.includes("Files") && !widget.composer.hidden;
   // While files hover, dragover repeats every few ms: the outline goes when it stops.
   panel.addEventListener("dragover", (event) => {
@@ -22,12 +19,12 @@ export function acceptFiles(widget) {
   panel.addEventListener("drop", (event) => {
     if (!withFiles(event)) return;
     event.preventDefault();
-    take(event.dataTransfer.files);
+    widget.upload(event.dataTransfer.files);
   });
   input.addEventListener("paste", (event) => {
     const files = event.clipboardData ? [...event.clipboardData.files] : [];
     if (!files.length) return;
     event.preventDefault();
-    take(files);
+    widget.upload(files);
   });
 }

@@ -3,6 +3,7 @@ import {asChatError} from "./errors.js";
 import {OUTBOX_KEY, SESSION_KEY, browser} from "./identity.js";
 import {httpHeaders, request} from "./net.js";
 import {sendThrough} from "./outbox.js";
+import {formatSize, t} from "./strings.js";
 
 const UPLOAD_TIMEOUT_MS = 120000;
 const TYPING_IDLE_MS = 3000;
@@ -163,9 +164,22 @@ export const sendingMethods = {
     this.typingSent = 0;
   },
 
+  /** Files picked, dropped or pasted: each uploads at once, except those over the server's
+   * limit, which are refused here rather than after they are sent.
+   * @this {Widget} @param {Iterable<File>} files */
+  upload(files) {
+    const maxMb = this.server.config && this.server.config.upload && this.server.config.upload.maxMb;
+    const limit = maxMb ? maxMb * 1024 * 1024 : Infinity;
+    const tooLarge = [];
+    for (const file of files) {
+      if (file.size <= limit) this.uploadOne(file);
+      else tooLarge.push(t("tooLarge", {name: file.name, size: formatSize(file.size), max: formatSize(limit)}));
+    }
+    this.showAlert(tooLarge.length ? tooLarge.join(" ") : null);
+  },
+
   /** @this {Widget} @param {File} file */
-  async upload(file) {
-    this.showAlert(null);
+  async uploadOne(file) {
     const chip = {name: file.name, uploading: true};
     this.files.push(chip);
     this.renderChips();

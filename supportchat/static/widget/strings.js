@@ -57,6 +57,7 @@ const EN = {
   noAnswer: "The support server did not answer in time; trying again.",
   unreachable: "Can't reach the support server; check your connection. Trying again.",
   cancelled: "Cancelled.",
+  tooLarge: "{name} is {size}; files up to {max} can be sent.",
   wentWrong: "Something went wrong; please try again.",
 };
 
@@ -101,6 +102,14 @@ export async function useLocale(code) {
   words = loaded;
   current = code;
   return true;
+}
+
+/** "12 kB", "1,5 Mo": a size in the current language. @param {number} bytes */
+export function formatSize(bytes) {
+  const [unit, size] = bytes < 1024 ? ["byte", bytes] : bytes < 1024 * 1024
+    ? ["kilobyte", bytes / 1024] : ["megabyte", bytes / 1024 / 1024];
+  const unitDisplay = unit === "byte" ? "long" : "short"; // "16 bytes": the short form is "16 byte"
+  return new Intl.NumberFormat(current, {style: "unit", unit, unitDisplay, maximumFractionDigits: 1}).format(size);
 }
 
 const MARKED = "[data-t], [data-t-label], [data-t-placeholder]";

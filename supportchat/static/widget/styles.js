@@ -24,6 +24,7 @@ export const PANEL_STYLES = `
 .name { margin: 0 .3rem .15rem; font-size: .74rem; color: var(--_muted); }
 .bubble { padding: .5rem .8rem; border-radius: 16px 16px 16px 4px; white-space: pre-wrap; overflow-wrap: anywhere; background: var(--_bot-bg); color: var(--_bot-text); border: 1px solid var(--_border); }
 .mine .bubble { border-radius: 16px 16px 4px 16px; background: var(--_user-bg); color: var(--_user-text); border-color: transparent; }
+.bubble a { color: inherit; text-decoration: underline; }
 .pending .bubble { opacity: .65; }
 .failed .bubble { border: 1px solid var(--_error-border); }
 .meta { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: .15rem .3rem 0; font-size: .72rem; color: var(--_muted); }

@@ -1,22 +1,14 @@
 /** The Widget's panel (methods of Widget, chat.js): built on first open, then kept in step. */
-import {h} from "../shared/helpers.js";
+import {h, withLinks} from "../shared/helpers.js";
 import {ICONS, adoptStyles, icon, labelLauncher} from "./launcher.js";
 import {PANEL_STYLES} from "./styles.js";
-import {locale, relabel, t} from "./strings.js";
+import {formatSize, locale, relabel, t} from "./strings.js";
 
 /** @typedef {import("./chat.js").Widget} Widget */
 
 /** @param {string} iso */
 function formatTime(iso) {
   return new Date(iso).toLocaleTimeString(locale(), {hour: "2-digit", minute: "2-digit"});
-}
-
-/** "12 kB", "1,5 Mo": the size in the widget's language. @param {number} bytes */
-function formatSize(bytes) {
-  const [unit, size] = bytes < 1024 ? ["byte", bytes] : bytes < 1024 * 1024
-    ? ["kilobyte", bytes / 1024] : ["megabyte", bytes / 1024 / 1024];
-  const unitDisplay = unit === "byte" ? "long" : "short"; // "16 bytes": the short form is "16 byte"
-  return new Intl.NumberFormat(locale(), {style: "unit", unit, unitDisplay, maximumFractionDigits: 1}).format(size);
 }
 
 export const viewMethods = {
@@ -51,9 +43,9 @@ export const viewMethods = {
           this.submit();
         }
       }});
-    this.fileInput = h("input", {type: "file", hidden: true, tabindex: "-1",
+    this.fileInput = h("input", {type: "file", multiple: true, hidden: true, tabindex: "-1",
       onchange: () => {
-        for (const file of Array.from(this.fileInput.files || [])) this.upload(file);
+        this.upload(Array.from(this.fileInput.files || []));
         this.fileInput.value = "";
       }});
     this.chips = h("div", {class: "chips"});
@@ -215,7 +207,7 @@ export const viewMethods = {
     }
     return h("li", {class: classes.join(" "), part: `message ${mine ? "mine" : "theirs"}`},
       mine ? h("span", {class: "sr-only"}, t("you")) : h("span", {class: "name"}, message.sender.name || t("support")),
-      message.text ? h("div", {class: "bubble", part: "bubble"}, message.text) : null,
+      message.text ? h("div", {class: "bubble", part: "bubble"}, ...withLinks(message.text)) : null,
       this.renderFiles(message.attachments || []),
       meta);
   },

@@ -24,7 +24,8 @@ test("English is built in, with the values put in their places", () => {
 /** The keys of the English words, read from the source of strings.js. */
 function englishKeys() {
   const source = readFileSync(new URL(`${WIDGET}strings.js`, import.meta.url), "utf8");
-  const block = source.slice(source.indexOf("const EN = {"), source.indexOf("};"));
+  const start = source.indexOf("const EN = {");
+  const block = source.slice(start, source.indexOf("\n};", start));
   return Array.from(block.matchAll(/^ {2}(\w+):/gm), (match) => match[1]);
 }
 

@@ -49,5 +49,6 @@ export default {
   noAnswer: "Der Support-Server hat nicht rechtzeitig geantwortet; neuer Versuch läuft.",
   unreachable: "Der Support-Server ist nicht erreichbar; bitte prüfen Sie Ihre Verbindung. Neuer Versuch läuft.",
   cancelled: "Abgebrochen.",
+  tooLarge: "{name} ist {size} groß; Dateien bis {max} können gesendet werden.",
   wentWrong: "Etwas ist schiefgelaufen; bitte versuchen Sie es erneut.",
 };

@@ -49,5 +49,6 @@ export default {
   noAnswer: "El servidor de soporte no respondió a tiempo; lo intentamos de nuevo.",
   unreachable: "No se puede conectar con el servidor de soporte; comprueba tu conexión. Lo intentamos de nuevo.",
   cancelled: "Cancelado.",
+  tooLarge: "{name} ocupa {size}; se pueden enviar archivos de hasta {max}.",
   wentWrong: "Algo salió mal; inténtalo de nuevo.",
 };

@@ -49,5 +49,6 @@ export default {
   noAnswer: "Le serveur du support n'a pas répondu à temps ; nouvel essai en cours.",
   unreachable: "Impossible de joindre le serveur du support ; vérifiez votre connexion. Nouvel essai en cours.",
   cancelled: "Annulé.",
+  tooLarge: "{name} fait {size} ; les fichiers jusqu’à {max} peuvent être envoyés.",
   wentWrong: "Une erreur s'est produite ; veuillez réessayer.",
 };

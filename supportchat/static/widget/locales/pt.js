@@ -49,5 +49,6 @@ export default {
   noAnswer: "O servidor de suporte não respondeu a tempo; tentando novamente.",
   unreachable: "Não foi possível acessar o servidor de suporte; verifique sua conexão. Tentando novamente.",
   cancelled: "Cancelado.",
+  tooLarge: "{name} tem {size}; é possível enviar arquivos de até {max}.",
   wentWrong: "Algo deu errado; tente novamente.",
 };
