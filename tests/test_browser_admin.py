@@ -147,7 +147,12 @@ def test_a_deactivated_agent_is_signed_out_and_a_reset_password_is_shown_once(
     server, browsers, server_app
 ):
     ana = server_app(server).add_agent("ana@example.com", "Ana")
-    agent = Dashboard(browsers.tab(), server).sign_in(ana["email"], ana["password"])
+    agent = Dashboard(browsers.tab(), server)
+    refused = []  # what Ana's dashboard asked for and was refused
+    agent.page.on(
+        "response", lambda response: response.status >= 400 and refused.append(response.url)
+    )
+    agent.sign_in(ana["email"], ana["password"])
     tab = admin_page(browsers, server, "/admin/")
     page = tab.page
     row = page.locator("#agents tr", has_text="ana@example.com")
@@ -159,6 +164,8 @@ def test_a_deactivated_agent_is_signed_out_and_a_reset_password_is_shown_once(
     page.get_by_label("Name", exact=True).first.fill("Ana Lima")
     page.locator("#edit-save").click()
     expect(page.get_by_role("status").filter(has_text="Saved Ana Lima.")).to_be_visible()
+    assert refused == []  # no admin-only list asked for by an agent
+    expect(agent.page.get_by_label("Assign to an agent")).to_have_count(0)
 
     page.get_by_role("button", name="Deactivate Ana Lima").click()  # asks first: nothing yet
     expect(row.locator("td").nth(3)).to_have_text("yes")

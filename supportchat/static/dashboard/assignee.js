@@ -1,11 +1,11 @@
 /** Admins give the open ticket to any active agent (PROTOCOL.md §4 `ticket:assign`). */
 import {h} from "../shared/helpers.js";
-import {emit, showError, state, ui} from "./context.js";
+import {emit, me, showError, state, ui} from "./context.js";
 import {upsertTicket} from "./inbox.js";
 
 const picker = h("select", {id: "assign-to", "aria-label": "Assign to an agent", hidden: true});
 
-/** GET /api/admin/agents answers admins only: agents never see the picker. */
+/** The active agents to choose from (GET /api/admin/agents, for admins only). */
 async function load() {
   const response = await fetch("/api/admin/agents", {credentials: "same-origin", headers: {Accept: "application/json"}});
   if (!response.ok) return;
@@ -32,4 +32,4 @@ picker.addEventListener("change", async () => {
   }
 });
 
-load().catch(() => {});
+if (me.role === "admin") load().catch(() => {}); // agents never see the picker

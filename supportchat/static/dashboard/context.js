@@ -26,7 +26,8 @@ export const RETRYABLE = new Set(["timeout", "offline", "unavailable", "rate_lim
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const workspace = $("workspace");
-export const me = {id: workspace.dataset.agentId, name: workspace.dataset.agentName};
+export const me = {id: workspace.dataset.agentId, name: workspace.dataset.agentName,
+  role: workspace.dataset.agentRole};
 export const ui = {
   connection: $("connection"), list: $("ticket-list"), inboxError: $("inbox-error"),
   inboxEmpty: $("inbox-empty"), loadMore: $("load-more"), status: $("filter-status"),
