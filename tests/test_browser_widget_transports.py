@@ -316,3 +316,28 @@ def test_a_picture_dropped_or_pasted_is_uploaded_and_shown_as_a_thumbnail(
     assert loaded_width(picture) == 2
     assert re.search(r"/uploads/.+[?&]sig=", picture.get_attribute("src"))  # the signed URL
     assert customer.tab.errors == []
+
+
+def test_send_pressed_while_a_file_uploads_sends_once_the_file_is_there(
+    server, host_site, browsers
+):
+    customer = customer_on(browsers, host_site, server, transport="websocket")
+    held = []  # the upload, kept waiting until the customer has pressed Enter
+    customer.page.route("**/api/chat/upload", lambda route: held.append(route))
+    customer.page.goto(customer.url)
+    customer.open()
+    customer.page.locator("input[type=file]").set_input_files(
+        files=[{"name": "receipt.png", "mimeType": "image/png", "buffer": tiny_png()}]
+    )
+    expect(customer.page.locator(".chip")).to_have_text("Uploading receipt.png…")
+    customer.send("Here is the receipt")
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        customer.page.wait_for_timeout(50)
+    assert customer.texts() == []  # not without the file
+    held[0].continue_()
+
+    expect(customer.bubble("Here is the receipt")).to_be_visible()
+    expect(customer.page.locator(".msg.mine.sent img[alt='receipt.png']")).to_be_visible()
+    expect(customer.page.locator(".chip")).to_have_count(0)
+    assert customer.texts() == ["Here is the receipt"] and customer.tab.errors == []

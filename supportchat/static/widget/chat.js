@@ -61,6 +61,8 @@ export class Widget {
     this.retryTimer = null;
     this.typingTimer = null;
     this.typingSent = 0;
+    /** Send was pressed while a file was uploading: send once the uploads are done. */
+    this.sendWhenUploaded = false;
     this.peerTypingTimer = null;
     this.elements = new Map();
     /** @type {object[]} answers a plugin gave instead of the server; never stored */

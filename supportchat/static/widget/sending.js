@@ -30,8 +30,11 @@ export const sendingMethods = {
   /** @this {Widget} */
   submit() {
     const text = this.input.value.trim();
-    const uploading = this.files.some((file) => file.uploading);
-    if ((!text && !this.files.length) || uploading || this.status === "closed") return;
+    if ((!text && !this.files.length) || this.status === "closed") return;
+    if (this.files.some((file) => file.uploading)) {
+      this.sendWhenUploaded = true;
+      return;
+    }
     if (this.offline && !this.session.ticketId) {
       const email = this.offline.email();
       if (email === null) return;
@@ -200,7 +203,12 @@ export const sendingMethods = {
     } catch (error) {
       this.files.splice(this.files.indexOf(chip), 1);
       this.showAlert(`${file.name}: ${asChatError(error).message}`);
+      this.sendWhenUploaded = false; // not without the file the customer meant to send
     }
     this.renderChips();
+    if (this.sendWhenUploaded && !this.files.some((other) => other.uploading)) {
+      this.sendWhenUploaded = false;
+      this.submit();
+    }
   },
 };

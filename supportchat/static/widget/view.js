@@ -232,6 +232,5 @@ export const viewMethods = {
           this.files.splice(this.files.indexOf(file), 1);
           this.renderChips();
         }}, icon(...ICONS.close)))));
-    this.sendButton.disabled = this.files.some((file) => file.uploading);
   },
 };
