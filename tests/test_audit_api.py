@@ -150,6 +150,7 @@ def test_the_audit_page_pages_and_escapes(client, admin):
     browser = browser_sign_in(client, "admin@example.com")
     first = browser.get("/admin/audit?action=settings").get_data(as_text=True)
     assert first.count("settings.update") == 50
+    assert first.count("<td>branding: title</td>") == 50  # what changed, in words
     older = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
     second = browser.get(older).get_data(as_text=True)
     assert second.count("settings.update") == 5 and 'rel="next"' not in second

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import requests
 from playwright.sync_api import expect
 
@@ -41,10 +43,16 @@ def test_an_admin_creates_a_token_a_script_uses_it_and_the_admin_revokes_it(live
 
     row = page.locator("tr[data-token]")
     expect(row).to_have_count(1)  # listed at once
-    expect(row).to_contain_text("nightly <export>")
+    listed_at_once = row.locator("td").all_inner_texts()
+    assert listed_at_once[:3] == ["nightly <export>", "Admin <admin@example.com>", "admin"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", listed_at_once[4])  # created, UTC
+    assert listed_at_once[5] == "never"
     page.reload()
     expect(row).to_have_count(1)
     expect(row).to_contain_text("nightly <export>")  # shown as text, not markup
+    # Used once by the script above; otherwise drawn as the row added at once was.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row.locator("td").nth(5).inner_text())
+    assert row.locator("td").all_inner_texts()[:5] == listed_at_once[:5]
     expect(row).to_contain_text(token[:12])
     assert token not in page.content()
     page.get_by_role("button", name="Revoke nightly <export>").click()  # asks first
@@ -74,6 +82,11 @@ def test_the_audit_log_filters_by_action(live_server, browsers):
     tab = browsers.tab()
     page = sign_in(tab, live_server, goto="/admin/audit")
     expect(page.locator("table.audit tbody tr").first).to_contain_text("auth.signin")
+    when, who, _action, target = (
+        page.locator("table.audit tbody tr").first.locator("td").all_inner_texts()[:4]
+    )
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", when)
+    assert who == target == "Admin <admin@example.com>"  # names, not ids
     page.get_by_label("Action").fill("auth.signin")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**action=auth.signin*")

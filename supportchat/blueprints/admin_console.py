@@ -3,12 +3,14 @@ services as the JSON API; changes go through that API (static/admin/tokens.js)."
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, g, render_template, request
 
 from .. import schemas
 from ..context import current
 from ..errors import AppError
-from ..services import audit, reports, tokens
+from ..services import agents, audit, reports, tokens
 from . import charts
 from .pages import agent_page
 
@@ -21,8 +23,14 @@ AUDIT_PAGE = 50
 @agent_page(admin=True)
 def tokens_page():
     """Personal API tokens: create (shown once), list, revoke."""
-    listed = [tokens.token_view(stored) for stored in tokens.list_tokens()]
-    return render_template("admin/tokens.html", actor=g.actor, tokens=listed)
+    people = _people()
+    listed = [
+        {**tokens.token_view(stored), "owner": people.get(stored.agent_id, stored.agent_id)}
+        for stored in tokens.list_tokens()
+    ]
+    return render_template(
+        "admin/tokens.html", actor=g.actor, me=people.get(g.actor.id), tokens=listed
+    )
 
 
 @bp.get("/audit")
@@ -39,6 +47,7 @@ def audit_page():
         "admin/audit.html",
         actor=g.actor,
         events=events,
+        people=_people(),
         next_cursor=next_cursor,
         action=request.args.get("action", ""),
         error=error,
@@ -70,6 +79,31 @@ def reports_page():
         ),
         csv_query=f"from={figures['start']}&to={figures['end']}&bucket={figures['bucket']}",
     )
+
+
+@bp.app_template_filter("minute")
+def minute(moment: str | None) -> str:
+    """A PROTOCOL timestamp to the minute, as people read it: ``2026-11-22 10:00``."""
+    return moment[:16].replace("T", " ") if moment else ""
+
+
+@bp.app_template_filter("details")
+def details(values: dict[str, Any] | None) -> str:
+    """An audit event's details as a line of text: ``fields: name, role; ok: yes``."""
+
+    def text(value: Any) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, list):
+            return ", ".join(text(item) for item in value)
+        return str(value)
+
+    return "; ".join(f"{key}: {text(value)}" for key, value in (values or {}).items())
+
+
+def _people() -> dict[str, str]:
+    """Every account's id → "Name <email>", for the pages that name who did something."""
+    return {agent.id: f"{agent.name} <{agent.email}>" for agent in agents.list_agents()}
 
 
 def _given() -> dict[str, str]:

@@ -69,6 +69,9 @@ function revoker(button) {
   }));
 }
 
+/** "2026-11-22 10:00": a timestamp to the minute, as the server-drawn rows show it. @param {string} iso */
+const minute = (iso) => iso.slice(0, 16).replace("T", " ");
+
 /** A new token's row at the top of the list (text only: names are the admins' words). */
 function addRow(token) {
   const button = h(
@@ -77,9 +80,10 @@ function addRow(token) {
     "Revoke",
   );
   revoker(button);
-  const cells = [token.name, token.role, h("code", null, `${token.prefix}…`), token.createdAt,
-    "never", token.expiresAt, button];
-  const body = document.querySelector("table.tokens tbody");
+  const table = /** @type {HTMLElement} */ (document.querySelector("table.tokens"));
+  const cells = [token.name, table.dataset.owner, token.role, h("code", null, `${token.prefix}…`),
+    minute(token.createdAt), "never", minute(token.expiresAt), button];
+  const body = table.querySelector("tbody");
   body.querySelector("tr:not([data-token])")?.remove(); // "No tokens yet."
   body.prepend(h("tr", {"data-token": token.id}, ...cells.map((cell) => h("td", null, cell))));
 }
