@@ -45,3 +45,48 @@ def test_an_admin_adds_tests_and_turns_off_a_webhook(live_server_factory, browse
         assert admin.tab.dialogs == [] and admin.tab.errors == []
     finally:
         receiver.close()
+
+
+def test_an_admin_edits_a_webhook_keeping_or_changing_its_secret(live_server_factory, browsers):
+    receiver = WebhookReceiver()
+    try:
+        server = live_server_factory(WEBHOOK_ALLOW_PRIVATE="true")
+        admin = Dashboard(browsers.tab(), server).sign_in()
+        page = admin.page
+        page.goto(server.url + "/admin/webhooks")
+        expect(page.get_by_text("No webhooks yet")).to_be_visible()
+        page.get_by_label("URL").fill(receiver.url)
+        page.get_by_label("Secret").fill("the-first-secret-0123456789")
+        page.get_by_role("button", name="Add").click()
+        row = page.locator("#webhook-rows tr")
+        expect(row).to_have_count(1)
+        expect(page.get_by_text("No webhooks yet")).to_be_hidden()
+
+        row.get_by_role("button", name="Edit").click()  # the secret is kept when left empty
+        expect(page.get_by_label("URL")).to_be_focused()
+        expect(page.get_by_label("URL")).to_have_value(receiver.url)
+        expect(page.get_by_label("Secret")).to_have_value("")
+        page.get_by_label("agent.created").uncheck()
+        page.get_by_role("button", name="Save changes").click()
+        expect(row).not_to_contain_text("agent.created")
+        expect(page.get_by_role("heading", name="Add a webhook")).to_be_visible()
+        row.get_by_role("button", name="Send test").click()
+        assert receiver.wait_for(1)[0].verified("the-first-secret-0123456789")
+
+        row.get_by_role("button", name="Edit").click()
+        page.get_by_label("URL").fill(receiver.url + "?v=2")
+        page.get_by_label("Secret").fill("the-second-secret-0123456789")
+        page.get_by_role("button", name="Save changes").click()
+        expect(row.locator("td").first).to_have_text(receiver.url + "?v=2")
+        expect(row).not_to_contain_text("agent.created")  # the events stay as they were
+        row.get_by_role("button", name="Send test").click()
+        assert receiver.wait_for(2)[1].verified("the-second-secret-0123456789")
+
+        row.get_by_role("button", name="Edit").click()  # and changing one's mind
+        page.get_by_label("URL").fill("https://elsewhere.example/")
+        page.get_by_role("button", name="Cancel").click()
+        expect(page.get_by_label("URL")).to_have_value("")
+        expect(row.locator("td").first).to_have_text(receiver.url + "?v=2")
+        assert admin.tab.dialogs == [] and admin.tab.errors == []
+    finally:
+        receiver.close()

@@ -1,4 +1,4 @@
-// The admin page's webhooks: list, add, turn on/off, test, delete, read deliveries.
+// The admin page's webhooks: list, add, edit, turn on/off, test, delete, read deliveries.
 // Every value from the server is put in with textContent, never as HTML.
 
 import {confirmFirst} from "../shared/helpers.js";
@@ -9,6 +9,10 @@ const rows = document.getElementById("webhook-rows");
 // Errors show next to what was used: the list's buttons above the list, the form's in the form.
 const listError = document.getElementById("webhooks-list-error");
 const formError = document.getElementById("webhook-error");
+const form = /** @type {HTMLFormElement} */ (document.getElementById("webhook-form"));
+const secret = /** @type {HTMLInputElement} */ (form.elements.namedItem("secret"));
+/** The webhook the form changes, or null while it adds one. */
+let editing = null;
 
 export async function call(method, path, body) {
   const response = await fetch(path, {
@@ -50,6 +54,7 @@ async function run(action, errorBox = listError) {
 
 async function load() {
   const {webhooks} = await call("GET", "/api/admin/webhooks");
+  document.getElementById("webhooks-empty").hidden = webhooks.length > 0;
   rows.replaceChildren(
     ...webhooks.map((hook) => {
       const tr = document.createElement("tr");
@@ -61,6 +66,7 @@ async function load() {
           await call("PATCH", `/api/admin/webhooks/${hook.id}`, {active: !hook.active});
           await load();
         }),
+        button("Edit", () => edit(hook)),
         button("Send test", async () => {
           await call("POST", `/api/admin/webhooks/${hook.id}/test`);
           await deliveries(hook);
@@ -68,6 +74,7 @@ async function load() {
         button("Deliveries", () => deliveries(hook)),
         button("Delete", async () => {
           await call("DELETE", `/api/admin/webhooks/${hook.id}`);
+          if (editing && editing.id === hook.id) edit(null);
           await load();
         }, true),
       );
@@ -98,16 +105,34 @@ async function deliveries(hook) {
   document.getElementById("deliveries").hidden = false;
 }
 
-document.getElementById("webhook-form").addEventListener("submit", (event) => {
+/** Fill the form with `hook` to change it (its secret is never shown), or back to adding. */
+function edit(hook) {
+  editing = hook;
+  form.reset();
+  formError.hidden = true;
+  if (hook) {
+    form.elements.namedItem("url").value = hook.url;
+    for (const box of form.querySelectorAll("[name=events]")) box.checked = hook.events.includes(box.value);
+  }
+  secret.required = !hook;
+  document.getElementById("secret-hint").hidden = !hook;
+  document.getElementById("webhook-form-title").textContent = hook ? `Edit the webhook to ${hook.url}` : "Add a webhook";
+  document.getElementById("webhook-submit").textContent = hook ? "Save changes" : "Add";
+  document.getElementById("webhook-cancel").hidden = !hook;
+  if (hook) form.elements.namedItem("url").focus();
+}
+
+document.getElementById("webhook-cancel").addEventListener("click", () => edit(null));
+
+form.addEventListener("submit", (event) => {
   event.preventDefault();
-  const form = new FormData(event.target);
+  const data = new FormData(form);
+  const fields = {url: data.get("url"), events: data.getAll("events")};
+  if (data.get("secret")) fields.secret = data.get("secret"); // when editing, empty keeps it
   run(async () => {
-    await call("POST", "/api/admin/webhooks", {
-      url: form.get("url"),
-      secret: form.get("secret"),
-      events: form.getAll("events"),
-    });
-    event.target.reset();
+    if (editing) await call("PATCH", `/api/admin/webhooks/${editing.id}`, fields);
+    else await call("POST", "/api/admin/webhooks", fields);
+    edit(null);
     await load();
   }, formError);
 });
