@@ -145,6 +145,24 @@ def test_the_agent_sees_when_the_customer_has_read_the_reply(server, host_site, 
     expect(agent.message("Yes, from 10 to 4.").locator(".meta")).to_contain_text("Seen")
 
 
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_the_customer_still_sees_seen_after_reloading_the_page(
+    server, host_site, browsers, transport
+):
+    agent = Dashboard(browsers.tab(), server).sign_in()
+    customer = Widget(browsers.tab())
+    customer.page.goto(host_site.page_with_widget(server, transport=transport))
+    customer.open()
+    customer.send("Did my refund go through?")
+    agent.open("Did my refund go through?")
+    mine = customer.page.locator(".log .msg.mine", has_text="Did my refund go through?")
+    expect(mine.locator(".meta")).to_contain_text("Seen")
+    customer.page.reload()
+    customer.open()
+    expect(mine.locator(".meta")).to_contain_text("Seen")  # told again on joining, not kept
+    assert customer.tab.errors == []
+
+
 def test_an_expired_session_is_renewed_and_the_inbox_stays_live(
     server, browsers, peers, server_app
 ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -104,6 +105,23 @@ def test_read_receipts_are_stored_and_announced(live_server, peers):
     later = peers.agent(live_server)
     later.ok("ticket:join", {"ticketId": ticket_id})
     assert later.received("read") == [{"ticketId": ticket_id, "role": "guest", "seq": reply["seq"]}]
+
+
+def test_a_customer_joining_again_hears_how_far_the_agents_have_read(live_server, peers):
+    client_id = str(uuid.uuid4())
+    guest = peers.guest(live_server, client_id)
+    ticket_id = new_ticket(guest, "Hi")["ticket"]["id"]
+    agent = peers.agent(live_server)
+    agent.ok("ticket:join", {"ticketId": ticket_id})
+    assert guest.ok("ticket:join", {"ticketId": ticket_id}) and guest.received("read") == []
+    agent.send(ticket_id, "VIP customer", kind="note")  # agents' seq 2, never the customer's
+    question = guest.send(ticket_id, "Are you there?")  # the customer's seq 2, the agents' 3
+    agent.ok("read", {"ticketId": ticket_id, "seq": 3})
+
+    again = peers.guest(live_server, client_id)  # the customer reloads the page
+    again.ok("ticket:join", {"ticketId": ticket_id})
+    told = {"ticketId": ticket_id, "role": "agent", "seq": question["seq"]}
+    assert question["seq"] == 2 and again.received("read") == [told]
 
 
 def test_a_read_receipt_never_goes_beyond_the_last_message(live_server, peers):

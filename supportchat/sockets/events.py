@@ -69,9 +69,13 @@ def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
     ctx = current()
     ticket, found, has_more = tickets.join(ctx, actor, payload.ticketId, payload.sinceSeq)
     join(ticket_room(ticket.id))
-    if actor.is_agent and ticket.guest_read_seq:  # how far the customer has read: "Seen"
-        seen = tickets.read_position(ctx, ticket, "guest", for_agent=True)  # survives a reload
-        tell("read", {"ticketId": ticket.id, "role": "guest", "seq": seen})
+    # How far the other side has read, so "Seen" survives a reload on either side.
+    other, stored = (
+        ("guest", ticket.guest_read_seq) if actor.is_agent else ("agent", ticket.agent_read_seq)
+    )
+    if stored:
+        seen = tickets.read_position(ctx, ticket, other, for_agent=actor.is_agent)
+        tell("read", {"ticketId": ticket.id, "role": other, "seq": seen})
     return {
         "ticket": ticket_view(ticket, for_agent=actor.is_agent),
         "messages": [message_view(ctx, message, for_agent=actor.is_agent) for message in found],
