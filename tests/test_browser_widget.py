@@ -176,6 +176,42 @@ def test_messages_written_while_the_server_restarts_arrive_once_and_in_order(
     assert customer.tab.errors == []
 
 
+def test_what_could_not_reach_a_closed_conversation_waits_in_the_new_ones_message_box(
+    server, host_site, browsers, peers, server_app
+):
+    from supportchat.context import current
+    from supportchat.services import actors, tickets
+
+    customer = Widget(browsers.tab())
+    customer.page.goto(
+        host_site.page_with_widget(
+            server, transportOptions={"backoffBaseMs": 1000, "backoffMaxMs": 2000}
+        )
+    )
+    customer.open()
+    customer.send("My parcel is late")
+    expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
+    ticket_id = joined_ticket(peers.agent(server))
+
+    server.stop()
+    customer.send("Also, my address changed")
+    expect(customer.page.locator(".msg.mine.failed")).to_have_count(1)
+    with server_app(server).app.app_context():  # an agent closes it meanwhile
+        tickets.close(current(), actors.agent("a-1", "agent", "Ana"), ticket_id)
+    server.start()
+
+    unsent = customer.page.locator(".msg.mine.failed", has_text="Also, my address changed")
+    expect(unsent).to_contain_text("Not sent: this conversation has been closed.")
+    box = customer.page.get_by_role("textbox", name="Message")
+    expect(box).to_be_hidden()
+    customer.page.get_by_role("button", name="Start a new conversation").click()
+    expect(box).to_be_focused()
+    expect(box).to_have_value("Also, my address changed")
+    box.press("Enter")
+    expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
+    assert customer.texts() == ["Also, my address changed"] and customer.tab.errors == []
+
+
 def test_the_hosted_chat_page_is_branded_from_the_settings(server, browsers, server_app, peers):
     from supportchat.services import settings
 

@@ -27,7 +27,13 @@ export const viewMethods = {
     this.alert = h("div", {class: "alert", role: "alert", hidden: true});
     this.newButton = h("button", {type: "button", class: "primary",
       onclick: () => {
+        // What could not be sent to the closed conversation is not lost: it waits, unsent, in
+        // the new one's message box, before anything still typed there.
+        const unsent = this.outbox.entries.filter((entry) => entry.state === "failed")
+          .map((entry) => entry.text);
         this.startConversation();
+        this.input.value = [...unsent, this.input.value.trim()].filter(Boolean).join("\n\n");
+        this.autoSize();
         this.input.focus();
       }, "data-t": "newChat"});
     this.handoffButton = h("button", {type: "button", class: "link-button handoff", hidden: true,
