@@ -219,6 +219,32 @@ def test_while_nobody_is_online_the_customer_leaves_a_message_and_an_email(
     assert customer.tab.errors == []
 
 
+def test_while_nobody_is_online_an_email_the_pre_chat_form_asks_for_is_asked_once(
+    server, host_site, browsers, server_app, peers
+):
+    fields = [{"name": "email", "label": "Email", "type": "email", "required": True}]
+    set_behavior(
+        server_app,
+        server,
+        offlineMessage="We are away. Leave a message!",
+        preChatForm={"enabled": True, "fields": fields},
+    )
+    customer = Widget(browsers.tab())
+    page = customer.page
+    page.goto(host_site.page_with_widget(server, transport="websocket"))
+    page.get_by_role("button", name=re.compile("^Open chat")).click()
+
+    expect(page.get_by_text("We are away. Leave a message!")).to_be_visible()
+    expect(page.get_by_role("textbox", name=re.compile("email", re.IGNORECASE))).to_have_count(1)
+    page.get_by_role("textbox", name="Email (required)").fill("ada@example.com")
+    page.get_by_role("button", name="Start the chat").click()
+    customer.send("Please call me back")
+    expect(page.locator(".msg.mine.sent")).to_have_count(1)
+    ticket = peers.agent(server).ok("ticket:list", {"status": "all"})["tickets"][0]
+    assert ticket["customer"]["userIdentifier"] == {"email": "ada@example.com"}
+    assert customer.tab.errors == []
+
+
 def test_while_closed_an_answer_shows_as_a_badge_and_a_preview_on_the_launcher(
     server, host_site, browsers, peers
 ):

@@ -84,11 +84,13 @@ export function splitAnswers(values) {
 
 /**
  * While nobody is online: the team's offline message and an email field above the composer;
- * the first message then leaves the address for the answer.
+ * the first message then leaves the address for the answer. Without the field when the
+ * pre-chat form asks for the email already (`askEmail` false).
  * @param {ShadowRoot} root @param {string} text the offline message
  * @param {() => void} onEnter Enter was pressed in the email field (on to the message)
+ * @param {boolean} askEmail
  */
-export function offlineBox(root, text, onEnter) {
+export function offlineBox(root, text, onEnter, askEmail) {
   adoptStyles(root, STYLES);
   const input = h("input", {id: "cs-offline-email", type: "email", autocomplete: "email",
     "aria-describedby": "cs-offline-problem", onkeydown: (event) => {
@@ -100,13 +102,14 @@ export function offlineBox(root, text, onEnter) {
   const problem = h("p", {class: "problem", id: "cs-offline-problem", hidden: true});
   const element = h("div", {class: "gate", part: "offline"},
     text ? h("p", {class: "intro"}, text) : null,
-    h("div", {class: "field"}, h("label", {for: "cs-offline-email", "data-t": "offlineEmail"}),
-      input, problem));
+    askEmail ? h("div", {class: "field"},
+      h("label", {for: "cs-offline-email", "data-t": "offlineEmail"}), input, problem) : null);
   relabel(element);
   return {
     element,
     /** The address given ("" for none), or null (and the reason shown) when it is not one. */
     email() {
+      if (!askEmail) return "";
       const value = input.value.trim();
       const bad = value && !EMAIL.test(value);
       problem.textContent = bad ? t("badEmail") : "";

@@ -17,7 +17,8 @@ export const offerMethods = {
     import("./forms.js").then(({gateForm, offlineBox, splitAnswers}) => {
       if (this.session.ticketId) return;
       if (config.online === false) {
-        this.offline = offlineBox(this.root, config.offlineMessage, () => this.input.focus());
+        const asked = wanted && form.fields.some((field) => field.name === "email");
+        this.offline = offlineBox(this.root, config.offlineMessage, () => this.input.focus(), !asked);
         this.panel.insertBefore(this.offline.element, this.composer);
       }
       if (wanted) {
