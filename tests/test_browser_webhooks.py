@@ -55,6 +55,7 @@ def test_an_admin_edits_a_webhook_keeping_or_changing_its_secret(live_server_fac
         page = admin.page
         page.goto(server.url + "/admin/webhooks")
         expect(page.get_by_text("No webhooks yet")).to_be_visible()
+        expect(page.get_by_text("retried for 24 hours")).to_be_visible()  # not "24.0"
         page.get_by_label("URL").fill(receiver.url)
         page.get_by_label("Secret").fill("the-first-secret-0123456789")
         page.get_by_role("button", name="Add").click()
