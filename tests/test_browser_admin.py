@@ -81,7 +81,7 @@ def test_settings_errors_appear_next_to_the_field_and_nothing_is_saved(server, b
     tuesday = page.get_by_label("Tuesday")
     expect(tuesday).to_have_attribute("aria-invalid", "true")
     expect(page.locator(".field-error")).to_have_text(re.compile("must end after it starts"))
-    expect(page.locator("#settings-error")).to_be_visible()
+    expect(page.locator("#settings-error")).to_have_text("Not saved: see the marked field.")
     stored = requests.get(
         server.url + "/api/admin/settings", headers=bearer(server), timeout=10
     ).json()
@@ -200,7 +200,8 @@ def test_the_blocklist_explains_bad_entries_and_saves_good_ones(server, browsers
     box = page.get_by_label("Blocked addresses and networks")
     box.fill("203.0.113.7\n\n10.0.0.300 # typo\n")
     page.get_by_role("button", name="Save the blocklist").click()
-    expect(page.locator("#blocklist-error")).to_have_text(re.compile(r"^Line 3: .*10\.0\.0\.300"))
+    expect(page.locator(".field-error")).to_have_text(re.compile(r"^Line 3: .*10\.0\.0\.300"))
+    expect(page.locator("#blocklist-error")).to_have_text("Not saved: see the marked field.")
     expect(box).to_have_attribute("aria-invalid", "true")
     stored = requests.get(server.url + "/api/admin/blocklist", headers=bearer(server), timeout=10)
     assert stored.json()["entries"] == []

@@ -68,8 +68,9 @@ async function renew() {
 }
 
 /**
- * Show `error` in `general` (an element with role=alert), and also next to the field of
- * `form` whose `data-field` is the longest prefix of `details.field`.
+ * Show `error` next to the field of `form` whose `data-field` is the longest prefix of
+ * `details.field`, with a pointer to it in `general` (an element with role=alert); in
+ * `general` itself when no field matches.
  * @param {HTMLElement} form
  * @param {HTMLElement} general
  * @param {ApiError|null} error
@@ -77,17 +78,17 @@ async function renew() {
 export function showError(form, general, error) {
   for (const old of form.querySelectorAll(".field-error")) old.remove();
   for (const old of form.querySelectorAll("[aria-invalid]")) old.removeAttribute("aria-invalid");
-  general.textContent = error ? error.message : "";
-  general.hidden = !error;
   const field = error && error.details && error.details.field;
-  if (!field) return;
   let best = null;
-  for (const element of form.querySelectorAll("[data-field]")) {
+  for (const element of field ? form.querySelectorAll("[data-field]") : []) {
     const name = element.getAttribute("data-field");
     if ((field === name || field.startsWith(`${name}.`)) && (!best || name.length > best.getAttribute("data-field").length)) {
       best = element;
     }
   }
+  // The reason is said once: beside its field when there is one, here otherwise.
+  general.textContent = !error ? "" : best ? "Not saved: see the marked field." : error.message;
+  general.hidden = !error;
   if (!best) return;
   const note = document.createElement("p");
   note.className = "error field-error";
