@@ -31,11 +31,10 @@ function trimAddress(address) {
   let end = address.length;
   for (;;) {
     const last = address[end - 1];
-    const opened = (open) => address.slice(0, end).split(open).length - 1;
-    const closed = (close) => address.slice(0, end).split(close).length - 1;
+    const count = (char) => address.slice(0, end).split(char).length - 1;
     if (".,;:!?'\"*”’»".includes(last)) end -= 1;
-    else if (last === ")" && closed(")") > opened("(")) end -= 1;
-    else if (last === "]" && closed("]") > opened("[")) end -= 1;
+    else if (last === ")" && count(")") > count("(")) end -= 1;
+    else if (last === "]" && count("]") > count("[")) end -= 1;
     else return address.slice(0, end);
   }
 }
