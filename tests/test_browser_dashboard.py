@@ -212,6 +212,9 @@ def test_the_dashboard_fits_the_window_and_follows_the_color_scheme(
     workspace = page.locator("#workspace").bounding_box()
     assert workspace["y"] + workspace["height"] <= 800  # composer on screen without scrolling
     expect(page.locator("#reply")).to_be_in_viewport()
+    inbox, search = (page.locator(name).bounding_box() for name in (".inbox", "#inbox-search"))
+    assert inbox["x"] + 8 <= search["x"]  # inset like the filters, not on the panel's edge
+    assert search["x"] + search["width"] + 8 <= inbox["x"] + inbox["width"]
     background = luminance(
         page.locator(".conversation").evaluate("e => getComputedStyle(e).backgroundColor")
     )
