@@ -115,6 +115,7 @@ def test_an_agent_reads_the_reports_with_charts_and_a_csv(live_server, browsers,
     tab = browsers.tab()
     page = sign_in(tab, live_server, agent["email"], agent["password"], goto="/admin/reports")
     expect(page.locator('[data-figure="conversations"]')).to_have_text("1")
+    expect(page.locator('[data-figure="first-response"]')).to_have_text("– / –")  # unanswered
     bars = page.locator("figure.chart").first.locator("rect")
     expect(bars).to_have_count(30)
     assert float(bars.last.get_attribute("height")) > 0

@@ -114,3 +114,19 @@ def test_the_report_is_read_from_mongodb_when_tickets_live_there(app_builder, mo
     assert (report["totals"]["conversations"], report["totals"]["messages"]) == (1, 2)
     assert report["totals"]["firstResponseSeconds"]["p50"] >= 0
     assert report["series"][0]["conversations"] == 1
+
+
+def test_the_reports_page_reads_durations_as_people_do():
+    from supportchat.blueprints.admin_console import duration
+
+    seconds = (None, 0.5, 3.0, 3.42, 59.96, 104.894, 3725, 90000)
+    assert [duration(value) for value in seconds] == [
+        "–",
+        "0.5 s",
+        "3 s",
+        "3.4 s",
+        "1 min 0 s",
+        "1 min 45 s",
+        "1 h 2 min",
+        "1 d 1 h",
+    ]

@@ -87,6 +87,23 @@ def minute(moment: str | None) -> str:
     return moment[:16].replace("T", " ") if moment else ""
 
 
+@bp.app_template_filter("duration")
+def duration(seconds: float | None) -> str:
+    """A report's duration as people read it: ``4.2 s``, ``1 min 45 s``, ``2 h 5 min``."""
+    if seconds is None:
+        return "–"
+    if seconds < 59.95:  # what would not read "60.0 s"
+        return f"{seconds:.1f}".removesuffix(".0") + " s"
+    minutes, second = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {second} s"
+    hours, minute = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minute} min"
+    days, hour = divmod(hours, 24)
+    return f"{days} d {hour} h"
+
+
 @bp.app_template_filter("details")
 def details(values: dict[str, Any] | None) -> str:
     """An audit event's details as a line of text: ``fields: name, role; ok: yes``."""
