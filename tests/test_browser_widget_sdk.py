@@ -144,19 +144,20 @@ def test_set_locale_relabels_the_open_widget_at_once(server, host_site, browsers
 def test_the_forms_speak_the_chosen_language(server, host_site, browsers, server_app):
     from supportchat.services import settings
 
-    fields = [{"name": "email", "label": "E-Mail", "type": "email", "required": True}]
+    fields = [{"name": "order", "label": "Bestellung", "type": "text", "required": True}]
     with server_app(server).app.app_context():
         settings.update({"behavior": {"preChatForm": {"enabled": True, "fields": fields}}})
     page = tab_in(browsers, "en-GB").page
     page.goto(shop(host_site, server, ["setLocale", "de"], init(defaultOpen=True)))
 
-    email = page.get_by_role("textbox", name="E-Mail (Pflichtfeld)")
-    expect(email).to_be_visible()
+    order = page.get_by_role("textbox", name="Bestellung (Pflichtfeld)")
+    expect(order).to_be_visible()
     page.get_by_role("button", name="Chat starten").click()
-    expect(page.get_by_text("Bitte füllen Sie „E-Mail“ aus.")).to_be_visible()
-    expect(email).to_be_focused()
+    expect(page.get_by_text("Bitte füllen Sie „Bestellung“ aus.")).to_be_visible()
+    expect(order).to_be_focused()
     page.evaluate("SupportChat.setLocale('es')")
-    expect(page.get_by_role("textbox", name="E-Mail (obligatorio)")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Bestellung (obligatorio)")).to_be_visible()
+    expect(page.get_by_text("Rellena el campo «Bestellung».")).to_be_visible()  # said again
     expect(page.get_by_role("button", name="Iniciar el chat")).to_be_visible()
     expect(
         page.get_by_role("textbox", name="Tu correo electrónico, para que podamos responderte")

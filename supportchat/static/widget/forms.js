@@ -4,7 +4,7 @@
  */
 import {h} from "../shared/helpers.js";
 import {adoptStyles} from "./launcher.js";
-import {relabel, t} from "./strings.js";
+import {relabel} from "./strings.js";
 
 const STYLES = `
 .gate { padding: .8rem 1rem; border-top: 1px solid var(--_border); background: var(--_bg); overflow-y: auto; }
@@ -21,6 +21,19 @@ const IDENTIFYING = new Set(["name", "email", "phone"]);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** @typedef {{name: string, label: string, type?: string, required?: boolean}} Field */
+
+/** Say the words of `key` in `problem` (hidden for ""), in the current language and again after
+ * the language changes. @param {HTMLElement} problem @param {string} key @param {object} [vars] */
+function say(problem, key, vars = {}) {
+  problem.hidden = !key;
+  if (!key) {
+    delete problem.dataset.t;
+    problem.textContent = "";
+    return;
+  }
+  Object.assign(problem.dataset, {t: key, tVars: JSON.stringify(vars)});
+  relabel(problem);
+}
 
 /**
  * A form of `fields`, validated here (required, email), calling `onSubmit(values)` when valid.
@@ -51,12 +64,11 @@ export function gateForm(root, spec, onSubmit) {
       const values = {};
       for (const {field, input, problem} of controls) {
         const value = input.value.trim();
-        const message = field.required && !value ? t("fillIn", {label: field.label})
-          : field.type === "email" && value && !EMAIL.test(value) ? t("badEmail") : "";
-        problem.textContent = message;
-        problem.hidden = !message;
-        input.setAttribute("aria-invalid", message ? "true" : "false");
-        if (message && !firstBad) firstBad = input;
+        const problemKey = field.required && !value ? "fillIn"
+          : field.type === "email" && value && !EMAIL.test(value) ? "badEmail" : "";
+        say(problem, problemKey, {label: field.label});
+        input.setAttribute("aria-invalid", problemKey ? "true" : "false");
+        if (problemKey && !firstBad) firstBad = input;
         if (value) values[field.name] = value;
       }
       if (firstBad) firstBad.focus();
@@ -112,8 +124,7 @@ export function offlineBox(root, text, onEnter, askEmail) {
       if (!askEmail) return "";
       const value = input.value.trim();
       const bad = value && !EMAIL.test(value);
-      problem.textContent = bad ? t("badEmail") : "";
-      problem.hidden = !bad;
+      say(problem, bad ? "badEmail" : "");
       input.setAttribute("aria-invalid", bad ? "true" : "false");
       if (bad) input.focus();
       return bad ? null : value;
