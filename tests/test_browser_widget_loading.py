@@ -100,3 +100,24 @@ def test_calls_made_before_the_widget_arrived_still_apply(server, host_site, bro
     customer.page.evaluate('SupportChat.q.push(["close"])')
     expect(customer.page.locator(".panel")).to_be_hidden()
     assert customer.tab.errors == []
+
+
+def test_a_slow_answer_about_the_settings_is_not_taken_for_a_refused_site(
+    server, host_site, browsers
+):
+    customer = Widget(browsers.tab())
+    held = []  # the widget's first ask waits past its patience; any later one is answered
+
+    def slow(route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    customer.page.route("**/api/chat/config", slow)
+    customer.page.goto(host_site.page_with_widget(server))
+    customer.open()  # after five seconds, without the settings, but open
+    expect(customer.page.get_by_role("alert")).to_have_count(0)
+    customer.send("Hello from a slow network")
+    expect(customer.page.locator(".msg.mine.sent")).to_have_count(1)
+    assert len(held) == 1 and customer.tab.errors == []

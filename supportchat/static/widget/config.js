@@ -21,7 +21,9 @@ export async function loadConfig(apiUrl) {
     const response = await fetch(url, {credentials: "omit", signal: AbortSignal.timeout(TIMEOUT_MS)});
     if (response.ok) return {config: await response.json(), refused: false};
     return {config: null, refused: false};
-  } catch (_error) {
+  } catch (error) {
+    // Slow is not refused: the chat opens without the server's settings.
+    if (error.name === "TimeoutError" || error.name === "AbortError") return {config: null, refused: false};
     // A cross-origin read failed: if the server still answers an opaque request, it is up
     // and refused this site's origin rather than being unreachable.
     try {
