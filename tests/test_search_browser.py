@@ -92,6 +92,7 @@ def test_admins_keep_canned_responses_on_their_page(live_server_factory, browser
     admin = Dashboard(browsers.tab(), server).sign_in()
     page = admin.page
     page.goto(server.url + "/admin/canned")
+    expect(page.get_by_text("No canned responses yet")).to_be_visible()
     page.get_by_label("Shortcut").fill("refund-policy")
     page.get_by_label("Title").fill("Refund policy")
     page.get_by_label("Text").fill("Refunds take <5 days>.")
@@ -99,6 +100,7 @@ def test_admins_keep_canned_responses_on_their_page(live_server_factory, browser
     row = page.locator("#canned-rows tr")
     expect(row).to_have_count(1)
     expect(row.locator(".canned-text")).to_have_text("Refunds take <5 days>.")
+    expect(page.get_by_text("No canned responses yet")).to_be_hidden()
 
     page.get_by_label("Shortcut").fill("refund-policy")
     page.get_by_label("Title").fill("Again")

@@ -51,6 +51,7 @@ async function remove(item) {
 
 async function load() {
   const {canned} = await call("GET", "/api/admin/canned");
+  document.getElementById("canned-empty").hidden = canned.length > 0;
   rows.replaceChildren(
     ...canned.map((item) =>
       h(
