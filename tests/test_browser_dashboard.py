@@ -215,6 +215,10 @@ def test_the_dashboard_fits_the_window_and_follows_the_color_scheme(
     inbox, search = (page.locator(name).bounding_box() for name in (".inbox", "#inbox-search"))
     assert inbox["x"] + 8 <= search["x"]  # inset like the filters, not on the panel's edge
     assert search["x"] + search["width"] + 8 <= inbox["x"] + inbox["width"]
+    title, add_label = (
+        page.locator(name).bounding_box() for name in ("#ticket-title", "#add-label")
+    )
+    assert abs(add_label["x"] - title["x"]) <= 1  # in line with the title while there are none
     background = luminance(
         page.locator(".conversation").evaluate("e => getComputedStyle(e).backgroundColor")
     )
