@@ -83,21 +83,21 @@ test("a socket that never answers falls back after heartbeatMs", async () => {
   globalThis.WebSocket = class {};
   const {transport, last, switches} = harness();
   transport.start();
-  await sleep(options.heartbeatMs * 2);
+  await until(() => switches().length > 0); // after heartbeatMs, however slow the machine
   assert.deepEqual(switches(), ["polling"]);
   assert.ok(last("polling").started);
   transport.stop();
 });
 
-/** Wait until `ready()` holds (at most a second). */
+/** Wait until `ready()` holds (at most five seconds, for a loaded machine). */
 async function until(ready) {
-  for (let waited = 0; !ready() && waited < 1000; waited += 5) await sleep(5);
+  for (let waited = 0; !ready() && waited < 5000; waited += 5) await sleep(5);
   assert.ok(ready());
 }
 
 test("after the fallback the socket returns once it has stayed up for heartbeatMs", async () => {
   globalThis.WebSocket = class {};
-  const timing = {heartbeatMs: 150, backoffBaseMs: 1, backoffMaxMs: 10};
+  const timing = {heartbeatMs: 500, backoffBaseMs: 1, backoffMaxMs: 10}; // "not yet" has room
   const {transport, made, seen, last, switches} = harness({timing});
   transport.start();
   last("socket").ctx.on.connection({state: "connected"});
@@ -116,7 +116,7 @@ test("after the fallback the socket returns once it has stayed up for heartbeatM
   await until(() => last("socket") !== flaky); // the next trial, a little later
   const good = last("socket");
   good.ctx.on.connection({state: "connected"});
-  await sleep(timing.heartbeatMs / 2);
+  await sleep(timing.heartbeatMs / 5);
   assert.deepEqual(switches(), ["polling"]); // not yet: up for heartbeatMs first
   await until(() => polling.stopped);
   assert.deepEqual(switches(), ["polling", "websocket"]);
