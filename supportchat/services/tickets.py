@@ -289,8 +289,23 @@ def mark_read(ctx: Context, actor: Actor, ticket_id: str, seq: int) -> Ticket:
 def read_position(ctx: Context, ticket: Ticket, side: str, *, for_agent: bool) -> int:
     """How far ``side`` (guest | agent) has read ``ticket``, in the audience's sequence: the
     one place a stored read position becomes a guest seq (``read``, ``agentReadSeq``)."""
-    seq = ticket.agent_read_seq if side == "agent" else ticket.guest_read_seq
+    seq = _stored_read(ticket, side)
     return seq if for_agent else ctx.store.guest_position(ticket.id, seq)
+
+
+def read_by_the_other_side(ctx: Context, ticket: Ticket, actor: Actor) -> tuple[str, int] | None:
+    """How far the side facing ``actor`` has read ``ticket``, in ``actor``'s sequence, as (that
+    side, seq); None while it has read nothing (then nothing is looked up). A join is told it,
+    so "Seen" survives a reload on either side."""
+    other = "guest" if actor.is_agent else "agent"
+    if not _stored_read(ticket, other):
+        return None
+    return other, read_position(ctx, ticket, other, for_agent=actor.is_agent)
+
+
+def _stored_read(ticket: Ticket, side: str) -> int:
+    """``side``'s read position as stored: in the agents' sequence."""
+    return ticket.agent_read_seq if side == "agent" else ticket.guest_read_seq
 
 
 def typing(ctx: Context, actor: Actor, ticket_id: str, is_typing: bool) -> None:

@@ -69,13 +69,9 @@ def ticket_join(actor: Actor, data: Any) -> dict[str, Any]:
     ctx = current()
     ticket, found, has_more = tickets.join(ctx, actor, payload.ticketId, payload.sinceSeq)
     join(ticket_room(ticket.id))
-    # How far the other side has read, so "Seen" survives a reload on either side.
-    other, stored = (
-        ("guest", ticket.guest_read_seq) if actor.is_agent else ("agent", ticket.agent_read_seq)
-    )
-    if stored:
-        seen = tickets.read_position(ctx, ticket, other, for_agent=actor.is_agent)
-        tell("read", {"ticketId": ticket.id, "role": other, "seq": seen})
+    seen = tickets.read_by_the_other_side(ctx, ticket, actor)
+    if seen:
+        tell("read", {"ticketId": ticket.id, "role": seen[0], "seq": seen[1]})
     return {
         "ticket": ticket_view(ticket, for_agent=actor.is_agent),
         "messages": [message_view(ctx, message, for_agent=actor.is_agent) for message in found],
