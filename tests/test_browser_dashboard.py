@@ -14,6 +14,7 @@ from support.browser import (  # noqa: F401
     Dashboard,
     HostSite,
     Widget,
+    agent_and_customer,
     browsers,
     chromium,
     host_site,
@@ -32,10 +33,7 @@ def server(live_server_factory, host_site: HostSite):
 
 
 def test_private_notes_look_different_and_never_reach_the_customer(server, host_site, browsers):
-    agent = Dashboard(browsers.tab(), server).sign_in()
-    customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport="websocket"))
-    customer.open()
+    agent, customer = agent_and_customer(server, host_site, browsers, transport="websocket")
     customer.send("Can I pay by invoice?")
     agent.open("Can I pay by invoice?")
 
@@ -115,10 +113,7 @@ def test_a_new_message_marks_its_ticket_unread_until_the_agent_opens_it(server, 
 
 
 def test_each_side_sees_the_other_typing(server, host_site, browsers):
-    agent = Dashboard(browsers.tab(), server).sign_in()
-    customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport="websocket"))
-    customer.open()
+    agent, customer = agent_and_customer(server, host_site, browsers, transport="websocket")
     customer.send("Quick question")
     agent.open("Quick question")
 
@@ -130,10 +125,7 @@ def test_each_side_sees_the_other_typing(server, host_site, browsers):
 
 
 def test_the_agent_sees_when_the_customer_has_read_the_reply(server, host_site, browsers):
-    agent = Dashboard(browsers.tab(), server).sign_in()
-    customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport="websocket"))
-    customer.open()
+    agent, customer = agent_and_customer(server, host_site, browsers, transport="websocket")
     customer.send("Is the store open on Sunday?")
     agent.open("Is the store open on Sunday?")
     agent.reply("Yes, from 10 to 4.")
@@ -149,10 +141,7 @@ def test_the_agent_sees_when_the_customer_has_read_the_reply(server, host_site, 
 def test_the_customer_still_sees_seen_after_reloading_the_page(
     server, host_site, browsers, transport
 ):
-    agent = Dashboard(browsers.tab(), server).sign_in()
-    customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport=transport))
-    customer.open()
+    agent, customer = agent_and_customer(server, host_site, browsers, transport=transport)
     customer.send("Did my refund go through?")
     agent.open("Did my refund go through?")
     mine = customer.page.locator(".log .msg.mine", has_text="Did my refund go through?")
@@ -280,10 +269,7 @@ def test_signing_in_and_opening_the_inbox_asks_for_nothing_missing(server, brows
 
 
 def test_over_long_polling_too_each_side_sees_typing_and_read_receipts(server, host_site, browsers):
-    agent = Dashboard(browsers.tab(), server).sign_in()
-    customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport="polling"))
-    customer.open()
+    agent, customer = agent_and_customer(server, host_site, browsers, transport="polling")
     customer.send("Do you ship to Norway?")
     agent.open("Do you ship to Norway?")
     mine = customer.page.locator(".log .msg.mine", has_text="Do you ship to Norway?")

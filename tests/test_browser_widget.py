@@ -15,6 +15,7 @@ from support.browser import (  # noqa: F401
     Dashboard,
     HostSite,
     Widget,
+    agent_and_customer,
     browsers,
     chromium,
     host_site,
@@ -47,10 +48,7 @@ def joined_ticket(agent) -> str:
 def test_a_customer_on_another_site_and_an_agent_talk_until_the_ticket_closes(
     server, host_site, browsers, transport
 ):
-    agent = Dashboard(browsers.tab(), server).sign_in()
-    customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport=transport))
-    customer.open()
+    agent, customer = agent_and_customer(server, host_site, browsers, transport=transport)
 
     customer.send("Hello, my order #12 is late")
     expect(customer.bubble("Hello, my order #12 is late")).to_be_visible()
@@ -77,10 +75,7 @@ def test_a_customer_on_another_site_and_an_agent_talk_until_the_ticket_closes(
 def test_markup_in_messages_shows_as_text_on_both_sides(server, host_site, browsers):
     attack = "<img src=x onerror=alert(1)>"
     answer = "<script>alert(2)</script><b onmouseover=alert(3)>bold?</b>"
-    agent = Dashboard(browsers.tab(), server).sign_in()
-    customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport="websocket"))
-    customer.open()
+    agent, customer = agent_and_customer(server, host_site, browsers, transport="websocket")
 
     customer.send(attack)
     expect(customer.bubble(attack)).to_be_visible()
@@ -100,10 +95,7 @@ def test_web_addresses_in_messages_are_links_on_both_sides_and_nothing_else_is(
 ):
     question = "Is (https://shop.example/orders?id=7&x=1) mine? Not javascript:alert(1)"
     answer = "Yes: see https://help.example/orders/7."
-    agent = Dashboard(browsers.tab(), server).sign_in()
-    customer = Widget(browsers.tab())
-    customer.page.goto(host_site.page_with_widget(server, transport="websocket"))
-    customer.open()
+    agent, customer = agent_and_customer(server, host_site, browsers, transport="websocket")
 
     customer.send(question)
     expect(customer.bubble(question)).to_be_visible()

@@ -217,6 +217,17 @@ class Dashboard:
         expect(self.page.locator("#closed-note")).to_be_visible()
 
 
+def agent_and_customer(
+    server: LiveServer, host_site: HostSite, browsers: Browsers, **widget_options
+) -> tuple[Dashboard, Widget]:
+    """A signed-in agent, and a customer with the widget open on the host site's page."""
+    agent = Dashboard(browsers.tab(), server).sign_in()
+    customer = Widget(browsers.tab())
+    customer.page.goto(host_site.page_with_widget(server, **widget_options))
+    customer.open()
+    return agent, customer
+
+
 def loaded_width(picture) -> int:
     """A picture's natural width once the browser is done loading it (0 if it failed to load).
 
